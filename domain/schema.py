@@ -1,0 +1,117 @@
+"""The fields of each event type, read from the event classes themselves.
+
+An event class is the one place where an event type's fields are declared; the domain checks
+values against it here, and the import format reads its field list from the same declaration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import types
+import typing
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from functools import cache
+from typing import Any
+
+from domain.errors import Refusal
+from domain.values import Euros, require_euros
+
+SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+# Fields that every event has; they are not part of an event type's own schema.
+LIBRARY_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic"})
+COMMON_FIELDS = ("date", "recorded_by", "ref", "source", "note")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: Any
+    required: bool
+    one_or_many: bool = False
+    implied: bool = False
+
+    @property
+    def empty(self) -> Any:
+        """What an optional field holds when the record leaves it out."""
+        return () if typing.get_origin(self.type) is tuple else None
+
+
+def _strip_optional(annotation: Any) -> tuple[Any, bool]:
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0], False
+    return annotation, True
+
+
+@cache
+def fields_of(event_class: type) -> tuple[FieldSpec, ...]:
+    """The event type's own fields, in declaration order."""
+    hints = typing.get_type_hints(event_class)
+    specs = []
+    for field in dataclasses.fields(event_class):
+        if field.name in LIBRARY_FIELDS or field.name in COMMON_FIELDS:
+            continue
+        annotation, required = _strip_optional(hints[field.name])
+        specs.append(
+            FieldSpec(
+                field.name,
+                annotation,
+                required,
+                one_or_many=field.metadata.get("one_or_many", False),
+                implied=field.metadata.get("implied", False),
+            )
+        )
+    return tuple(specs)
+
+
+def check_value(name: str, value: Any, expected: Any) -> None:
+    """Refuses a value that is not of the declared type (after the format has read it)."""
+    origin = typing.get_origin(expected)
+    if origin is tuple:
+        if not isinstance(value, (tuple, list)):
+            raise Refusal(f"{name} must be a list, not {value!r}")
+        (item_type, _ellipsis) = typing.get_args(expected)
+        for index, item in enumerate(value):
+            check_value(f"{name}[{index}]", item, item_type)
+        return
+    if expected is Euros:
+        require_euros(value, name)
+    elif expected is str:
+        if not isinstance(value, str) or not value.strip():
+            raise Refusal(f"{name} must be non-empty text, not {value!r}")
+    elif expected is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Refusal(f"{name} must be a whole number, not {value!r}")
+    elif expected is date:
+        if isinstance(value, datetime) or not isinstance(value, date):
+            raise Refusal(f"{name} must be a date (YYYY-MM-DD), not {value!r}")
+    elif isinstance(expected, type) and issubclass(expected, Enum):
+        if not isinstance(value, expected):
+            choices = ", ".join(member.value for member in expected)
+            raise Refusal(f"{name} must be one of {choices}, not {value!r}")
+    elif isinstance(expected, type) and not isinstance(value, expected):
+        raise Refusal(f"{name} must be a {expected.__name__}, not {value!r}")
+
+
+def check_fields(event_type: str, event_class: type, fields: dict[str, Any]) -> None:
+    specs = fields_of(event_class)
+    known = {spec.name for spec in specs}
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise Refusal(f"unknown field {unknown[0]!r} for {event_type}")
+    for spec in specs:
+        value = fields.get(spec.name)
+        if value is None or value == ():
+            if spec.required and value is None:
+                raise Refusal(f"missing required field {spec.name!r}")
+            continue
+        check_value(spec.name, value, spec.type)
+
+
+def check_slug(name: str, value: str) -> None:
+    if not SLUG.match(value):
+        raise Refusal(f"{name} {value!r} is not a slug (letters, digits, '.', '_', '-')")

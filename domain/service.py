@@ -1,0 +1,175 @@
+"""The service layer: records batches of events in dossiers, whole or not at all.
+
+Storage is chosen by the caller through the ``eventsourcing`` environment (SQLite file,
+PostgreSQL); this module knows only that it appends to an event store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from datetime import date
+from enum import Enum
+from typing import Any
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from domain.errors import DossierNotFound, EventRefused, Refusal
+from domain.negotiation import Negotiation
+from domain.values import ENUMS, VALUE_CLASSES
+
+CONFLICT_RETRIES = 20
+SNAPSHOT_EVERY = 500
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """One event to record: its type and its fields (common ones included)."""
+
+    type: str
+    fields: dict[str, Any]
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class SetAsSortedList(Transcoding):
+    type = set
+    name = "set"
+
+    def encode(self, obj: set[Any]) -> list[Any]:
+        return sorted(obj)
+
+    def decode(self, data: list[Any]) -> set[Any]:
+        return set(data)
+
+
+class EnumAsValue(Transcoding):
+    def __init__(self, enum_class: type[Enum]):
+        self.type = enum_class
+        self.name = f"akkoord.{enum_class.__name__}"
+
+    def encode(self, obj: Enum) -> Any:
+        return obj.value
+
+    def decode(self, data: Any) -> Enum:
+        return self.type(data)
+
+
+class DataclassAsDict(Transcoding):
+    """A frozen value object as a dict of its fields; lists come back as tuples."""
+
+    def __init__(self, value_class: type):
+        self.type = value_class
+        self.name = f"akkoord.{value_class.__name__}"
+        self.field_names = tuple(f.name for f in dataclasses.fields(value_class))
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return {name: getattr(obj, name) for name in self.field_names}
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self.type(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+def register_transcodings(transcoder: JSONTranscoder) -> None:
+    transcoder.register(DateAsISO())
+    transcoder.register(SetAsSortedList())
+    for enum_class in ENUMS:
+        transcoder.register(EnumAsValue(enum_class))
+    for value_class in VALUE_CLASSES:
+        transcoder.register(DataclassAsDict(value_class))
+
+
+class Akkoord(Application):
+    """The negotiation register: dossiers of immutable events."""
+
+    name = "akkoord"
+    is_snapshotting_enabled = True
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    def dossier(self, negotiation: str) -> Negotiation:
+        try:
+            return self.repository.get(Negotiation.create_id(negotiation))
+        except AggregateNotFoundError:
+            raise DossierNotFound(negotiation) from None
+
+    def record(
+        self, negotiation: str, entries: Sequence[Entry], recorded_by: str
+    ) -> list[int]:
+        """Records the entries in the dossier in one transaction; returns their positions.
+
+        Raises EventRefused (nothing stored) when an entry breaks a rule. When another writer
+        stored events in the dossier first, the whole batch is decided again on fresh state.
+        """
+        for _attempt in range(CONFLICT_RETRIES):
+            dossier = self._decide(negotiation, entries, recorded_by)
+            if dossier is None:
+                return []
+            first_new_version = dossier.version - len(entries) + 1
+            try:
+                recordings = self.save(dossier)
+            except IntegrityError:
+                continue
+            self._snapshot_now_and_then(dossier, first_new_version)
+            return [recording.notification.id for recording in recordings]
+        raise Refusal(
+            f"dossier {negotiation!r} kept changing under this import "
+            f"({CONFLICT_RETRIES} tries); try again"
+        )
+
+    def _decide(
+        self, negotiation: str, entries: Sequence[Entry], recorded_by: str
+    ) -> Negotiation | None:
+        try:
+            dossier: Negotiation | None = self.dossier(negotiation)
+        except DossierNotFound:
+            dossier = None
+        for index, entry in enumerate(entries):
+            fields = dict(entry.fields)
+            try:
+                if entry.type == Negotiation.Opened.TYPE and dossier is None:
+                    dossier = Negotiation.open(negotiation, recorded_by=recorded_by, **fields)
+                elif dossier is None:
+                    raise Refusal(
+                        f"dossier {negotiation!r} is not opened: its first event must be "
+                        "negotiation_opened"
+                    )
+                else:
+                    dossier.record(entry.type, recorded_by=recorded_by, **fields)
+            except Refusal as refusal:
+                raise EventRefused(index, entry.type, str(refusal)) from None
+        return dossier
+
+    def _snapshot_now_and_then(self, dossier: Negotiation, first_new_version: int) -> None:
+        # A snapshot taken from the aggregate in hand spares the next import a replay of the
+        # whole dossier; once per SNAPSHOT_EVERY versions keeps the snapshot table small.
+        if self.snapshots is None:
+            return
+        if (first_new_version - 1) // SNAPSHOT_EVERY != dossier.version // SNAPSHOT_EVERY:
+            self.snapshots.put([Negotiation.Snapshot.take(dossier)])
+
+    def negotiations(self) -> Iterable[str]:
+        """The slugs of the dossiers in the store, from their opening events."""
+        topic = Negotiation.Opened.TOPIC
+        start = 1
+        while True:
+            notifications = self.recorder.select_notifications(
+                start=start, limit=1000, topics=[topic]
+            )
+            if not notifications:
+                return
+            for notification in notifications:
+                yield self.mapper.to_domain_event(notification).negotiation
+            start = notifications[-1].id + 1
