@@ -1,0 +1,282 @@
+"""The core commands: import, the registers and the proposal, the log, status, rebuild."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from cli.render import Progress, euros, print_json, signed_euros, table
+from cli.session import Session, UsageError, actor
+from domain.errors import EventRefused, Refusal
+from projections.queries import NotFound
+
+COMMITMENT_STATES = ("open", "overdue", "fulfilled", "withdrawn")
+
+
+def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> None:
+    store, reading = shared["store"], shared["reading"]
+
+    def add(name: str, run: Any, help: str, *, reads: bool = True) -> argparse.ArgumentParser:
+        parents = [store, reading] if reads else [store]
+        parser = subparsers.add_parser(name, parents=parents, help=help, description=help)
+        parser.set_defaults(run=lambda args: _with_session(run, args))
+        return parser
+
+    p = add("import", run_import, "append the events of log files (akkoord/1), each file whole "
+            "or not at all", reads=False)
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = add("log", run_log, "the history in recorded order")
+    p.add_argument("--stakeholder", metavar="ID")
+    p.add_argument("--type", metavar="TYPE")
+    p.add_argument("--since", type=_parse_date, metavar="DATE")
+    p.add_argument("--until", type=_parse_date, metavar="DATE")
+
+    p = add("proposal", run_proposal, "the verdelingsvoorstel: items x years against the budget")
+    p.add_argument("--revision", type=int, metavar="N")
+
+    p = add("diff", run_diff, "what changed from revision A to revision B")
+    p.add_argument("a", type=int, metavar="A")
+    p.add_argument("b", type=int, metavar="B")
+
+    add("positions", run_positions, "the latest stance of each party on each subject")
+    add("claims", run_claims, "the claims and their state")
+    p = add("commitments", run_commitments, "the commitments (toezeggingen) and their state")
+    p.add_argument("--status", choices=COMMITMENT_STATES)
+    add("status", run_status, "the dossier at a glance")
+
+    p = add("rebuild", run_rebuild, "drop every view and rebuild it from the events", reads=False)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _parse_date(text: str) -> Any:
+    from cli.main import _date
+
+    return _date(text)
+
+
+def _with_session(run: Any, args: Any) -> int:
+    session = Session(args, create=args.command == "import")
+    try:
+        return run(session, args) or 0
+    except NotFound as error:
+        raise UsageError(str(error)) from None
+    finally:
+        session.close()
+
+
+# -- import --------------------------------------------------------------------------------------
+
+
+def run_import(session: Session, args: Any) -> int:
+    from interchange.logformat import FileRefused, read_log_file
+
+    target_existed = "://" in session.target or Path(session.target).exists()
+    stored: list[dict[str, Any]] = []
+    try:
+        for path in args.files:
+            log_file = read_log_file(path)
+            try:
+                positions = session.app.record(log_file.negotiation, log_file.entries, actor(args))
+            except EventRefused as refusal:
+                raise log_file.refusal(refusal.index, refusal.reason) from None
+            except Refusal as refusal:
+                raise FileRefused(path, str(refusal)) from None
+            stored.append({"path": path, "negotiation": log_file.negotiation,
+                           "events": len(positions),
+                           "positions": [positions[0], positions[-1]] if positions else []})
+    except FileRefused as refused:
+        if not stored and not target_existed:
+            _remove_empty_store(session)
+        done = "; ".join(f"{s['path']} stored" for s in stored)
+        raise UsageError(f"{refused} (nothing of this file was stored{'; ' + done if done else ''})") from None
+    if args.json:
+        print_json(stored)
+    else:
+        for s in stored:
+            span = f"positions {s['positions'][0]}-{s['positions'][1]}" if s["positions"] else "nothing new"
+            print(f"{s['path']}: {s['events']} events stored in {s['negotiation']} ({span})")
+    return 0
+
+
+def _remove_empty_store(session: Session) -> None:
+    """A refused first import leaves no empty store behind."""
+    if "app" in session.__dict__:
+        session.app.close()
+        del session.__dict__["app"]
+    for suffix in ("", "-wal", "-shm"):
+        Path(session.target + suffix).unlink(missing_ok=True)
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+def run_log(session: Session, args: Any) -> int:
+    negotiation = args.negotiation
+    if negotiation is not None:
+        session.negotiation  # noqa: B018 - refuses an unknown dossier
+    entries = session.queries.log(session.axes, negotiation, args.stakeholder, args.type,
+                                  args.since, args.until)
+    if args.json:
+        print_json(entries)
+        return 0
+    rows = [
+        [e["position"], e["recorded_at"][:19].replace("T", " "), e["recorded_by"], e["date"],
+         e["negotiation"], e["type"] + (" (retracted)" if e["retracted_by"] else ""),
+         shorten(e["summary"], 100)]
+        for e in entries
+    ]
+    print(table(["pos", "recorded at (UTC)", "by", "date", "dossier", "type", "summary"], rows,
+                right=[0]))
+    return 0
+
+
+def shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def year_label(proposal: dict[str, Any], year: str) -> str:
+    return f"{year}+" if year == str(proposal["years"][-1]) else year
+
+
+def run_proposal(session: Session, args: Any) -> int:
+    proposal = session.queries.proposal(session.negotiation, session.axes, args.revision)
+    if args.json:
+        print_json(proposal)
+        return 0
+    print(render_proposal(proposal))
+    return 0
+
+
+def render_proposal(proposal: dict[str, Any]) -> str:
+    years = [str(y) for y in proposal["years"]]
+    status = proposal["status"]
+    if proposal["agreed_by"]:
+        status += " by " + ", ".join(proposal["agreed_by"])
+    lines = [
+        f"{proposal['negotiation']}: verdelingsvoorstel, revision {proposal['revision']} "
+        f"({status}), proposed by {', '.join(proposal['proposed_by'])} on {proposal['date']}",
+        "",
+    ]
+    rows = [[item["id"], item["recipient"]] + [euros(item["by_year"][y]) if item["by_year"][y] else "-"
+                                             for y in years] for item in proposal["items"]]
+    rows.append(["total", ""] + [euros(proposal["total"][y]) for y in years])
+    rows.append(["budget", ""] + [euros(proposal["budget"][y]) for y in years])
+    rows.append(["unallocated", ""] + [signed_euros(proposal["unallocated"][y]) for y in years])
+    headers = ["item", "recipient"] + [year_label(proposal, y) for y in years]
+    lines.append(table(headers, rows, right=range(2, 2 + len(years))))
+    if years:
+        lines.append(f"\n{years[-1]}+ is every year from {years[-1]} on (structural).")
+    return "\n".join(lines)
+
+
+def run_diff(session: Session, args: Any) -> int:
+    diff = session.queries.diff(session.negotiation, session.axes, args.a, args.b)
+    if args.json:
+        print_json(diff)
+        return 0
+    years = [str(y) for y in diff["years"]]
+    print(f"{diff['negotiation']}: revision {diff['from']} ({diff['status']['from']}) -> "
+          f"revision {diff['to']} ({diff['status']['to']})\n")
+    rows = []
+    for item in diff["items"]:
+        rows.append([item["id"], item["change"]] + [
+            signed_euros(item["by_year"][y]["delta"]) if item["by_year"][y]["delta"] else "-"
+            for y in years])
+        for field, change in item["fields"].items():
+            rows.append(["", f"{field}: {change['from']} -> {change['to']}"] + [""] * len(years))
+    rows.append(["total", ""] + [signed_euros(diff["total"][y]["delta"]) for y in years])
+    last = years[-1] if years else ""
+    print(table(["item", "change"] + [f"{y}+" if y == last else y for y in years], rows,
+                right=range(2, 2 + len(years))))
+    return 0
+
+
+def run_positions(session: Session, args: Any) -> int:
+    positions = session.queries.positions(session.negotiation, session.axes)
+    if args.json:
+        print_json(positions)
+        return 0
+    print(table(["party", "subject", "stance", "since", "summary"],
+                [[p["stakeholder"], p["subject"], p["stance"], p["date"], p["summary"]]
+                 for p in positions]))
+    return 0
+
+
+def run_claims(session: Session, args: Any) -> int:
+    claims = session.queries.claims(session.negotiation, session.axes)
+    if args.json:
+        print_json(claims)
+        return 0
+    print(table(["claim", "by", "against", "amount", "status", "summary"],
+                [[c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-",
+                  c["status"], c["summary"]] for c in claims], right=[3]))
+    return 0
+
+
+def run_commitments(session: Session, args: Any) -> int:
+    commitments = session.queries.commitments(session.negotiation, session.axes, args.status)
+    if args.json:
+        print_json(commitments)
+        return 0
+    print(table(["commitment", "by", "to", "due", "status", "what"],
+                [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-", c["status"], c["what"]]
+                 for c in commitments]))
+    return 0
+
+
+def run_status(session: Session, args: Any) -> int:
+    queries, negotiation, axes = session.queries, session.negotiation, session.axes
+    dossier = queries.dossier(negotiation, axes)
+    try:
+        proposal: dict[str, Any] | None = queries.proposal(negotiation, axes)
+    except NotFound:
+        proposal = None
+    commitments = queries.commitments(negotiation, axes)
+    judged = axes.judged_on().isoformat()
+    status = {
+        "negotiation": negotiation,
+        "title": dossier["title"],
+        "judged_on": judged,
+        "proposal": proposal,
+        "commitments": [c for c in commitments if c["status"] in ("open", "overdue")],
+        "claims": [c for c in queries.claims(negotiation, axes) if c["status"] == "open"],
+        "positions": queries.positions(negotiation, axes),
+        "meetings": [m for m in queries.meetings(negotiation, axes)
+                     if not m["held"] and m["scheduled_for"] >= judged],
+    }
+    if args.json:
+        print_json(status)
+        return 0
+    print(f"{negotiation}: {dossier['title']} (as judged on {judged})\n")
+    print(render_proposal(proposal) if proposal else "No proposal recorded yet.")
+    sections = [
+        ("Open and overdue commitments", ["commitment", "by", "to", "due", "status"],
+         [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-", c["status"]]
+          for c in status["commitments"]]),
+        ("Open claims", ["claim", "by", "against", "amount"],
+         [[c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-"]
+          for c in status["claims"]]),
+        ("Stances", ["party", "subject", "stance", "since"],
+         [[p["stakeholder"], p["subject"], p["stance"], p["date"]] for p in status["positions"]]),
+        ("Meetings to come", ["meeting", "on", "participants", "title"],
+         [[m["id"], m["scheduled_for"], ", ".join(m["participants"]), m["title"]]
+          for m in status["meetings"]]),
+    ]
+    for title, headers, rows in sections:
+        print(f"\n{title}:")
+        print(table(headers, rows) if rows else "  none")
+    return 0
+
+
+def run_rebuild(session: Session, args: Any) -> int:
+    progress = Progress("rebuilding views", not args.json)
+    position = session.views.rebuild(session.app, progress)
+    progress.finish()
+    if args.json:
+        print_json({"position": position})
+    else:
+        print(f"views rebuilt up to position {position}")
+    return 0

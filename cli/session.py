@@ -1,0 +1,106 @@
+"""What a command works on: the event store named by ``--db``, its views, and the dossier."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from domain.service import Akkoord
+from projections.catchup import ViewStore, default_views_path
+from projections.queries import Axes, Queries
+
+
+class UsageError(Exception):
+    """A user's mistake: printed as one line, exit status 2."""
+
+
+def store_target(args: Any) -> str:
+    return args.db or os.environ.get("AKKOORD_DB") or "events.db"
+
+
+def actor(args: Any) -> str:
+    return args.actor or os.environ.get("AKKOORD_ACTOR") or getpass.getuser()
+
+
+def store_env(target: str, create: bool) -> dict[str, str]:
+    """The eventsourcing environment for a store target (SQLite path or PostgreSQL URL)."""
+    if target.startswith(("postgresql://", "postgres://")):
+        from cli.postgres import postgres_env
+
+        return postgres_env(target, create)
+    if not create and not Path(target).is_file():
+        raise UsageError(f"store {target!r} does not exist (akkoord import creates a store)")
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": target,
+        "SQLITE_LOCK_TIMEOUT": "60",
+        "CREATE_TABLE": "y" if create else "n",
+    }
+
+
+class Session:
+    """The store and views one command works on; opened on first use."""
+
+    def __init__(self, args: Any, create: bool = False):
+        self.args = args
+        self.target = store_target(args)
+        self.create = create
+
+    @cached_property
+    def app(self) -> Akkoord:
+        env = store_env(self.target, self.create)
+        try:
+            app = Akkoord(env=env)
+            app.recorder.max_notification_id()
+        except (sqlite3.Error, OSError, ValueError) as error:
+            raise UsageError(f"store {self.target!r} cannot be read: {error}") from None
+        except Exception as error:  # the library wraps driver errors in its own classes
+            if type(error).__module__.startswith(("eventsourcing", "psycopg")):
+                raise UsageError(f"store {self.target!r} cannot be read: {error}") from None
+            raise
+        return app
+
+    @cached_property
+    def views(self) -> ViewStore:
+        path = getattr(self.args, "views", None) or os.environ.get("AKKOORD_VIEWS")
+        return ViewStore(path or default_views_path(self.target))
+
+    @cached_property
+    def queries(self) -> Queries:
+        from cli.render import Progress
+
+        progress = Progress("catching up views", not getattr(self.args, "json", False))
+        self.views.catch_up(self.app, progress)
+        progress.finish()
+        return Queries(self.views.db)
+
+    @property
+    def axes(self) -> Axes:
+        return Axes(as_of=getattr(self.args, "as_of", None),
+                    known_at=getattr(self.args, "known_at", None))
+
+    @cached_property
+    def negotiation(self) -> str:
+        named = getattr(self.args, "negotiation", None)
+        known = self.queries.negotiations()
+        if named is not None:
+            if named not in known:
+                raise UsageError(f"no dossier {named!r} in {self.target!r}; "
+                                 f"it holds: {', '.join(known) or 'none'}")
+            return named
+        if len(known) == 1:
+            return known[0]
+        if not known:
+            raise UsageError(f"store {self.target!r} holds no dossier")
+        raise UsageError(f"store {self.target!r} holds {len(known)} dossiers "
+                         f"({', '.join(known)}); name one with --negotiation")
+
+    def close(self) -> None:
+        if "views" in self.__dict__:
+            self.views.close()
+        if "app" in self.__dict__:
+            self.app.close()

@@ -1,0 +1,374 @@
+"""The negotiation log format ``akkoord/1``: reading files into entries, writing events as records.
+
+Both directions live here so that what ``import`` reads, what ``export --format yaml`` writes and
+the ``data`` that ``log --json`` shows are one mapping. The field list of each event type comes
+from the domain's event classes; this module knows only the notation (amounts such as
+``"27.7M"``, periods as ``year``/``from``/``until``, dates as YYYY-MM-DD).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import typing
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from domain.errors import Refusal
+from domain.negotiation import EVENT_TYPES, Negotiation
+from domain.schema import FieldSpec, fields_of
+from domain.service import Entry
+from domain.values import Amount, BudgetLine, Euros, Period, ProposalItem, Source
+
+FORMAT = "akkoord/1"
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+AMOUNT = re.compile(r"^(\d+)(?:\.(\d+))?\s*([kM])?$")
+SUFFIX = {None: 1, "k": 1_000, "M": 1_000_000}
+SOURCE_KEYS = ("document", "section", "page", "classification")
+
+
+class FileRefused(Exception):
+    """A log file that cannot be imported; nothing of it is stored."""
+
+    def __init__(
+        self,
+        path: str,
+        reason: str,
+        index: int | None = None,
+        line: int | None = None,
+        event_type: str | None = None,
+    ):
+        self.path, self.reason, self.index, self.line = path, reason, index, line
+        self.event_type = event_type
+        where = ""
+        if index is not None:
+            details = [f"line {line}"] if line is not None else []
+            if event_type:
+                details.append(str(event_type))
+            where = f" events[{index}]" + (f" ({', '.join(details)})" if details else "")
+        super().__init__(f"{path}:{where} {reason}")
+
+
+@dataclass(frozen=True)
+class LogFile:
+    path: str
+    negotiation: str
+    entries: list[Entry]
+    lines: list[int | None]
+
+    def refusal(self, index: int, reason: str) -> FileRefused:
+        return FileRefused(self.path, reason, index, self.lines[index], self.entries[index].type)
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def _yaml_loader() -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class Constructor(RoundTripConstructor):
+        """YAML 1.2 core schema, and dates kept as text so that 2025-02-30 is refused by us."""
+
+    Constructor.add_constructor(
+        "tag:yaml.org,2002:timestamp", lambda self, node: str(self.construct_scalar(node))
+    )
+    yaml = YAML(typ="rt")
+    yaml.Constructor = Constructor
+    return yaml
+
+
+def load_document(path: str) -> tuple[Any, list[int | None]]:
+    """The parsed file, and the line of each event (YAML only)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise FileRefused(path, f"cannot be read: {error}") from None
+    if path.endswith(".json"):
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise FileRefused(path, f"is not valid JSON: {error}") from None
+        events = document.get("events") if isinstance(document, dict) else None
+        return document, [None] * (len(events) if isinstance(events, list) else 0)
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        document = _yaml_loader().load(text)
+    except YAMLError as error:
+        raise FileRefused(path, f"is not valid YAML: {' '.join(str(error).split())}") from None
+    events = document.get("events") if isinstance(document, dict) else None
+    lines: list[int | None] = []
+    if isinstance(events, list):
+        lines = [events.lc.item(i)[0] + 1 for i in range(len(events))]
+    return document, lines
+
+
+def read_log_file(path: str) -> LogFile:
+    document, lines = load_document(path)
+    if not isinstance(document, dict):
+        raise FileRefused(path, "must be a mapping with format, negotiation and events")
+    if document.get("format") != FORMAT:
+        raise FileRefused(path, f"format must be {FORMAT!r}, not {document.get('format')!r}")
+    negotiation = document.get("negotiation")
+    if not isinstance(negotiation, str) or not negotiation.strip():
+        raise FileRefused(path, "negotiation (the dossier's slug) is missing")
+    events = document.get("events")
+    if not isinstance(events, list):
+        raise FileRefused(path, "events must be a list")
+    unknown = sorted(set(document) - {"format", "negotiation", "source", "events"})
+    if unknown:
+        raise FileRefused(path, f"unknown top-level key {unknown[0]!r}")
+    try:
+        default_source = _source(document.get("source"))
+    except Refusal as refusal:
+        raise FileRefused(path, f"source: {refusal}") from None
+    entries = []
+    for index, record in enumerate(events):
+        try:
+            entries.append(entry_from_record(record, default_source))
+        except Refusal as refusal:
+            event_type = record.get("type") if isinstance(record, dict) else None
+            raise FileRefused(path, str(refusal), index, lines[index], event_type) from None
+    return LogFile(path, negotiation, entries, lines)
+
+
+def entry_from_record(record: Any, default_source: Source | None = None) -> Entry:
+    """One event of a log file, read into the domain's values."""
+    if not isinstance(record, dict):
+        raise Refusal(f"an event must be a mapping, not {record!r}")
+    event_type = record.get("type")
+    if event_type is None:
+        raise Refusal("missing required field 'type'")
+    event_class = EVENT_TYPES.get(event_type) if isinstance(event_type, str) else None
+    if event_class is None:
+        raise Refusal(f"unknown event type {event_type!r}")
+    specs = {spec.name: spec for spec in fields_of(event_class) if not spec.implied}
+    unknown = sorted(set(record) - set(specs) - {"type", "date", "ref", "source", "note"})
+    if unknown:
+        raise Refusal(f"unknown field {unknown[0]!r} for {event_type}")
+    if "date" not in record:
+        raise Refusal("missing required field 'date'")
+    fields: dict[str, Any] = {
+        "date": _date("date", record["date"]),
+        "ref": record.get("ref"),
+        "note": record.get("note"),
+        "source": _source(record["source"]) if "source" in record else default_source,
+    }
+    for name, spec in specs.items():
+        if name not in record or record[name] is None:
+            if spec.required:
+                raise Refusal(f"missing required field {name!r}")
+            fields[name] = spec.empty
+            continue
+        fields[name] = _read(spec, record[name])
+    return Entry(event_type, fields)
+
+
+def _read(spec: FieldSpec, value: Any) -> Any:
+    if spec.one_or_many and not isinstance(value, list):
+        value = [value]
+    return _convert(spec.name, spec.type, value)
+
+
+def _convert(name: str, expected: Any, value: Any) -> Any:
+    if typing.get_origin(expected) is tuple:
+        if not isinstance(value, list):
+            raise Refusal(f"{name} must be a list, not {value!r}")
+        (item_type, _ellipsis) = typing.get_args(expected)
+        return tuple(_convert(f"{name}[{i}]", item_type, item) for i, item in enumerate(value))
+    if expected is Euros:
+        return parse_amount(name, value)
+    if expected is date:
+        return _date(name, value)
+    if isinstance(expected, type) and issubclass(expected, Enum):
+        try:
+            return expected(value)
+        except ValueError:
+            choices = ", ".join(member.value for member in expected)
+            raise Refusal(f"{name} must be one of {choices}, not {value!r}") from None
+    if expected is BudgetLine:
+        line = _mapping(name, value, {"party", "purpose", "amount", "year", "from", "until"})
+        return BudgetLine(
+            party=_text(f"{name}.party", line.get("party")),
+            purpose=_optional_text(f"{name}.purpose", line.get("purpose")),
+            amount=parse_amount(f"{name}.amount", line.get("amount")),
+            period=_period(name, line),
+        )
+    if expected is ProposalItem:
+        keys = {"id", "purpose", "recipient", "amounts", "distribution", "conditions"}
+        item = _mapping(name, value, keys)
+        amounts = item.get("amounts")
+        if not isinstance(amounts, list):
+            raise Refusal(f"{name}.amounts must be a list, not {amounts!r}")
+        conditions = item.get("conditions") or []
+        if not isinstance(conditions, list):
+            raise Refusal(f"{name}.conditions must be a list, not {conditions!r}")
+        return ProposalItem(
+            id=_text(f"{name}.id", item.get("id")),
+            purpose=_text(f"{name}.purpose", item.get("purpose")),
+            recipient=_text(f"{name}.recipient", item.get("recipient")),
+            amounts=tuple(_amount(f"{name}.amounts[{i}]", a) for i, a in enumerate(amounts)),
+            distribution=_optional_text(f"{name}.distribution", item.get("distribution")),
+            conditions=tuple(
+                _text(f"{name}.conditions[{i}]", c) for i, c in enumerate(conditions)
+            ),
+        )
+    if expected is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Refusal(f"{name} must be a whole number, not {value!r}")
+        return int(value)
+    if expected is str:
+        return _text(name, value)
+    raise Refusal(f"{name}: no reading for {expected!r}")  # pragma: no cover
+
+
+def _mapping(name: str, value: Any, keys: set[str]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Refusal(f"{name} must be a mapping, not {value!r}")
+    unknown = sorted(set(value) - keys)
+    if unknown:
+        raise Refusal(f"{name}: unknown field {unknown[0]!r}")
+    return value
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise Refusal(f"{name} must be non-empty text, not {value!r}")
+    return str(value)
+
+
+def _optional_text(name: str, value: Any) -> str | None:
+    return None if value is None else _text(name, value)
+
+
+def _date(name: str, value: Any) -> date:
+    if isinstance(value, str) and DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise Refusal(f"{name} {value!r} is not a real date") from None
+    raise Refusal(f"{name} must be a date written YYYY-MM-DD, not {value!r}")
+
+
+def parse_amount(name: str, value: Any) -> Euros:
+    """Whole euros from ``25000000`` or ``"27.7M"``; floats and fractions of a euro are refused."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise Refusal(f"{name} must be whole euros or a string such as \"27.7M\", not {value!r}")
+    if isinstance(value, int):
+        euros = int(value)
+    elif isinstance(value, str) and (match := AMOUNT.match(value.strip())):
+        whole, fraction, suffix = match.groups()
+        try:
+            exact = Decimal(f"{whole}.{fraction or 0}") * SUFFIX[suffix]
+        except InvalidOperation:  # pragma: no cover - the pattern admits only digits
+            raise Refusal(f"{name} {value!r} is not a number") from None
+        if exact != exact.to_integral_value():
+            raise Refusal(f"{name} {value!r} is not a whole number of euros")
+        euros = int(exact)
+    else:
+        raise Refusal(f"{name} {value!r} is not an amount (whole euros, or e.g. \"27.7M\")")
+    if euros <= 0:
+        raise Refusal(f"{name} must be positive, not {value!r}")
+    return Euros(euros)
+
+
+def _period(name: str, record: dict[str, Any]) -> Period:
+    has_year, has_from = "year" in record, "from" in record
+    if has_year and has_from:
+        raise Refusal(f"{name}: a period has year or from, not both")
+    if has_year:
+        if "until" in record:
+            raise Refusal(f"{name}: until goes with from, not with year")
+        return Period.year(_year(f"{name}.year", record["year"]))
+    if has_from:
+        until = record.get("until")
+        return Period(
+            _year(f"{name}.from", record["from"]),
+            None if until is None else _year(f"{name}.until", until),
+        )
+    raise Refusal(f"{name}: a period needs year or from")
+
+
+def _year(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2999:
+        raise Refusal(f"{name} must be a year, not {value!r}")
+    return int(value)
+
+
+def _amount(name: str, value: Any) -> Amount:
+    record = _mapping(name, value, {"amount", "year", "from", "until"})
+    return Amount(parse_amount(f"{name}.amount", record.get("amount")), _period(name, record))
+
+
+def _source(value: Any) -> Source | None:
+    if value is None:
+        return None
+    record = _mapping("source", value, set(SOURCE_KEYS))
+    parts = {}
+    for key in SOURCE_KEYS:
+        part = record.get(key)
+        if isinstance(part, bool) or not isinstance(part, (str, int, type(None))):
+            raise Refusal(f"source.{key} must be text, not {part!r}")
+        parts[key] = None if part is None else str(part)
+    return Source(**parts)
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+
+def record_of(event: Negotiation.Event) -> dict[str, Any]:
+    """The event as a record of the log format (plain JSON types), re-importable."""
+    record: dict[str, Any] = {"type": event.TYPE, "date": event.date.isoformat()}
+    if event.ref is not None:
+        record["ref"] = event.ref
+    if event.source is not None:
+        record["source"] = plain(event.source)
+    if event.note is not None:
+        record["note"] = event.note
+    for spec in fields_of(type(event)):
+        if spec.implied:
+            continue
+        value = getattr(event, spec.name)
+        if value is None or (not spec.required and value in ((), [])):
+            continue
+        record[spec.name] = plain(value)
+    return record
+
+
+def plain(value: Any) -> Any:
+    """A domain value in the notation of the log format."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, (BudgetLine, Amount)):
+        head = {"party": value.party, "purpose": value.purpose} if isinstance(value, BudgetLine) else {}
+        return {**{k: v for k, v in head.items() if v is not None}, "amount": value.amount,
+                **period_fields(value.period)}
+    if isinstance(value, ProposalItem):
+        item: dict[str, Any] = {"id": value.id, "purpose": value.purpose,
+                                "recipient": value.recipient, "amounts": plain(value.amounts)}
+        if value.distribution is not None:
+            item["distribution"] = value.distribution
+        if value.conditions:
+            item["conditions"] = list(value.conditions)
+        return item
+    if isinstance(value, Source):
+        return {k: getattr(value, k) for k in SOURCE_KEYS if getattr(value, k) is not None}
+    return value
+
+
+def period_fields(period: Period) -> dict[str, int]:
+    if period.is_single_year:
+        return {"year": period.first}
+    fields = {"from": period.first}
+    if period.last is not None:
+        fields["until"] = period.last
+    return fields

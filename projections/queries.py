@@ -1,0 +1,334 @@
+"""Answers from the read models, on both time axes, in the JSON shapes of the command line.
+
+The fact tables hold every fact with its position, effective date and retraction; an answer is
+the facts visible at ``known_at`` and ``as_of``, and which of two facts is the later is decided
+by (date, position), as the log format prescribes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+
+LATEST = 1 << 62
+
+
+class NotFound(LookupError):
+    """The dossier, revision or thing asked for is not in the views (at that point in time)."""
+
+
+@dataclass(frozen=True)
+class Axes:
+    """The two time axes: effective date (``--as-of``) and recorded position (``--known-at``)."""
+
+    as_of: date | None = None
+    known_at: int | None = None
+
+    def where(self, alias: str = "") -> tuple[str, list[Any]]:
+        prefix = f"{alias}." if alias else ""
+        known = self.known_at if self.known_at is not None else LATEST
+        as_of = self.as_of.isoformat() if self.as_of is not None else "9999-12-31"
+        return (
+            f"{prefix}position <= ? AND {prefix}date <= ? "
+            f"AND ({prefix}retracted_at IS NULL OR {prefix}retracted_at > ?)",
+            [known, as_of, known],
+        )
+
+    def judged_on(self) -> date:
+        return self.as_of or date.today()
+
+
+class Queries:
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    def _rows(self, table: str, negotiation: str, axes: Axes, extra: str = "",
+              params: list[Any] | None = None, order: str = "date, position") -> list[dict[str, Any]]:
+        where, where_params = axes.where()
+        sql = f"SELECT * FROM [{table}] WHERE negotiation = ? AND {where} {extra} ORDER BY {order}"
+        return list(self.db.query(sql, [negotiation, *where_params, *(params or [])]))
+
+    # -- dossiers -------------------------------------------------------------------------------
+
+    def negotiations(self) -> list[str]:
+        return [row["negotiation"] for row in self.db.query(
+            "SELECT negotiation FROM dossiers ORDER BY position")]
+
+    def dossier(self, negotiation: str, axes: Axes) -> dict[str, Any]:
+        rows = self._rows("dossiers", negotiation, Axes(known_at=axes.known_at))
+        if not rows:
+            raise NotFound(f"no dossier {negotiation!r} in this store")
+        return rows[0]
+
+    def stakeholders(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
+        return [
+            {"id": r["id"], "name": r["name"], "kind": r["kind"], "description": r["description"],
+             "member_of": r["member_of"], "date": r["date"], "sources": [r["position"]]}
+            for r in self._rows("stakeholders", negotiation, axes)
+        ]
+
+    # -- the proposal ---------------------------------------------------------------------------
+
+    def revisions(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
+        return self._rows("revisions", negotiation, axes)
+
+    def proposal(self, negotiation: str, axes: Axes, revision: int | None = None) -> dict[str, Any]:
+        self.dossier(negotiation, axes)
+        revisions = self.revisions(negotiation, axes)
+        if revision is None:
+            if not revisions:
+                raise NotFound(f"no revision of the proposal is recorded in {negotiation!r} "
+                               "at that point")
+            chosen = revisions[-1]
+        else:
+            matching = [r for r in revisions if r["revision"] == revision]
+            if not matching:
+                raise NotFound(f"revision {revision} does not exist in {negotiation!r} at that point")
+            chosen = matching[-1]
+        items = list(self.db.query(
+            "SELECT * FROM revision_items WHERE position = ? ORDER BY item_order",
+            [chosen["position"]]))
+        budget = self._budget(negotiation, axes)
+        periods = [(line["first_year"], line["last_year"]) for line in budget]
+        item_amounts = {item["item_id"]: json.loads(item["amounts"]) for item in items}
+        for amounts in item_amounts.values():
+            periods.extend((first, last) for _amount, first, last in amounts)
+        years = year_range(periods)
+        by_item = {
+            item_id: {str(y): sum(a for a, first, last in amounts if covers(first, last, y))
+                      for y in years}
+            for item_id, amounts in item_amounts.items()
+        }
+        total = {str(y): sum(amounts[str(y)] for amounts in by_item.values()) for y in years}
+        budget_by_year = {
+            str(y): sum(line["amount"] for line in budget
+                        if covers(line["first_year"], line["last_year"], y))
+            for y in years
+        }
+        agreements = self._rows("agreements", negotiation, axes, "AND revision = ?",
+                                [chosen["revision"]])
+        agreed_by: list[str] = []
+        for agreement in agreements:
+            agreed_by.extend(p for p in json.loads(agreement["parties"]) if p not in agreed_by)
+        return {
+            "negotiation": negotiation,
+            "revision": chosen["revision"],
+            "status": "agreed" if agreements else chosen["status"],
+            "agreed_by": agreed_by,
+            "proposed_by": json.loads(chosen["proposed_by"]),
+            "rationale": chosen["rationale"],
+            "date": chosen["date"],
+            "years": years,
+            "items": [
+                {"id": item["item_id"], "purpose": item["purpose"], "recipient": item["recipient"],
+                 "distribution": item["distribution"], "conditions": json.loads(item["conditions"]),
+                 "by_year": by_item[item["item_id"]], "sources": [chosen["position"]]}
+                for item in items
+            ],
+            "total": total,
+            "budget": budget_by_year,
+            "unallocated": {y: budget_by_year[y] - total[y] for y in total},
+            "sources": {
+                "revision": [chosen["position"]],
+                "budget": sorted({line["position"] for line in budget}),
+                "agreements": [a["position"] for a in agreements],
+            },
+        }
+
+    def _budget(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
+        lines = self._rows("budget_lines", negotiation, axes, order="date, position, line")
+        if not lines:
+            return []
+        latest = max((line["date"], line["position"]) for line in lines)
+        return [line for line in lines
+                if (line["date"], line["position"]) == latest and line["line"] >= 0]
+
+    def diff(self, negotiation: str, axes: Axes, a: int, b: int) -> dict[str, Any]:
+        left = self.proposal(negotiation, axes, a)
+        right = self.proposal(negotiation, axes, b)
+        years = year_range([(int(y), int(y)) for y in left["years"] + right["years"]])
+        left_items = {item["id"]: item for item in left["items"]}
+        right_items = {item["id"]: item for item in right["items"]}
+
+        def amount(item: dict[str, Any] | None, year: int, proposal: dict[str, Any]) -> int:
+            if item is None:
+                return 0
+            # The last year of a proposal stands for every year after it.
+            shown = [int(y) for y in proposal["years"]]
+            key = str(min(max(year, shown[0]), shown[-1]))
+            return item["by_year"][key] if year >= shown[0] else 0
+
+        items = []
+        for item_id in list(left_items) + [i for i in right_items if i not in left_items]:
+            before, after = left_items.get(item_id), right_items.get(item_id)
+            change = ("added" if before is None else "removed" if after is None else "changed")
+            by_year = {
+                str(y): {"from": amount(before, y, left), "to": amount(after, y, right)}
+                for y in years
+            }
+            for cell in by_year.values():
+                cell["delta"] = cell["to"] - cell["from"]
+            fields = {
+                field: {"from": before[field], "to": after[field]}
+                for field in ("purpose", "recipient", "distribution", "conditions")
+                if before is not None and after is not None and before[field] != after[field]
+            }
+            if change == "changed" and not fields and not any(c["delta"] for c in by_year.values()):
+                change = "unchanged"
+            items.append({"id": item_id, "change": change, "fields": fields, "by_year": by_year})
+        totals = {
+            str(y): {"from": sum(amount(i, y, left) for i in left_items.values()),
+                     "to": sum(amount(i, y, right) for i in right_items.values())}
+            for y in years
+        }
+        for cell in totals.values():
+            cell["delta"] = cell["to"] - cell["from"]
+        return {"negotiation": negotiation, "from": a, "to": b, "years": years,
+                "status": {"from": left["status"], "to": right["status"]},
+                "items": items, "total": totals}
+
+    # -- registers ------------------------------------------------------------------------------
+
+    def commitments(self, negotiation: str, axes: Axes, status: str | None = None) -> list[dict[str, Any]]:
+        self.dossier(negotiation, axes)
+        updates: dict[str, list[dict[str, Any]]] = {}
+        for update in self._rows("commitment_updates", negotiation, axes):
+            updates.setdefault(update["id"], []).append(update)
+        result = []
+        for made in self._rows("commitments", negotiation, axes):
+            due = made["due"]
+            state = "open"
+            history = [{"position": made["position"], "date": made["date"], "type": "commitment_made",
+                        "due": made["due"]}]
+            sources = [made["position"]]
+            for update in updates.get(made["id"], []):
+                if update["position"] < made["position"]:
+                    continue  # an update of an earlier, retracted commitment with the same id
+                entry = {"position": update["position"], "date": update["date"],
+                         "type": update["type"]}
+                if update["type"] == "commitment_rescheduled":
+                    due = update["due"]
+                    entry["due"] = due
+                    entry["reason"] = update["detail"]
+                elif update["type"] == "commitment_fulfilled":
+                    state = "fulfilled"
+                    entry["evidence"] = update["detail"]
+                else:
+                    state = "withdrawn"
+                    entry["reason"] = update["detail"]
+                history.append(entry)
+                sources.append(update["position"])
+            if state == "open" and due is not None and due < axes.judged_on().isoformat():
+                state = "overdue"
+            if status is not None and state != status:
+                continue
+            result.append({"id": made["id"], "by": made["by"], "to": json.loads(made["to_parties"]),
+                           "what": made["what"], "due": due, "status": state, "history": history,
+                           "date": made["date"], "sources": sources})
+        return result
+
+    def claims(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
+        self.dossier(negotiation, axes)
+        settlements: dict[str, list[dict[str, Any]]] = {}
+        for settlement in self._rows("claim_settlements", negotiation, axes):
+            settlements.setdefault(settlement["id"], []).append(settlement)
+        result = []
+        for claim in self._rows("claims", negotiation, axes):
+            ends = [s for s in settlements.get(claim["id"], []) if s["position"] > claim["position"]]
+            end = ends[-1] if ends else None
+            result.append({
+                "id": claim["id"], "by": claim["by"], "against": claim["against"],
+                "subject": claim["subject"], "summary": claim["summary"], "amount": claim["amount"],
+                "status": end["outcome"] if end else "open",
+                "settled_amount": end["amount"] if end else None,
+                "date": claim["date"],
+                "sources": [claim["position"]] + ([end["position"]] if end else []),
+            })
+        return result
+
+    def positions(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
+        self.dossier(negotiation, axes)
+        latest: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in self._rows("stances", negotiation, axes):
+            latest[(row["stakeholder"], row["subject"])] = row
+        return [
+            {"stakeholder": r["stakeholder"], "subject": r["subject"], "stance": r["stance"],
+             "summary": r["summary"], "date": r["date"], "points": json.loads(r["points"]),
+             "sources": [r["position"]]}
+            for _key, r in sorted(latest.items())
+        ]
+
+    def stance_history(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
+        return self._rows("stances", negotiation, axes)
+
+    def meetings(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
+        held = {row["id"]: row for row in self._rows("meetings_held", negotiation, axes)}
+        latest: dict[str, dict[str, Any]] = {}
+        for row in self._rows("meetings", negotiation, axes):
+            latest[row["id"]] = row  # a later scheduling of the same meeting moves it
+        return [
+            {"id": m["id"], "title": m["title"], "scheduled_for": m["scheduled_for"],
+             "participants": json.loads(m["participants"]), "agenda": json.loads(m["agenda"]),
+             "held": m["id"] in held, "held_on": held[m["id"]]["date"] if m["id"] in held else None,
+             "sources": [m["position"]] + ([held[m["id"]]["position"]] if m["id"] in held else [])}
+            for m in sorted(latest.values(), key=lambda m: (m["scheduled_for"], m["id"]))
+        ]
+
+    def alignments(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
+        return [{**row, "parties": json.loads(row["parties"])}
+                for row in self._rows("alignments", negotiation, axes)]
+
+    def roles(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
+        return self._rows("roles", negotiation, axes)
+
+    # -- the log --------------------------------------------------------------------------------
+
+    def log(self, axes: Axes, negotiation: str | None = None, stakeholder: str | None = None,
+            event_type: str | None = None, since: date | None = None,
+            until: date | None = None) -> list[dict[str, Any]]:
+        known = axes.known_at if axes.known_at is not None else LATEST
+        clauses, params = ["position <= ?"], [known]
+        if axes.as_of is not None:
+            clauses.append("date <= ?")
+            params.append(axes.as_of.isoformat())
+        if negotiation is not None:
+            clauses.append("negotiation = ?")
+            params.append(negotiation)
+        if event_type is not None:
+            clauses.append("type = ?")
+            params.append(event_type)
+        if since is not None:
+            clauses.append("date >= ?")
+            params.append(since.isoformat())
+        if until is not None:
+            clauses.append("date <= ?")
+            params.append(until.isoformat())
+        if stakeholder is not None:
+            clauses.append("position IN (SELECT position FROM log_parties WHERE stakeholder = ?)")
+            params.append(stakeholder)
+        sql = f"SELECT * FROM log WHERE {' AND '.join(clauses)} ORDER BY position"
+        return [
+            {"position": row["position"], "recorded_at": row["recorded_at"],
+             "recorded_by": row["recorded_by"], "date": row["date"],
+             "negotiation": row["negotiation"], "type": row["type"], "ref": row["ref"],
+             "summary": row["summary"], "data": json.loads(row["data"]),
+             "retracted_by": row["retracted_at"] if row["retracted_at"] and row["retracted_at"] <= known else None}
+            for row in self.db.query(sql, params)
+        ]
+
+
+def covers(first: int, last: int | None, year: int) -> bool:
+    return first <= year and (last is None or year <= last)
+
+
+def year_range(periods: list[tuple[int, int | None]]) -> list[int]:
+    """From the earliest year any period touches to the latest start or end + 1 (cli.md)."""
+    if not periods:
+        return []
+    first = min(start for start, _end in periods)
+    last = max(max(start, end + 1 if end is not None else start) for start, end in periods)
+    return list(range(first, last + 1))

@@ -1,0 +1,119 @@
+"""Shared fixtures: an isolated store per test, the CLI run in-process, log files written on the fly."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli.main import main
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_STORE = REPO / "events.db.example"
+EXAMPLE_SOURCE = REPO / "examples" / "veiligheidsberaad-2025-06-27.yaml"
+
+
+@dataclass
+class Result:
+    status: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Views in a cache of the test's own; no store or actor leaks in from the machine."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("AKKOORD_DB", raising=False)
+    monkeypatch.delenv("AKKOORD_VIEWS", raising=False)
+    monkeypatch.delenv("AKKOORD_CIPHER_KEY", raising=False)
+    monkeypatch.setenv("AKKOORD_ACTOR", "test-recorder")
+
+
+@pytest.fixture
+def akkoord(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """Runs the command line in this process and returns status, stdout and stderr."""
+
+    def run(*args: str | Path) -> Result:
+        try:
+            status = main([str(a) for a in args])
+        except SystemExit as exit:  # argparse usage errors
+            status = int(exit.code or 0)
+        captured = capsys.readouterr()
+        return Result(status, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return tmp_path / "events.db"
+
+
+@pytest.fixture
+def example_store(tmp_path: Path) -> Path:
+    """A copy of the committed example store, so no test can change the original."""
+    copy = tmp_path / "example.db"
+    shutil.copyfile(EXAMPLE_STORE, copy)
+    return copy
+
+
+def count_events(store: Path) -> int:
+    if not store.exists():
+        return 0
+    with sqlite3.connect(store) as connection:
+        try:
+            return connection.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+
+
+def write_log(directory: Path, events: list[dict[str, Any]], *, name: str = "log.json",
+              negotiation: str = "test-dossier", extra: dict[str, Any] | None = None) -> Path:
+    """A log file of format akkoord/1 holding the given events (JSON, or YAML by suffix)."""
+    document = {"format": "akkoord/1", "negotiation": negotiation, **(extra or {}),
+                "events": events}
+    path = directory / name
+    if name.endswith(".json"):
+        path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
+    else:
+        from ruamel.yaml import YAML
+
+        with path.open("w", encoding="utf-8") as stream:
+            YAML(typ="safe", pure=True).dump(document, stream)
+    return path
+
+
+def opening(date: str = "2025-06-27", **extra: Any) -> dict[str, Any]:
+    return {"type": "negotiation_opened", "date": date, "title": "Test dossier",
+            "budget": [{"party": "RIJK", "from": 2027, "amount": "70M"},
+                       {"party": "JENV", "year": 2025, "amount": "10M"}], **extra}
+
+
+def party(id: str, kind: str = "council", date: str = "2025-06-27", **extra: Any) -> dict[str, Any]:
+    return {"type": "stakeholder_registered", "date": date, "id": id, "name": f"Party {id}",
+            "kind": kind, **extra}
+
+
+def revision(number: int, items: list[dict[str, Any]] | None = None, date: str = "2025-06-27",
+             **extra: Any) -> dict[str, Any]:
+    return {"type": "proposal_revised", "date": date, "revision": number, "status": "draft",
+            "proposed_by": ["A"],
+            "items": items if items is not None else [
+                {"id": "noodsteunpunten", "purpose": "p", "recipient": "B",
+                 "amounts": [{"year": 2025, "amount": "5M"}, {"from": 2027, "amount": "35M"}]}],
+            **extra}
+
+
+def basic_dossier() -> list[dict[str, Any]]:
+    """An opened dossier with parties A, B and C and revision 1."""
+    return [opening(), party("A"), party("B", "region"), party("C", "ministry"), revision(1)]
