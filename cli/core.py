@@ -78,12 +78,18 @@ def run_import(session: Session, args: Any) -> int:
     try:
         for path in args.files:
             log_file = read_log_file(path)
+            entries = log_file.entries
+            total = len(entries) if isinstance(entries, list) else None
+            progress = Progress(f"importing {path}", not args.json)
             try:
-                positions = session.app.record(log_file.negotiation, log_file.entries, actor(args))
+                positions = session.app.record(log_file.negotiation, entries, actor(args),
+                                               lambda done: progress(done, total))
             except EventRefused as refusal:
-                raise log_file.refusal(refusal.index, refusal.reason) from None
+                raise log_file.refusal(refusal.index, refusal.reason, refusal.event_type) from None
             except Refusal as refusal:
                 raise FileRefused(path, str(refusal)) from None
+            finally:
+                progress.finish()
             stored.append({"path": path, "negotiation": log_file.negotiation,
                            "events": len(positions),
                            "positions": [positions[0], positions[-1]] if positions else []})
@@ -273,7 +279,7 @@ def run_status(session: Session, args: Any) -> int:
 
 def run_rebuild(session: Session, args: Any) -> int:
     progress = Progress("rebuilding views", not args.json)
-    position = session.views.rebuild(session.app, progress)
+    position = session.rebuild(progress)
     progress.finish()
     if args.json:
         print_json({"position": position})

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from projections.summaries import euros
+from domain.values import euros
 
 __all__ = ["euros", "print_json", "table", "Progress"]
 
@@ -45,11 +45,15 @@ class Progress:
         self.enabled = enabled and sys.stderr.isatty()
         self.shown = False
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int | None) -> None:
+        """Shows how far it got; without a total (a file read as it goes), the count only."""
         if not self.enabled:
             return
-        percent = 100 * done // total if total else 100
-        sys.stderr.write(f"\r{self.label}: {done:,}/{total:,} events ({percent}%)".replace(",", "."))
+        if total is None:
+            shown = f"{done:,} events"
+        else:
+            shown = f"{done:,}/{total:,} events ({100 * done // total if total else 100}%)"
+        sys.stderr.write(f"\r{self.label}: {shown}".replace(",", "."))
         sys.stderr.flush()
         self.shown = True
 

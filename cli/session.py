@@ -5,13 +5,23 @@ from __future__ import annotations
 import getpass
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from domain.service import Akkoord
-from projections.catchup import ViewStore, default_views_path
+from projections.catchup import (
+    ApplicationStore,
+    EventSource,
+    SQLiteStore,
+    ViewStore,
+    default_views_path,
+)
 from projections.queries import Axes, Queries
+
+if TYPE_CHECKING:
+    from domain.service import Akkoord
 
 
 class UsageError(Exception):
@@ -52,6 +62,8 @@ class Session:
 
     @cached_property
     def app(self) -> Akkoord:
+        from domain.service import Akkoord
+
         env = store_env(self.target, self.create)
         try:
             app = Akkoord(env=env)
@@ -70,13 +82,41 @@ class Session:
         return ViewStore(path or default_views_path(self.target))
 
     @cached_property
+    def events(self) -> EventSource:
+        """Where the views read the events: the SQLite file itself when it holds plain JSON
+        (no application, no decoding in Python), else the application's recorder."""
+        if "://" not in self.target:
+            store_env(self.target, self.create)  # refuses a store that does not exist
+            store = SQLiteStore(self.target)
+            if store.holds_plain_json(self.views.conn):
+                return store
+        return ApplicationStore(self.app)
+
+    @cached_property
     def queries(self) -> Queries:
         from cli.render import Progress
 
         progress = Progress("catching up views", not getattr(self.args, "json", False))
-        self.views.catch_up(self.app, progress)
+        self.catch_up(progress)
         progress.finish()
-        return Queries(self.views.db)
+        return Queries(self.views.conn)
+
+    def catch_up(self, progress: Any = None) -> int:
+        """Brings the views up to the store's last event; returns that position."""
+        with self._reading_store():
+            return self.views.catch_up(self.events, progress)
+
+    def rebuild(self, progress: Any = None) -> int:
+        """Drops the views and reads every event again; returns the position reached."""
+        with self._reading_store():
+            return self.views.rebuild(self.events, progress)
+
+    @contextmanager
+    def _reading_store(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as error:
+            raise UsageError(f"store {self.target!r} cannot be read: {error}") from None
 
     @property
     def axes(self) -> Axes:

@@ -18,6 +18,7 @@ from eventsourcing.utils import register_topic
 
 from domain.errors import Refusal
 from domain.schema import check_fields, check_slug, check_value
+from domain.topics import topic_of
 from domain.values import (
     BudgetLine,
     ClaimOutcome,
@@ -46,7 +47,7 @@ def _stable_topic(cls: type, name: str) -> None:
     Stored events name their class by topic; pinning topics to the event type means code
     can move without orphaning what is stored (tests pin the list).
     """
-    cls.TOPIC = f"akkoord:{name}"  # type: ignore[attr-defined]
+    cls.TOPIC = topic_of(name)  # type: ignore[attr-defined]
     register_topic(cls.TOPIC, cls)  # type: ignore[attr-defined]
 
 
@@ -339,12 +340,12 @@ class Negotiation(Aggregate):
     def _resolve_subject(self, subject: str) -> str:
         """The subject as stored: ``proposal`` becomes the latest revision, ``proposal:rN``."""
         if subject == "proposal":
-            standing = [
-                n for n in range(self.last_revision, 0, -1) if str(n) not in self.retracted_revisions
-            ]
-            if not standing:
+            # The latest revision not retracted: found from the top, not by listing them all.
+            latest = next((n for n in range(self.last_revision, 0, -1)
+                           if str(n) not in self.retracted_revisions), None)
+            if latest is None:
                 raise Refusal("subject 'proposal': no revision of the proposal is recorded yet")
-            return f"proposal:r{standing[0]}"
+            return f"proposal:r{latest}"
         kind, _, name = subject.partition(":")
         if not name:
             raise Refusal(

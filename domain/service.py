@@ -7,13 +7,24 @@ PostgreSQL); this module knows only that it appends to an event store.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    IntegrityError,
+    JSONTranscoder,
+    Transcoding,
+    UUIDAsHex,
+)
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import resolve_topic
 
 from domain.errors import DossierNotFound, EventRefused, Refusal
 from domain.negotiation import Negotiation
@@ -21,6 +32,8 @@ from domain.values import ENUMS, VALUE_CLASSES
 
 CONFLICT_RETRIES = 20
 SNAPSHOT_EVERY = 500
+# Entries decided between two hand-overs to the recorder when a batch is streamed.
+STREAM_CHUNK = 5_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,6 +102,27 @@ def register_transcodings(transcoder: JSONTranscoder) -> None:
         transcoder.register(DataclassAsDict(value_class))
 
 
+@cache
+def stored_event_transcoder() -> JSONTranscoder:
+    """The transcoder the application stores events with (the library's and the domain's types)."""
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
+        transcoder.register(transcoding)
+    register_transcodings(transcoder)
+    return transcoder
+
+
+def event_from_state(topic: str, state: str | bytes) -> Negotiation.Event:
+    """The domain event of a stored event's plain JSON state, without its aggregate id and version.
+
+    For readers that show events as recorded (the log) from a copy of their state.
+    """
+    event = object.__new__(resolve_topic(topic))
+    data = state if isinstance(state, bytes) else state.encode()
+    event.__dict__.update(stored_event_transcoder().decode(data))
+    return event
+
+
 class Akkoord(Application):
     """The negotiation register: dossiers of immutable events."""
 
@@ -106,51 +140,109 @@ class Akkoord(Application):
             raise DossierNotFound(negotiation) from None
 
     def record(
-        self, negotiation: str, entries: Sequence[Entry], recorded_by: str
+        self,
+        negotiation: str,
+        entries: Iterable[Entry],
+        recorded_by: str,
+        progress: Callable[[int], None] | None = None,
     ) -> list[int]:
         """Records the entries in the dossier in one transaction; returns their positions.
 
         Raises EventRefused (nothing stored) when an entry breaks a rule. When another writer
-        stored events in the dossier first, the whole batch is decided again on fresh state.
+        stored events in the dossier first, the whole batch is decided again on fresh state, so
+        ``entries`` is iterated once per attempt (a list, or entries read again from a file).
+        ``progress`` is told how many entries are decided, every STREAM_CHUNK entries.
         """
         for _attempt in range(CONFLICT_RETRIES):
-            dossier = self._decide(negotiation, entries, recorded_by)
-            if dossier is None:
-                return []
-            first_new_version = dossier.version - len(entries) + 1
             try:
-                recordings = self.save(dossier)
+                return self._record_once(negotiation, entries, recorded_by, progress)
             except IntegrityError:
                 continue
-            self._snapshot_now_and_then(dossier, first_new_version)
-            return [recording.notification.id for recording in recordings]
         raise Refusal(
             f"dossier {negotiation!r} kept changing under this import "
             f"({CONFLICT_RETRIES} tries); try again"
         )
 
-    def _decide(
-        self, negotiation: str, entries: Sequence[Entry], recorded_by: str
-    ) -> Negotiation | None:
+    def _record_once(
+        self,
+        negotiation: str,
+        entries: Iterable[Entry],
+        recorded_by: str,
+        progress: Callable[[int], None] | None,
+    ) -> list[int]:
+        """One attempt. A batch of one chunk is saved as the library saves; a larger batch is
+        stored as it is decided: its events go to the recorder in one insert (so in one
+        transaction) while later entries are still being read and decided, and a refusal
+        half-way rolls all of it back. A million events then never sit in memory."""
+        dossier = self._load(negotiation)
+        first_new_version = (dossier.version if dossier is not None else 0) + 1
+        chunks = self._decided_chunks(negotiation, dossier, entries, recorded_by, progress)
+        first = next(chunks, None)
+        if first is None:
+            return []
+        dossier, events = first
+        second = next(chunks, None)
+        if second is None:
+            recordings = self.save(*events)
+        else:
+            stored = (self.mapper.to_stored_event(event)
+                      for _dossier, chunk in itertools.chain([first, second], chunks)
+                      for event in chunk)
+            if isinstance(self.recorder, SQLiteApplicationRecorder):
+                positions = self.recorder.insert_events(stored)  # type: ignore[arg-type]
+            else:  # a recorder that needs the whole list (PostgreSQL's takes it as one array)
+                positions = self.recorder.insert_events(list(stored))
+            recordings = None
+        self._snapshot_now_and_then(dossier, first_new_version)
+        if recordings is not None:
+            return [recording.notification.id for recording in recordings]
+        return list(positions or [])
+
+    def _load(self, negotiation: str) -> Negotiation | None:
         try:
-            dossier: Negotiation | None = self.dossier(negotiation)
+            return self.dossier(negotiation)
         except DossierNotFound:
-            dossier = None
+            return None
+
+    def _decided_chunks(
+        self,
+        negotiation: str,
+        dossier: Negotiation | None,
+        entries: Iterable[Entry],
+        recorded_by: str,
+        progress: Callable[[int], None] | None,
+    ) -> Iterator[tuple[Negotiation, list[Negotiation.Event]]]:
+        """The dossier and the events it decided, every STREAM_CHUNK entries and at the end."""
+        count = 0
         for index, entry in enumerate(entries):
-            fields = dict(entry.fields)
-            try:
-                if entry.type == Negotiation.Opened.TYPE and dossier is None:
-                    dossier = Negotiation.open(negotiation, recorded_by=recorded_by, **fields)
-                elif dossier is None:
-                    raise Refusal(
-                        f"dossier {negotiation!r} is not opened: its first event must be "
-                        "negotiation_opened"
-                    )
-                else:
-                    dossier.record(entry.type, recorded_by=recorded_by, **fields)
-            except Refusal as refusal:
-                raise EventRefused(index, entry.type, str(refusal)) from None
-        return dossier
+            dossier = self._decide(negotiation, dossier, index, entry, recorded_by)
+            count += 1
+            if count % STREAM_CHUNK == 0:
+                yield dossier, dossier.collect_events()
+                if progress is not None:
+                    progress(count)
+        if dossier is not None and count % STREAM_CHUNK:
+            yield dossier, dossier.collect_events()
+        if progress is not None:
+            progress(count)
+
+    @staticmethod
+    def _decide(
+        negotiation: str, dossier: Negotiation | None, index: int, entry: Entry, recorded_by: str
+    ) -> Negotiation:
+        fields = dict(entry.fields)
+        try:
+            if entry.type == Negotiation.Opened.TYPE and dossier is None:
+                return Negotiation.open(negotiation, recorded_by=recorded_by, **fields)
+            if dossier is None:
+                raise Refusal(
+                    f"dossier {negotiation!r} is not opened: its first event must be "
+                    "negotiation_opened"
+                )
+            dossier.record(entry.type, recorded_by=recorded_by, **fields)
+            return dossier
+        except Refusal as refusal:
+            raise EventRefused(index, entry.type, str(refusal)) from None
 
     def _snapshot_now_and_then(self, dossier: Negotiation, first_new_version: int) -> None:
         # A snapshot taken from the aggregate in hand spares the next import a replay of the

@@ -25,6 +25,11 @@ def require_euros(value: object, what: str = "amount") -> Euros:
     return Euros(value)
 
 
+def euros(amount: int) -> str:
+    """An amount as a Dutch reader writes it: € 35.000.000."""
+    return "€ " + f"{amount:,}".replace(",", ".")
+
+
 class StakeholderKind(Enum):
     COUNCIL = "council"
     ASSOCIATION = "association"

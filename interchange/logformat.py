@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import typing
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -57,11 +58,13 @@ class FileRefused(Exception):
 class LogFile:
     path: str
     negotiation: str
-    entries: list[Entry]
-    lines: list[int | None]
+    # A list, or (a large JSON file) the entries read again from the file at each iteration.
+    entries: Iterable[Entry]
+    lines: list[int | None] | None = None
 
-    def refusal(self, index: int, reason: str) -> FileRefused:
-        return FileRefused(self.path, reason, index, self.lines[index], self.entries[index].type)
+    def refusal(self, index: int, reason: str, event_type: str | None = None) -> FileRefused:
+        line = self.lines[index] if self.lines else None
+        return FileRefused(self.path, reason, index, line, event_type)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -109,7 +112,19 @@ def load_document(path: str) -> tuple[Any, list[int | None]]:
 
 
 def read_log_file(path: str) -> LogFile:
+    if path.endswith(".json") and _events_come_last(path):
+        negotiation, default_source = _check_header(path, _json_header(path))
+        return LogFile(path, negotiation, StreamedEntries(path, default_source))
     document, lines = load_document(path)
+    negotiation, default_source = _check_header(path, document)
+    entries = []
+    for index, record in enumerate(document["events"]):
+        entries.append(_entry(path, index, record, default_source, lines[index]))
+    return LogFile(path, negotiation, entries, lines)
+
+
+def _check_header(path: str, document: Any) -> tuple[str, Source | None]:
+    """The dossier and the default source of a file, or the reason it is refused."""
     if not isinstance(document, dict):
         raise FileRefused(path, "must be a mapping with format, negotiation and events")
     if document.get("format") != FORMAT:
@@ -117,24 +132,158 @@ def read_log_file(path: str) -> LogFile:
     negotiation = document.get("negotiation")
     if not isinstance(negotiation, str) or not negotiation.strip():
         raise FileRefused(path, "negotiation (the dossier's slug) is missing")
-    events = document.get("events")
-    if not isinstance(events, list):
+    if not isinstance(document.get("events"), list):
         raise FileRefused(path, "events must be a list")
     unknown = sorted(set(document) - {"format", "negotiation", "source", "events"})
     if unknown:
         raise FileRefused(path, f"unknown top-level key {unknown[0]!r}")
     try:
-        default_source = _source(document.get("source"))
+        return negotiation, _source(document.get("source"))
     except Refusal as refusal:
         raise FileRefused(path, f"source: {refusal}") from None
-    entries = []
-    for index, record in enumerate(events):
+
+
+def _entry(path: str, index: int, record: Any, default_source: Source | None,
+           line: int | None = None) -> Entry:
+    try:
+        return entry_from_record(record, default_source)
+    except Refusal as refusal:
+        event_type = record.get("type") if isinstance(record, dict) else None
+        raise FileRefused(path, str(refusal), index, line, event_type) from None
+
+
+# -- large JSON files, read as a stream ----------------------------------------------------------
+#
+# A file is stored whole or not at all, and a dossier may hold a million events: a large JSON
+# file is read one event at a time while its events are stored in one transaction, so the file
+# is never held whole. That needs the file's header before its events; a JSON object whose last
+# value is a list has ``events`` last (the only list-valued key), which is how ``export`` and
+# every generator write it. Any other file is read whole.
+
+STREAM_READ = 1 << 20
+WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _events_come_last(path: str) -> bool:
+    try:
+        with open(path, "rb") as stream:
+            stream.seek(0, 2)
+            stream.seek(max(0, stream.tell() - 64))
+            tail = stream.read().rstrip()
+    except OSError:
+        return False
+    return tail.endswith(b"}") and tail[:-1].rstrip().endswith(b"]")
+
+
+class _JSONStream:
+    """Reads JSON values one at a time from a file, keeping only a window of it in memory."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.file = open(path, encoding="utf-8")  # noqa: SIM115 - closed by close()
+        self.buffer, self.at, self.ended = "", 0, False
+        self.decoder = json.JSONDecoder()
+
+    def close(self) -> None:
+        self.file.close()
+
+    def _more(self) -> bool:
+        chunk = self.file.read(STREAM_READ)
+        if not chunk:
+            self.ended = True
+            return False
+        self.buffer, self.at = self.buffer[self.at:] + chunk, 0
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not white space ("" at the end of the file)."""
+        while True:
+            self.at = WHITESPACE.match(self.buffer, self.at).end()
+            if self.at < len(self.buffer) or not self._more():
+                return self.buffer[self.at:self.at + 1]
+
+    def expect(self, char: str) -> None:
+        if self.peek() != char:
+            found = self.peek() or "the end of the file"
+            raise FileRefused(self.path, f"is not valid JSON: expected {char!r}, found {found!r}")
+        self.at += 1
+
+    def value(self) -> Any:
+        self.peek()
+        while True:
+            try:
+                value, end = self.decoder.raw_decode(self.buffer, self.at)
+            except json.JSONDecodeError as error:
+                if self._more():
+                    continue
+                raise FileRefused(self.path, f"is not valid JSON: {error.msg}") from None
+            # A number that ends the window may go on in the next part of the file.
+            if end == len(self.buffer) and not self.ended and self._more():
+                continue
+            self.at = end
+            return value
+
+    def members(self) -> Iterator[tuple[str, Any]]:
+        """The object's (key, value) pairs; the value of ``events`` is left to be read."""
+        self.expect("{")
+        first = True
+        while self.peek() != "}":
+            if not first:
+                self.expect(",")
+            first = False
+            key = self.value()
+            if not isinstance(key, str):
+                raise FileRefused(self.path, "is not valid JSON: a key must be a string")
+            self.expect(":")
+            yield key, None if key == "events" and self.peek() == "[" else self.value()
+        self.expect("}")
+
+    def elements(self) -> Iterator[Any]:
+        self.expect("[")
+        first = True
+        while self.peek() != "]":
+            if not first:
+                self.expect(",")
+            first = False
+            yield self.value()
+        self.expect("]")
+
+
+def _json_header(path: str) -> dict[str, Any]:
+    """The keys before ``events`` (which is marked as a list, to be streamed)."""
+    stream = _JSONStream(path)
+    header: dict[str, Any] = {}
+    try:
+        for key, value in stream.members():
+            if key == "events" and value is None:
+                header["events"] = []
+                break
+            header[key] = value
+    finally:
+        stream.close()
+    return header
+
+
+class StreamedEntries:
+    """The entries of a large JSON file, read from the file again at every iteration."""
+
+    def __init__(self, path: str, default_source: Source | None):
+        self.path, self.default_source = path, default_source
+
+    def __iter__(self) -> Iterator[Entry]:
+        stream = _JSONStream(self.path)
         try:
-            entries.append(entry_from_record(record, default_source))
-        except Refusal as refusal:
-            event_type = record.get("type") if isinstance(record, dict) else None
-            raise FileRefused(path, str(refusal), index, lines[index], event_type) from None
-    return LogFile(path, negotiation, entries, lines)
+            header: dict[str, Any] = {}
+            for key, value in stream.members():
+                if key == "events" and value is None:
+                    for index, record in enumerate(stream.elements()):
+                        yield _entry(self.path, index, record, self.default_source)
+                    header["events"] = []
+                else:
+                    header[key] = value
+            _check_header(self.path, header)  # keys after the events (only a refused file)
+        finally:
+            stream.close()
 
 
 def entry_from_record(record: Any, default_source: Source | None = None) -> Entry:

@@ -1,25 +1,139 @@
 """Keeps the read models in step with the event store.
 
-The SQLite recorder offers no subscription, so views catch up by reading the notification log
-after the position each view has recorded. A batch of rows and the new positions are written in
-one transaction (``BEGIN IMMEDIATE``, so two processes never both apply the same batch).
+The SQLite recorder offers no subscription, so views catch up by reading the events after the
+position each view has recorded. A batch of rows and the new positions are written in one
+transaction (``BEGIN IMMEDIATE``, so two processes never both apply the same batch).
+
+Events reach the views' SQL (see ``projections.views``) in one of two ways:
+
+- ``SQLiteStore``: a SQLite store whose events are plain JSON is attached to the views'
+  database, and the views read its ``stored_events`` table directly: no event is decoded in
+  Python and no row crosses into Python, which is what makes a rebuild cheap;
+- ``ApplicationStore``: any other store (PostgreSQL, encrypted or compressed) is read through
+  the application's recorder and mapper, and each batch is staged in a temporary table first.
 """
 
 from __future__ import annotations
 
 import os
-from collections import defaultdict
+import sqlite3
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import sqlite_utils
-
-from domain.negotiation import Negotiation
-from projections.views import BATCH, VIEWS, Row, View
+from projections.views import VIEWS, View, fact_tables, retraction_sql
 
 Progress = Callable[[int, int], None]
 STORE_ANCHOR = "@store"
+# Events per transaction: SQL does the work, so a batch can be large; progress shows per batch.
+BATCH = 50_000
+STORE_CACHE_KIB = 64 * 1024
+STAGED = "temp.staged_events"
+# The (topic, position) of each event of a batch: the fills find their events by topic.
+TOPICS = "temp.batch_topics"
+
+
+class EventSource(Protocol):
+    """Where the views read events from."""
+
+    def head(self, views: sqlite3.Connection) -> int:
+        """The position of the last event in the store (0 when empty)."""
+
+    def anchor(self, views: sqlite3.Connection, position: int) -> str | None:
+        """What identifies the event at that position (its aggregate and version)."""
+
+    def events(self, views: sqlite3.Connection, after: int, upto: int) -> tuple[str, int]:
+        """Makes the events ``after < position <= upto`` readable by the views' SQL.
+
+        Returns the table (or view) to read them from, and the position of the last of them.
+        """
+
+
+class SQLiteStore:
+    """A SQLite store of plain JSON events, attached to the views' database read-only."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.attached_to: sqlite3.Connection | None = None
+
+    def _attach(self, views: sqlite3.Connection) -> None:
+        if self.attached_to is views:
+            return
+        uri = f"file:{self.path.resolve()}?mode=ro"
+        views.execute("ATTACH DATABASE ? AS store", [uri])
+        # Room for a batch of the store's pages: every fill of the batch reads them again.
+        views.execute(f"PRAGMA store.cache_size = -{STORE_CACHE_KIB}")
+        # The recorder stores the JSON as a BLOB; SQLite's JSON functions are given text.
+        views.execute("CREATE TEMP VIEW IF NOT EXISTS store_events AS SELECT rowid AS position, "
+                      "originator_id, topic, CAST(state AS TEXT) AS state "
+                      "FROM store.stored_events")
+        self.attached_to = views
+
+    def head(self, views: sqlite3.Connection) -> int:
+        self._attach(views)
+        return views.execute("SELECT max(rowid) FROM store.stored_events").fetchone()[0] or 0
+
+    def anchor(self, views: sqlite3.Connection, position: int) -> str | None:
+        self._attach(views)
+        row = views.execute("SELECT originator_id, originator_version FROM store.stored_events "
+                            "WHERE rowid = ?", [position]).fetchone()
+        return None if row is None else _anchor(row[0], row[1])
+
+    def events(self, views: sqlite3.Connection, after: int, upto: int) -> tuple[str, int]:
+        self._attach(views)
+        last = views.execute("SELECT max(rowid) FROM store.stored_events WHERE rowid > ? "
+                             "AND rowid <= ?", [after, upto]).fetchone()[0]
+        return "temp.store_events", last or after
+
+    def holds_plain_json(self, views: sqlite3.Connection) -> bool:
+        """Whether the views can read this store's events as they are stored.
+
+        An encrypted or compressed store keeps bytes that are not JSON; a store written by
+        another recorder may name its table otherwise. Either is read through the application.
+        """
+        try:
+            self._attach(views)
+            row = views.execute("SELECT json_valid(CAST(state AS TEXT)) FROM store.stored_events "
+                                "ORDER BY rowid DESC LIMIT 1").fetchone()
+        except sqlite3.Error:
+            return False
+        return row is None or bool(row[0])
+
+
+class ApplicationStore:
+    """Any store, read through the application's recorder and mapper, staged per batch."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    def head(self, views: sqlite3.Connection) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def anchor(self, views: sqlite3.Connection, position: int) -> str | None:
+        found = self.app.recorder.select_notifications(start=position, limit=1, stop=position)
+        if not found:
+            return None
+        return _anchor(found[0].originator_id, found[0].originator_version)
+
+    def events(self, views: sqlite3.Connection, after: int, upto: int) -> tuple[str, int]:
+        views.execute(f"CREATE TABLE IF NOT EXISTS {STAGED} (position INTEGER PRIMARY KEY, "
+                      "originator_id TEXT, topic TEXT, state TEXT)")
+        views.execute(f"DELETE FROM {STAGED}")
+        notifications = self.app.recorder.select_notifications(
+            start=after + 1, limit=upto - after, stop=upto)
+        mapper = self.app.mapper
+        rows = []
+        for notification in notifications:
+            state = notification.state
+            if mapper.cipher is not None:
+                state = mapper.cipher.decrypt(state)
+            if mapper.compressor is not None:
+                state = mapper.compressor.decompress(state)
+            rows.append((notification.id, _aggregate(notification.originator_id),
+                         notification.topic, state.decode("utf-8")))
+        views.executemany(f"INSERT INTO {STAGED} VALUES (?, ?, ?, ?)", rows)
+        return STAGED, notifications[-1].id if notifications else after
 
 
 class ViewStore:
@@ -28,174 +142,186 @@ class ViewStore:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(self.path)
-        self.db.execute("PRAGMA busy_timeout = 60000")
-        self.db.execute("PRAGMA journal_mode = WAL")
+        self.conn = sqlite3.connect(self.path, isolation_level=None)
+        self.conn.execute("PRAGMA busy_timeout = 60000")
+        self.conn.execute("PRAGMA journal_mode = WAL")
         self._ensure_schema()
 
+    @cached_property
+    def db(self) -> Any:
+        """The views' database as sqlite-utils sees it (tables are made with it)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
+
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     # -- schema -------------------------------------------------------------------------------
 
-    def _ensure_schema(self) -> None:
-        if "tracking" not in self.db.table_names():
-            self.db["tracking"].create(
-                {"view": str, "version": int, "position": int, "anchor": str}, pk="view"
-            )
-        versions = {row["view"]: row["version"] for row in self.db["tracking"].rows}
+    def _ensure_schema(self, with_indexes: bool = True) -> None:
+        """Creates what is missing; opening views that are in order costs two queries."""
+        present = {row[0] for row in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")}
+        versions = {}
+        if "tracking" in present:
+            versions = dict(self.conn.execute("SELECT view, version FROM tracking").fetchall())
+        if all(versions.get(view.name) == view.version
+               and set(view.tables) | set(view.lookups) <= present
+               and (not with_indexes or set(_index_names(view)) <= present)
+               for view in VIEWS):
+            return
+        db = self.db
+        if "tracking" not in present:
+            db["tracking"].create(
+                {"view": str, "version": int, "position": int, "anchor": str}, pk="view")
         for view in VIEWS:
             if versions.get(view.name) not in (None, view.version):
                 self._drop(view)
-            self._create(view)
+            self._create(view, with_indexes)
 
-    def _create(self, view: View) -> None:
-        existing = set(self.db.table_names())
+    def _create(self, view: View, with_indexes: bool) -> None:
+        db = self.db
+        existing = set(db.table_names())
         for table, columns in view.tables.items():
             if table not in existing:
-                self.db[table].create(columns)
-        for table, columns in view.indexes:
-            self.db[table].create_index(columns, if_not_exists=True)
-        self.db.execute(
+                key = view.key(table)
+                db[table].create(columns, pk=key[0] if len(key) == 1 else key)
+        for statement in view.lookups.values():
+            self.conn.execute(statement)
+        if with_indexes:
+            self._create_indexes(view)
+        self.conn.execute(
             "INSERT OR IGNORE INTO tracking (view, version, position) VALUES (?, ?, 0)",
             [view.name, view.version],
         )
-        self.db.conn.commit()
+
+    def _create_indexes(self, view: View) -> None:
+        for table, columns in view.indexes:
+            self.db[table].create_index(columns, if_not_exists=True)
 
     def _drop(self, view: View) -> None:
         for table in view.tables:
-            self.db[table].drop(ignore=True)
-        self.db.execute("DELETE FROM tracking WHERE view = ?", [view.name])
-        self.db.conn.commit()
+            self.conn.execute(f"DROP TABLE IF EXISTS [{table}]")
+        self.conn.execute("DELETE FROM tracking WHERE view = ?", [view.name])
 
-    def rebuild(self, app: Any, progress: Progress | None = None) -> int:
-        """Drops every view and reads all events again; returns the position reached."""
+    def rebuild(self, source: EventSource, progress: Progress | None = None) -> int:
+        """Drops every view and reads all events again; returns the position reached.
+
+        The indexes that only answer queries are made after the rows are in: building an
+        index once is cheaper than keeping it up to date row by row.
+        """
         for view in VIEWS:
             self._drop(view)
-        self.db.execute("DELETE FROM tracking")
-        self.db.conn.commit()
-        self._ensure_schema()
-        return self.catch_up(app, progress)
+        self.conn.execute("DELETE FROM tracking")
+        self._ensure_schema(with_indexes=False)
+        position = self.catch_up(source, progress)
+        for view in VIEWS:
+            self._create_indexes(view)
+        return position
 
     # -- catching up ----------------------------------------------------------------------------
 
     def positions(self) -> dict[str, int]:
-        return {row["view"]: row["position"] for row in self.db["tracking"].rows}
+        return {view: position for view, position in self.conn.execute(
+            "SELECT view, position FROM tracking WHERE view != ?", [STORE_ANCHOR])}
 
     def position(self) -> int:
         """The position every view has reached."""
         return min(self.positions().values())
 
-    def catch_up(self, app: Any, progress: Progress | None = None) -> int:
+    def catch_up(self, source: EventSource, progress: Progress | None = None) -> int:
         """Processes the events recorded since each view's position; returns the new position."""
-        if not self._anchor_holds(app):
-            return self.rebuild(app, progress)
-        head = app.recorder.max_notification_id() or 0
+        if not self._anchor_holds(source):
+            return self.rebuild(source, progress)
         start = self.position()
         while True:
-            self.db.execute("BEGIN IMMEDIATE")
+            self.conn.execute("BEGIN IMMEDIATE")
             try:
-                done = self._catch_up_batch(app)
+                done, head = self._catch_up_batch(source)
             except BaseException:
-                self.db.conn.rollback()
+                self.conn.rollback()
                 raise
-            self.db.conn.commit()
+            self.conn.commit()
             if done is None:
                 break
             if progress is not None:
                 progress(done - start, max(head - start, done - start))
         return self.position()
 
-    def _anchor_holds(self, app: Any) -> bool:
+    def _anchor_holds(self, source: EventSource) -> bool:
         """Whether the store still holds the event the views last processed.
 
         Views live apart from the store; if the store was replaced (a new file at the same
         path), they must be rebuilt rather than trusted.
         """
-        row = self.db.execute(
+        row = self.conn.execute(
             "SELECT position, anchor FROM tracking WHERE view = ?", [STORE_ANCHOR]
         ).fetchone()
         if row is None or not row[0]:
             return not any(position for position in self.positions().values())
-        found = app.recorder.select_notifications(start=row[0], limit=1, stop=row[0])
-        return bool(found) and _anchor(found[0]) == row[1]
+        return source.anchor(self.conn, row[0]) == row[1]
 
-    def _catch_up_batch(self, app: Any) -> int | None:
-        tracked = {
-            row[0]: row[1]
-            for row in self.db.execute("SELECT view, position FROM tracking").fetchall()
-            if row[0] != STORE_ANCHOR
-        }
-        start = min(tracked.values())
-        notifications = app.recorder.select_notifications(start=start + 1, limit=BATCH)
-        if not notifications:
-            return None
-        behind = [view for view in VIEWS]
-        negotiations = self._negotiations()
-        pending: dict[str, list[Row]] = defaultdict(list)
-        for notification in notifications:
-            event = app.mapper.to_domain_event(notification)
-            if isinstance(event, Negotiation.Opened):
-                negotiations[str(event.originator_id)] = event.negotiation
-            base = {
-                "negotiation": negotiations[str(event.originator_id)],
-                "position": notification.id,
-                "date": event.date.isoformat(),
-                "retracted_at": None,
-            }
-            if isinstance(event, Negotiation.EventRetracted):
-                self._flush(pending)
-                self._retract(event, base, [v for v in behind if tracked[v.name] < notification.id])
-            for view in behind:
-                if tracked[view.name] >= notification.id:
-                    continue
-                handler = view.handlers.get(event.TYPE)
-                if handler is not None:
-                    for table, row in handler(event, base):
-                        pending[table].append(row)
-        self._flush(pending)
-        last = notifications[-1]
-        for view in behind:
-            self.db.execute(
-                "UPDATE tracking SET position = ? WHERE view = ? AND position < ?",
-                [last.id, view.name, last.id],
-            )
-        self.db.execute(
+    def _catch_up_batch(self, source: EventSource) -> tuple[int | None, int]:
+        tracked = self.positions()
+        after = min(tracked.values())
+        head = source.head(self.conn)
+        if head <= after:
+            return None, head
+        events, upto = source.events(self.conn, after, min(head, after + BATCH))
+        if upto <= after:
+            return None, head
+        self.conn.execute(f"CREATE TABLE IF NOT EXISTS {TOPICS} (topic TEXT, position INTEGER, "
+                          "PRIMARY KEY (topic, position)) WITHOUT ROWID")
+        self.conn.execute(f"DELETE FROM {TOPICS}")
+        self.conn.execute(f"INSERT INTO {TOPICS} SELECT topic, position FROM {events} "
+                          "WHERE position > ? AND position <= ?", [after, upto])
+        for view in VIEWS:
+            if tracked[view.name] < upto:
+                for statement in view.fills:
+                    self.conn.execute(statement.format(events=events, topics=TOPICS),
+                                      {"after": tracked[view.name], "upto": upto})
+        self._retract(events, after, upto, tracked)
+        self.conn.execute("UPDATE tracking SET position = ? WHERE view != ? AND position < ?",
+                          [upto, STORE_ANCHOR, upto])
+        self.conn.execute(
             "INSERT OR REPLACE INTO tracking (view, version, position, anchor) VALUES (?, 0, ?, ?)",
-            [STORE_ANCHOR, last.id, _anchor(last)],
+            [STORE_ANCHOR, upto, source.anchor(self.conn, upto)],
         )
-        return last.id
+        return upto, head
 
-    def _negotiations(self) -> dict[str, str]:
-        return {
-            row[0]: row[1]
-            for row in self.db.execute("SELECT aggregate_id, negotiation FROM dossiers").fetchall()
-        }
-
-    def _flush(self, pending: dict[str, list[Row]]) -> None:
-        for table, rows in pending.items():
-            if rows:
-                self.db[table].insert_all(rows, batch_size=500)
-        pending.clear()
-
-    def _retract(self, event: Negotiation.EventRetracted, base: Row, views: list[View]) -> None:
-        found = self.db.execute(
-            "SELECT position FROM log WHERE negotiation = ? AND ref = ? AND position < ?",
-            [base["negotiation"], event.retracts, base["position"]],
-        ).fetchone()
-        if found is None:  # pragma: no cover - the domain refuses unknown refs
-            return
-        for view in views:
-            for table, columns in view.tables.items():
-                if "retracted_at" in columns:
-                    self.db.execute(
-                        f"UPDATE [{table}] SET retracted_at = ? WHERE position = ?",
-                        [base["position"], found[0]],
-                    )
+    def _retract(self, events: str, after: int, upto: int, tracked: dict[str, int]) -> None:
+        """Marks the facts of each retracted event with the position of its retraction."""
+        retractions = self.conn.execute(retraction_sql().format(events=events, topics=TOPICS),
+                                        {"after": after, "upto": upto}).fetchall()
+        for position, negotiation, ref in retractions:
+            found = self.conn.execute(
+                "SELECT position FROM log WHERE negotiation = ? AND ref = ? AND position < ?",
+                [negotiation, ref, position],
+            ).fetchone()
+            if found is None:  # pragma: no cover - the domain refuses unknown refs
+                continue
+            for view in VIEWS:
+                if tracked[view.name] < position:
+                    for table in fact_tables(view):
+                        self.conn.execute(
+                            f"UPDATE [{table}] SET retracted_at = ? WHERE position = ?",
+                            [position, found[0]],
+                        )
 
 
-def _anchor(notification: Any) -> str:
-    return f"{notification.originator_id}:{notification.originator_version}"
+def _aggregate(originator_id: Any) -> str:
+    """An aggregate id as the SQLite recorder stores it (UUID hex)."""
+    return getattr(originator_id, "hex", None) or str(originator_id)
+
+
+def _anchor(originator_id: Any, originator_version: int) -> str:
+    return f"{_aggregate(originator_id)}:{originator_version}"
+
+
+def _index_names(view: View) -> list[str]:
+    """The names sqlite-utils gives the view's indexes."""
+    return [f"idx_{table}_{'_'.join(columns)}" for table, columns in view.indexes]
 
 
 def default_views_path(store_target: str) -> Path:

@@ -8,13 +8,13 @@ by (date, position), as the log format prescribes.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
 LATEST = 1 << 62
+LATEST_FIRST = "date DESC, position DESC"
 
 
 class NotFound(LookupError):
@@ -43,19 +43,27 @@ class Axes:
 
 
 class Queries:
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite3.Connection):
         self.db = db
 
+    def _query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        cursor = self.db.execute(sql, params or [])
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row)) for row in cursor]
+
     def _rows(self, table: str, negotiation: str, axes: Axes, extra: str = "",
-              params: list[Any] | None = None, order: str = "date, position") -> list[dict[str, Any]]:
+              params: list[Any] | None = None, order: str = "date, position",
+              limit: int | None = None) -> list[dict[str, Any]]:
         where, where_params = axes.where()
         sql = f"SELECT * FROM [{table}] WHERE negotiation = ? AND {where} {extra} ORDER BY {order}"
-        return list(self.db.query(sql, [negotiation, *where_params, *(params or [])]))
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self._query(sql, [negotiation, *where_params, *(params or [])])
 
     # -- dossiers -------------------------------------------------------------------------------
 
     def negotiations(self) -> list[str]:
-        return [row["negotiation"] for row in self.db.query(
+        return [row[0] for row in self.db.execute(
             "SELECT negotiation FROM dossiers ORDER BY position")]
 
     def dossier(self, negotiation: str, axes: Axes) -> dict[str, Any]:
@@ -78,20 +86,21 @@ class Queries:
 
     def proposal(self, negotiation: str, axes: Axes, revision: int | None = None) -> dict[str, Any]:
         self.dossier(negotiation, axes)
-        revisions = self.revisions(negotiation, axes)
+        # The latest by (date, position), found from the end of the index.
         if revision is None:
-            if not revisions:
+            latest = self._rows("revisions", negotiation, axes, order=LATEST_FIRST, limit=1)
+            if not latest:
                 raise NotFound(f"no revision of the proposal is recorded in {negotiation!r} "
                                "at that point")
-            chosen = revisions[-1]
         else:
-            matching = [r for r in revisions if r["revision"] == revision]
-            if not matching:
+            latest = self._rows("revisions", negotiation, axes, "AND revision = ?", [revision],
+                                order=LATEST_FIRST, limit=1)
+            if not latest:
                 raise NotFound(f"revision {revision} does not exist in {negotiation!r} at that point")
-            chosen = matching[-1]
-        items = list(self.db.query(
+        chosen = latest[0]
+        items = self._query(
             "SELECT * FROM revision_items WHERE position = ? ORDER BY item_order",
-            [chosen["position"]]))
+            [chosen["position"]])
         budget = self._budget(negotiation, axes)
         periods = [(line["first_year"], line["last_year"]) for line in budget]
         item_amounts = {item["item_id"]: json.loads(item["amounts"]) for item in items}
@@ -140,12 +149,12 @@ class Queries:
         }
 
     def _budget(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
-        lines = self._rows("budget_lines", negotiation, axes, order="date, position, line")
-        if not lines:
+        """The lines of the latest budget event (an empty envelope has one line, numbered -1)."""
+        latest = self._rows("budget_lines", negotiation, axes, order=LATEST_FIRST, limit=1)
+        if not latest:
             return []
-        latest = max((line["date"], line["position"]) for line in lines)
-        return [line for line in lines
-                if (line["date"], line["position"]) == latest and line["line"] >= 0]
+        return self._query("SELECT * FROM budget_lines WHERE position = ? AND line >= 0 "
+                           "ORDER BY line", [latest[0]["position"]])
 
     def diff(self, negotiation: str, axes: Axes, a: int, b: int) -> dict[str, Any]:
         left = self.proposal(negotiation, axes, a)
@@ -311,14 +320,26 @@ class Queries:
             clauses.append("position IN (SELECT position FROM log_parties WHERE stakeholder = ?)")
             params.append(stakeholder)
         sql = f"SELECT * FROM log WHERE {' AND '.join(clauses)} ORDER BY position"
-        return [
-            {"position": row["position"], "recorded_at": row["recorded_at"],
-             "recorded_by": row["recorded_by"], "date": row["date"],
-             "negotiation": row["negotiation"], "type": row["type"], "ref": row["ref"],
-             "summary": row["summary"], "data": json.loads(row["data"]),
-             "retracted_by": row["retracted_at"] if row["retracted_at"] and row["retracted_at"] <= known else None}
-            for row in self.db.query(sql, params)
-        ]
+        rows = self._query(sql, params)
+        if not rows:
+            return []
+        # The log keeps each event as stored; its record and summary are made for those shown.
+        from domain.service import event_from_state
+        from domain.topics import topic_of
+        from interchange.logformat import record_of
+        from projections.summaries import summary
+
+        entries = []
+        for row in rows:
+            event = event_from_state(topic_of(row["type"]), row["state"])
+            entries.append({
+                "position": row["position"], "recorded_at": event.timestamp.isoformat(),
+                "recorded_by": event.recorded_by, "date": row["date"],
+                "negotiation": row["negotiation"], "type": row["type"], "ref": row["ref"],
+                "summary": summary(event), "data": record_of(event),
+                "retracted_by": row["retracted_at"]
+                if row["retracted_at"] and row["retracted_at"] <= known else None})
+        return entries
 
 
 def covers(first: int, last: int | None, year: int) -> bool:

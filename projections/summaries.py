@@ -6,12 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from domain.negotiation import Negotiation as N
-from domain.values import BudgetLine, Period
-
-
-def euros(amount: int) -> str:
-    """An amount as a Dutch reader writes it: € 35.000.000."""
-    return "€ " + f"{amount:,}".replace(",", ".")
+from domain.values import BudgetLine, Period, euros
 
 
 def period_text(period: Period) -> str:
@@ -65,17 +60,3 @@ SUMMARIES: dict[str, Callable[[Any], str]] = {
 
 def summary(event: N.Event) -> str:
     return SUMMARIES[event.TYPE](event)
-
-
-def stakeholders_named(event: N.Event) -> set[str]:
-    """The parties an event speaks of, for ``log --stakeholder``."""
-    named: set[str] = set()
-    for field in ("id", "stakeholder", "by", "against", "toward", "member_of"):
-        value = getattr(event, field, None)
-        if isinstance(value, str) and not (field == "id" and event.TYPE != N.StakeholderRegistered.TYPE):
-            named.add(value)
-    for field in ("to", "parties", "proposed_by", "participants"):
-        named.update(getattr(event, field, None) or ())
-    for item in getattr(event, "items", None) or ():
-        named.add(item.recipient)
-    return named

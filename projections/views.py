@@ -1,4 +1,4 @@
-"""Read models: SQLite tables of facts, kept by catching up with the event store.
+"""Read models: SQLite tables of facts, filled by SQL straight from the stored events.
 
 Every row is one fact with the position of the event it came from, its effective ``date`` and,
 once a retraction is recorded, ``retracted_at`` (the retraction's position). That makes every
@@ -6,28 +6,27 @@ view bitemporal: the answer for ``--as-of DATE --known-at POSITION`` is a filter
 rows, so time travel needs no replay. Views are disposable: ``rebuild`` drops them and reads
 the events again; otherwise each view catches up from the position it has recorded, and writes
 its rows and that position in one transaction.
+
+Each table is filled by one ``INSERT … SELECT`` over the events' stored JSON (``json_extract``),
+so SQLite decodes only the fields a view needs and no domain object is built per event: that is
+what keeps a rebuild of a million events near the cost of merely reading them. The statements
+read from ``{events}``: a table or view with the columns ``position``, ``originator_id``,
+``topic`` and ``state`` (the event's JSON as text, in the application transcoder's notation:
+a value object, date or enum is ``{"_type_": …, "_data_": …}``), limited to the positions
+``:after < position <= :upto``. The log keeps each event's state as stored; its summary and its
+record in the log format are made when the log is read.
 """
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from domain.topics import topic_of
 
-import sqlite_utils
-
-from domain.negotiation import EVENT_TYPES
-from domain.negotiation import Negotiation as N
-from interchange.logformat import record_of
-from projections.summaries import stakeholders_named, summary
-
-Row = dict[str, Any]
-Handler = Callable[[Any, Row], Iterable[tuple[str, Row]]]
-
-BATCH = 2000
 FACT_COLUMNS = {"negotiation": str, "position": int, "date": str, "retracted_at": int}
+# The dossier an event belongs to, by its aggregate; the dossier view is filled first.
+# An event's type is its topic without the prefix (domain.topics).
+EVENT_TYPE = f"substr(e.topic, {len(topic_of('')) + 1})"
+NEGOTIATION = "(SELECT d.negotiation FROM dossiers AS d WHERE d.aggregate_id = e.originator_id)"
 
 
 @dataclass
@@ -37,83 +36,122 @@ class View:
     name: str
     version: int
     tables: dict[str, dict[str, type]]
-    handlers: dict[str, Handler]
+    fills: list[str]
+    # The primary key of each table (default: position, one row per event).
+    keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Indexes that answer queries: made after the rows in a rebuild.
     indexes: list[tuple[str, list[str]]] = field(default_factory=list)
+    # Indexes the filling itself looks things up by, made with the tables: name -> SQL.
+    lookups: dict[str, str] = field(default_factory=dict)
+
+    def key(self, table: str) -> tuple[str, ...]:
+        return self.keys.get(table, ("position",))
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def value(path: str, of: str = "e.state") -> str:
+    """A plain JSON field (text, number, list) of the event, or NULL when absent."""
+    return f"json_extract({of}, '$.{path}')"
 
 
-def _periods(amounts: Iterable[Any]) -> str:
-    return _json([[a.amount, a.period.first, a.period.last] for a in amounts])
+def wrapped(path: str, of: str = "e.state") -> str:
+    """A date or enum field: the transcoder keeps the value in ``_data_``."""
+    return value(f"{path}._data_", of)
 
 
-# -- the views ----------------------------------------------------------------------------------
+def listed(path: str, of: str = "e.state") -> str:
+    """A list field as JSON text, ``[]`` when absent."""
+    return f"coalesce({value(path, of)}, '[]')"
 
 
-def _log(event: Any, base: Row) -> Iterator[tuple[str, Row]]:
-    yield "log", {
-        **base,
-        "recorded_at": event.timestamp.isoformat(),
-        "recorded_by": event.recorded_by,
-        "type": event.TYPE,
-        "ref": event.ref,
-        "summary": summary(event),
-        "data": _json(record_of(event)),
-    }
-    for party in sorted(stakeholders_named(event)):
-        yield "log_parties", {"position": base["position"], "stakeholder": party}
+def fill(table: str, event_types: tuple[str, ...] | None, columns: dict[str, str], *,
+         negotiation: str = NEGOTIATION, joins: str = "", where: str = "") -> str:
+    """``INSERT … SELECT`` of one fact row per event (or per joined element) of those types.
+
+    ``event_types`` None takes every event. Events of given types are found through
+    ``{topics}`` (topic, position) rather than by reading every event of the batch.
+    """
+    names = ", ".join(f"[{name}]" for name in ("negotiation", "position", "date", "retracted_at",
+                                                *columns))
+    values = ", ".join([negotiation, "e.position", wrapped("date"), "NULL", *columns.values()])
+    if event_types is None:
+        source = "{events} AS e"
+        where = f"e.position > :after AND e.position <= :upto {where}"
+    else:
+        topics = ", ".join(f"'{topic_of(t)}'" for t in event_types)
+        source = "{topics} AS t JOIN {events} AS e ON e.position = t.position"
+        where = f"t.topic IN ({topics}) AND t.position > :after AND t.position <= :upto {where}"
+    return f"INSERT INTO [{table}] ({names}) SELECT {values} FROM {source}{joins} WHERE {where}"
+
+
+# The parties an event speaks of, for ``log --stakeholder``, read from the fact tables that
+# hold them as columns: (table, column, holds a JSON list).
+NAMED_PARTIES: tuple[tuple[str, str, bool], ...] = (
+    ("stakeholders", "id", False), ("stakeholders", "member_of", False),
+    ("stances", "stakeholder", False), ("roles", "stakeholder", False),
+    ("claims", "by", False), ("claims", "against", False),
+    ("commitments", "by", False), ("commitments", "to_parties", True),
+    ("alignments", "parties", True), ("alignments", "toward", False),
+    ("meetings", "participants", True), ("agreements", "parties", True),
+    ("revisions", "proposed_by", True), ("revision_items", "recipient", False),
+)
+
+
+def _named_parties() -> str:
+    selects = []
+    for table, column, is_list in NAMED_PARTIES:
+        if is_list:
+            selects.append(f"SELECT f.position, p.value FROM [{table}] AS f, "
+                           f"json_each(f.[{column}]) AS p "
+                           "WHERE f.position > :after AND f.position <= :upto")
+        else:
+            selects.append(f"SELECT f.position, f.[{column}] FROM [{table}] AS f "
+                           "WHERE f.position > :after AND f.position <= :upto "
+                           f"AND f.[{column}] IS NOT NULL")
+    return ("INSERT OR IGNORE INTO log_parties (position, stakeholder) "
+            + " UNION ALL ".join(selects))
 
 
 LOG = View(
     name="log",
-    version=1,
+    version=2,
     tables={
-        "log": {**FACT_COLUMNS, "recorded_at": str, "recorded_by": str, "type": str,
-                "ref": str, "summary": str, "data": str},
+        "log": {**FACT_COLUMNS, "type": str, "ref": str, "state": str},
         "log_parties": {"position": int, "stakeholder": str},
     },
-    handlers=dict.fromkeys(EVENT_TYPES, _log),
-    indexes=[("log", ["negotiation", "ref"]), ("log_parties", ["stakeholder", "position"])],
+    fills=[
+        fill("log", None, {"type": EVENT_TYPE, "ref": value("ref"), "state": "e.state"}),
+        # After the other views' fills of the batch (the log comes last).
+        _named_parties(),
+    ],
+    keys={"log_parties": ("position", "stakeholder")},
+    # A retraction finds the event it retracts by its ref; few events have one.
+    lookups={"log_refs": "CREATE INDEX IF NOT EXISTS log_refs ON log (negotiation, ref) "
+                         "WHERE ref IS NOT NULL"},
+    indexes=[("log", ["type"]),
+             ("log_parties", ["stakeholder", "position"])],
 )
 
 
-def _dossier_opened(event: N.Opened, base: Row) -> Iterator[tuple[str, Row]]:
-    yield "dossiers", {**base, "title": event.title, "aggregate_id": str(event.originator_id)}
-    yield from _budget(event, base)
-
-
-def _budget(event: Any, base: Row) -> Iterator[tuple[str, Row]]:
-    for order, line in enumerate(event.budget):
-        yield "budget_lines", {**base, "line": order, "party": line.party, "purpose": line.purpose,
-                               "amount": line.amount, "first_year": line.period.first,
-                               "last_year": line.period.last}
-    if not event.budget:
+def _budget_fills(event_types: tuple[str, ...]) -> list[str]:
+    line = "line.value"
+    return [
+        fill("budget_lines", event_types, {
+            "line": "line.key", "party": value("_data_.party", line),
+            "purpose": value("_data_.purpose", line), "amount": value("_data_.amount", line),
+            "first_year": value("_data_.period._data_.first", line),
+            "last_year": value("_data_.period._data_.last", line)},
+            joins=", json_each(e.state, '$.budget') AS line"),
         # An empty envelope is still the latest budget.
-        yield "budget_lines", {**base, "line": -1, "party": None, "purpose": None, "amount": 0,
-                               "first_year": None, "last_year": None}
-
-
-def _stakeholder(event: N.StakeholderRegistered, base: Row) -> Iterator[tuple[str, Row]]:
-    yield "stakeholders", {**base, "id": event.id, "name": event.name, "kind": event.kind.value,
-                           "description": event.description, "member_of": event.member_of}
-
-
-def _meeting(event: N.MeetingScheduled, base: Row) -> Iterator[tuple[str, Row]]:
-    yield "meetings", {**base, "id": event.id, "title": event.title,
-                       "scheduled_for": event.scheduled_for.isoformat(),
-                       "participants": _json(list(event.participants)),
-                       "agenda": _json(list(event.agenda or ()))}
-
-
-def _meeting_held(event: N.MeetingHeld, base: Row) -> Iterator[tuple[str, Row]]:
-    yield "meetings_held", {**base, "id": event.id}
+        fill("budget_lines", event_types, {
+            "line": "-1", "party": "NULL", "purpose": "NULL", "amount": "0",
+            "first_year": "NULL", "last_year": "NULL"},
+            where="AND json_array_length(e.state, '$.budget') = 0"),
+    ]
 
 
 DOSSIER = View(
     name="dossier",
-    version=1,
+    version=2,
     tables={
         "dossiers": {**FACT_COLUMNS, "title": str, "aggregate_id": str},
         "budget_lines": {**FACT_COLUMNS, "line": int, "party": str, "purpose": str, "amount": int,
@@ -124,38 +162,39 @@ DOSSIER = View(
                      "participants": str, "agenda": str},
         "meetings_held": {**FACT_COLUMNS, "id": str},
     },
-    handlers={
-        N.Opened.TYPE: _dossier_opened,
-        N.BudgetChanged.TYPE: _budget,
-        N.StakeholderRegistered.TYPE: _stakeholder,
-        N.MeetingScheduled.TYPE: _meeting,
-        N.MeetingHeld.TYPE: _meeting_held,
-    },
-    indexes=[("budget_lines", ["negotiation", "position"]), ("stakeholders", ["negotiation"]),
-             ("meetings", ["negotiation"])],
+    fills=[
+        fill("dossiers", ("negotiation_opened",),
+             {"title": value("title"), "aggregate_id": "e.originator_id"},
+             negotiation=value("negotiation")),
+        *_budget_fills(("negotiation_opened", "budget_changed")),
+        fill("stakeholders", ("stakeholder_registered",), {
+            "id": value("id"), "name": value("name"), "kind": wrapped("kind"),
+            "description": value("description"), "member_of": value("member_of")}),
+        fill("meetings", ("meeting_scheduled",), {
+            "id": value("id"), "title": value("title"),
+            "scheduled_for": wrapped("scheduled_for"), "participants": listed("participants"),
+            "agenda": listed("agenda")}),
+        fill("meetings_held", ("meeting_held",), {"id": value("id")}),
+    ],
+    keys={"budget_lines": ("position", "line")},
+    lookups={"dossiers_by_aggregate": "CREATE INDEX IF NOT EXISTS dossiers_by_aggregate "
+                                      "ON dossiers (aggregate_id)"},
+    indexes=[("budget_lines", ["negotiation", "date"]),
+             ("stakeholders", ["negotiation"]), ("meetings", ["negotiation"]),
+             ("meetings_held", ["negotiation"])],
 )
 
-
-def _revision(event: N.ProposalRevised, base: Row) -> Iterator[tuple[str, Row]]:
-    yield "revisions", {**base, "revision": event.revision, "status": event.status.value,
-                        "proposed_by": _json(list(event.proposed_by)),
-                        "rationale": event.rationale}
-    for order, item in enumerate(event.items):
-        yield "revision_items", {**base, "revision": event.revision, "item_order": order,
-                                 "item_id": item.id, "purpose": item.purpose,
-                                 "recipient": item.recipient, "amounts": _periods(item.amounts),
-                                 "distribution": item.distribution,
-                                 "conditions": _json(list(item.conditions))}
-
-
-def _agreement(event: N.AgreementReached, base: Row) -> Iterator[tuple[str, Row]]:
-    yield "agreements", {**base, "revision": event.revision, "parties": _json(list(event.parties)),
-                         "summary": event.summary}
-
+# An item's amounts as [[amount, first year, last year or null], ...].
+ITEM_AMOUNTS = (
+    "(SELECT json_group_array(json_array("
+    f"{value('_data_.amount', 'a.value')}, {value('_data_.period._data_.first', 'a.value')}, "
+    f"{value('_data_.period._data_.last', 'a.value')})) "
+    "FROM json_each(item.value, '$._data_.amounts') AS a)"
+)
 
 PROPOSAL = View(
     name="proposal",
-    version=1,
+    version=2,
     tables={
         "revisions": {**FACT_COLUMNS, "revision": int, "status": str, "proposed_by": str,
                       "rationale": str},
@@ -164,101 +203,110 @@ PROPOSAL = View(
                            "distribution": str, "conditions": str},
         "agreements": {**FACT_COLUMNS, "revision": int, "parties": str, "summary": str},
     },
-    handlers={N.ProposalRevised.TYPE: _revision, N.AgreementReached.TYPE: _agreement},
-    indexes=[("revisions", ["negotiation", "revision"]), ("revision_items", ["position"]),
-             ("agreements", ["negotiation", "revision"])],
+    fills=[
+        fill("revisions", ("proposal_revised",), {
+            "revision": value("revision"), "status": wrapped("status"),
+            "proposed_by": listed("proposed_by"), "rationale": value("rationale")}),
+        fill("revision_items", ("proposal_revised",), {
+            "revision": value("revision"), "item_order": "item.key",
+            "item_id": value("_data_.id", "item.value"),
+            "purpose": value("_data_.purpose", "item.value"),
+            "recipient": value("_data_.recipient", "item.value"), "amounts": ITEM_AMOUNTS,
+            "distribution": value("_data_.distribution", "item.value"),
+            "conditions": listed("_data_.conditions", "item.value")},
+            joins=", json_each(e.state, '$.items') AS item"),
+        fill("agreements", ("agreement_reached",), {
+            "revision": value("revision"), "parties": listed("parties"),
+            "summary": value("summary")}),
+    ],
+    keys={"revision_items": ("position", "item_order")},
+    indexes=[("revisions", ["negotiation", "date"]), ("agreements", ["negotiation", "revision"])],
 )
-
-
-def _stance(event: N.PositionTaken, base: Row) -> Iterator[tuple[str, Row]]:
-    yield "stances", {**base, "stakeholder": event.stakeholder, "subject": event.subject,
-                      "stance": event.stance.value, "summary": event.summary,
-                      "points": _json(list(event.points or ()))}
-
 
 POSITIONS = View(
     name="positions",
-    version=1,
+    version=2,
     tables={"stances": {**FACT_COLUMNS, "stakeholder": str, "subject": str, "stance": str,
                         "summary": str, "points": str}},
-    handlers={N.PositionTaken.TYPE: _stance},
+    fills=[fill("stances", ("position_taken",), {
+        "stakeholder": value("stakeholder"), "subject": value("subject"),
+        "stance": wrapped("stance"), "summary": value("summary"), "points": listed("points")})],
     indexes=[("stances", ["negotiation", "stakeholder", "subject"])],
 )
 
-
-def _claim(event: N.ClaimLodged, base: Row) -> Iterator[tuple[str, Row]]:
-    yield "claims", {**base, "id": event.id, "by": event.by, "against": event.against,
-                     "subject": event.subject, "summary": event.summary, "amount": event.amount}
-
-
-def _settlement(event: N.ClaimSettled, base: Row) -> Iterator[tuple[str, Row]]:
-    yield "claim_settlements", {**base, "id": event.id, "outcome": event.outcome.value,
-                                "amount": event.amount, "summary": event.summary}
-
-
 CLAIMS = View(
     name="claims",
-    version=1,
+    version=2,
     tables={
         "claims": {**FACT_COLUMNS, "id": str, "by": str, "against": str, "subject": str,
                    "summary": str, "amount": int},
         "claim_settlements": {**FACT_COLUMNS, "id": str, "outcome": str, "amount": int,
                               "summary": str},
     },
-    handlers={N.ClaimLodged.TYPE: _claim, N.ClaimSettled.TYPE: _settlement},
+    fills=[
+        fill("claims", ("claim_lodged",), {
+            "id": value("id"), "by": value("by"), "against": value("against"),
+            "subject": value("subject"), "summary": value("summary"), "amount": value("amount")}),
+        fill("claim_settlements", ("claim_settled",), {
+            "id": value("id"), "outcome": wrapped("outcome"), "amount": value("amount"),
+            "summary": value("summary")}),
+    ],
     indexes=[("claims", ["negotiation", "id"]), ("claim_settlements", ["negotiation", "id"])],
 )
 
-
-def _commitment(event: N.CommitmentMade, base: Row) -> Iterator[tuple[str, Row]]:
-    yield "commitments", {**base, "id": event.id, "by": event.by, "to_parties": _json(list(event.to)),
-                          "what": event.what, "due": event.due.isoformat() if event.due else None}
-
-
-def _commitment_update(event: Any, base: Row) -> Iterator[tuple[str, Row]]:
-    due = getattr(event, "due", None)
-    detail = getattr(event, "reason", None) or getattr(event, "evidence", None)
-    yield "commitment_updates", {**base, "id": event.id, "type": event.TYPE,
-                                 "due": due.isoformat() if due else None, "detail": detail}
-
+COMMITMENT_UPDATES = ("commitment_fulfilled", "commitment_rescheduled", "commitment_withdrawn")
 
 COMMITMENTS = View(
     name="commitments",
-    version=1,
+    version=2,
     tables={
         "commitments": {**FACT_COLUMNS, "id": str, "by": str, "to_parties": str, "what": str,
                         "due": str},
         "commitment_updates": {**FACT_COLUMNS, "id": str, "type": str, "due": str, "detail": str},
     },
-    handlers={
-        N.CommitmentMade.TYPE: _commitment,
-        N.CommitmentFulfilled.TYPE: _commitment_update,
-        N.CommitmentRescheduled.TYPE: _commitment_update,
-        N.CommitmentWithdrawn.TYPE: _commitment_update,
-    },
+    fills=[
+        fill("commitments", ("commitment_made",), {
+            "id": value("id"), "by": value("by"), "to_parties": listed("to"),
+            "what": value("what"), "due": wrapped("due")}),
+        fill("commitment_updates", COMMITMENT_UPDATES, {
+            "id": value("id"), "type": EVENT_TYPE,
+            "due": wrapped("due"),
+            "detail": f"coalesce({value('reason')}, {value('evidence')})"}),
+    ],
     indexes=[("commitments", ["negotiation", "id"]), ("commitment_updates", ["negotiation", "id"])],
 )
 
-
-def _alignment(event: N.AlignmentDeclared, base: Row) -> Iterator[tuple[str, Row]]:
-    yield "alignments", {**base, "parties": _json(list(event.parties)), "toward": event.toward,
-                         "summary": event.summary}
-
-
-def _role(event: N.RoleAssigned, base: Row) -> Iterator[tuple[str, Row]]:
-    yield "roles", {**base, "task": event.task, "stakeholder": event.stakeholder,
-                    "role": event.role.value, "summary": event.summary}
-
-
 RELATIONS = View(
     name="relations",
-    version=1,
+    version=2,
     tables={
         "alignments": {**FACT_COLUMNS, "parties": str, "toward": str, "summary": str},
         "roles": {**FACT_COLUMNS, "task": str, "stakeholder": str, "role": str, "summary": str},
     },
-    handlers={N.AlignmentDeclared.TYPE: _alignment, N.RoleAssigned.TYPE: _role},
+    fills=[
+        fill("alignments", ("alignment_declared",), {
+            "parties": listed("parties"), "toward": value("toward"),
+            "summary": value("summary")}),
+        fill("roles", ("role_assigned",), {
+            "task": value("task"), "stakeholder": value("stakeholder"), "role": wrapped("role"),
+            "summary": value("summary")}),
+    ],
     indexes=[("alignments", ["negotiation"]), ("roles", ["negotiation"])],
 )
 
-VIEWS: tuple[View, ...] = (LOG, DOSSIER, PROPOSAL, POSITIONS, CLAIMS, COMMITMENTS, RELATIONS)
+# The dossier view comes first: the others find an event's dossier in its table; the log comes
+# last: it finds the parties an event names in the others' tables.
+VIEWS: tuple[View, ...] = (DOSSIER, PROPOSAL, POSITIONS, CLAIMS, COMMITMENTS, RELATIONS, LOG)
+
+
+def retraction_sql() -> str:
+    """The retractions among the events, with the dossier and the ref each retracts."""
+    return (f"SELECT e.position, {NEGOTIATION}, {value('retracts')} "
+            "FROM {topics} AS t JOIN {events} AS e ON e.position = t.position "
+            f"WHERE t.topic = '{topic_of('event_retracted')}' AND t.position > :after "
+            "AND t.position <= :upto ORDER BY e.position")
+
+
+def fact_tables(view: View) -> list[str]:
+    return [table for table, columns in view.tables.items() if "retracted_at" in columns]
+
