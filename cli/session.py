@@ -99,7 +99,8 @@ class Session:
         progress = Progress("catching up views", not getattr(self.args, "json", False))
         self.catch_up(progress)
         progress.finish()
-        return Queries(self.views.conn)
+        return Queries(self.views.conn,
+                       lambda positions: self.events.states(self.views.conn, positions))
 
     def catch_up(self, progress: Any = None) -> int:
         """Brings the views up to the store's last event; returns that position."""

@@ -68,13 +68,24 @@ def fields_of(event_class: type) -> tuple[FieldSpec, ...]:
     return tuple(specs)
 
 
+@cache
+def item_type_of(expected: Any) -> Any:
+    """The item type of ``tuple[X, ...]``, else None (looked up once per type: it is hot)."""
+    if typing.get_origin(expected) is tuple:
+        return typing.get_args(expected)[0]
+    return None
+
+
 def check_value(name: str, value: Any, expected: Any) -> None:
     """Refuses a value that is not of the declared type (after the format has read it)."""
-    origin = typing.get_origin(expected)
-    if origin is tuple:
+    if expected is str and type(value) is str and value.strip():
+        return  # the common case first
+    item_type = item_type_of(expected)
+    if item_type is not None:
         if not isinstance(value, (tuple, list)):
             raise Refusal(f"{name} must be a list, not {value!r}")
-        (item_type, _ellipsis) = typing.get_args(expected)
+        if item_type is str and all(type(item) is str and item.strip() for item in value):
+            return
         for index, item in enumerate(value):
             check_value(f"{name}[{index}]", item, item_type)
         return
@@ -97,12 +108,18 @@ def check_value(name: str, value: Any, expected: Any) -> None:
         raise Refusal(f"{name} must be a {expected.__name__}, not {value!r}")
 
 
+@cache
+def field_names_of(event_class: type, *, readable: bool = False) -> frozenset[str]:
+    """The names of the event type's own fields (``readable``: those a log file may give)."""
+    return frozenset(spec.name for spec in fields_of(event_class)
+                     if not (readable and spec.implied))
+
+
 def check_fields(event_type: str, event_class: type, fields: dict[str, Any]) -> None:
     specs = fields_of(event_class)
-    known = {spec.name for spec in specs}
-    unknown = sorted(set(fields) - known)
-    if unknown:
-        raise Refusal(f"unknown field {unknown[0]!r} for {event_type}")
+    known = field_names_of(event_class)
+    if not known.issuperset(fields):
+        raise Refusal(f"unknown field {sorted(set(fields) - known)[0]!r} for {event_type}")
     for spec in specs:
         value = fields.get(spec.name)
         if value is None or value == ():

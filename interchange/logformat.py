@@ -21,7 +21,7 @@ from typing import Any
 
 from domain.errors import Refusal
 from domain.negotiation import EVENT_TYPES, Negotiation
-from domain.schema import FieldSpec, fields_of
+from domain.schema import FieldSpec, field_names_of, fields_of, item_type_of
 from domain.service import Entry
 from domain.values import Amount, BudgetLine, Euros, Period, ProposalItem, Source
 
@@ -30,6 +30,8 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 AMOUNT = re.compile(r"^(\d+)(?:\.(\d+))?\s*([kM])?$")
 SUFFIX = {None: 1, "k": 1_000, "M": 1_000_000}
 SOURCE_KEYS = ("document", "section", "page", "classification")
+# What every record may hold besides its type's own fields.
+RECORD_FIELDS = frozenset({"type", "date", "ref", "source", "note"})
 
 
 class FileRefused(Exception):
@@ -296,10 +298,9 @@ def entry_from_record(record: Any, default_source: Source | None = None) -> Entr
     event_class = EVENT_TYPES.get(event_type) if isinstance(event_type, str) else None
     if event_class is None:
         raise Refusal(f"unknown event type {event_type!r}")
-    specs = {spec.name: spec for spec in fields_of(event_class) if not spec.implied}
-    unknown = sorted(set(record) - set(specs) - {"type", "date", "ref", "source", "note"})
-    if unknown:
-        raise Refusal(f"unknown field {unknown[0]!r} for {event_type}")
+    known = field_names_of(event_class, readable=True) | RECORD_FIELDS
+    if not known.issuperset(record):
+        raise Refusal(f"unknown field {sorted(set(record) - known)[0]!r} for {event_type}")
     if "date" not in record:
         raise Refusal("missing required field 'date'")
     fields: dict[str, Any] = {
@@ -308,8 +309,11 @@ def entry_from_record(record: Any, default_source: Source | None = None) -> Entr
         "note": record.get("note"),
         "source": _source(record["source"]) if "source" in record else default_source,
     }
-    for name, spec in specs.items():
-        if name not in record or record[name] is None:
+    for spec in fields_of(event_class):
+        if spec.implied:
+            continue
+        name = spec.name
+        if record.get(name) is None:
             if spec.required:
                 raise Refusal(f"missing required field {name!r}")
             fields[name] = spec.empty
@@ -325,21 +329,26 @@ def _read(spec: FieldSpec, value: Any) -> Any:
 
 
 def _convert(name: str, expected: Any, value: Any) -> Any:
-    if typing.get_origin(expected) is tuple:
+    # The common cases first, without building names for messages that are rarely needed.
+    if expected is str and type(value) is str and value.strip():
+        return value
+    item_type = item_type_of(expected)
+    if item_type is not None:
         if not isinstance(value, list):
             raise Refusal(f"{name} must be a list, not {value!r}")
-        (item_type, _ellipsis) = typing.get_args(expected)
+        if item_type is str and all(type(item) is str and item.strip() for item in value):
+            return tuple(value)
         return tuple(_convert(f"{name}[{i}]", item_type, item) for i, item in enumerate(value))
     if expected is Euros:
         return parse_amount(name, value)
     if expected is date:
         return _date(name, value)
     if isinstance(expected, type) and issubclass(expected, Enum):
-        try:
-            return expected(value)
-        except ValueError:
+        member = expected._value2member_map_.get(value) if isinstance(value, str) else None
+        if member is None:
             choices = ", ".join(member.value for member in expected)
-            raise Refusal(f"{name} must be one of {choices}, not {value!r}") from None
+            raise Refusal(f"{name} must be one of {choices}, not {value!r}")
+        return member
     if expected is BudgetLine:
         line = _mapping(name, value, {"party", "purpose", "amount", "year", "from", "until"})
         return BudgetLine(
@@ -379,8 +388,8 @@ def _convert(name: str, expected: Any, value: Any) -> Any:
 def _mapping(name: str, value: Any, keys: set[str]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise Refusal(f"{name} must be a mapping, not {value!r}")
-    unknown = sorted(set(value) - keys)
-    if unknown:
+    if not keys.issuperset(value):
+        unknown = sorted(set(value) - keys)
         raise Refusal(f"{name}: unknown field {unknown[0]!r}")
     return value
 

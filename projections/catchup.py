@@ -29,6 +29,7 @@ STORE_ANCHOR = "@store"
 # Events per transaction: SQL does the work, so a batch can be large; progress shows per batch.
 BATCH = 50_000
 STORE_CACHE_KIB = 64 * 1024
+IN_LIST = 500
 STAGED = "temp.staged_events"
 # The (topic, position) of each event of a batch: the fills find their events by topic.
 TOPICS = "temp.batch_topics"
@@ -48,6 +49,9 @@ class EventSource(Protocol):
 
         Returns the table (or view) to read them from, and the position of the last of them.
         """
+
+    def states(self, views: sqlite3.Connection, positions: list[int]) -> dict[int, bytes]:
+        """The plain JSON state of the events at those positions (for the log)."""
 
 
 class SQLiteStore:
@@ -86,6 +90,16 @@ class SQLiteStore:
                              "AND rowid <= ?", [after, upto]).fetchone()[0]
         return "temp.store_events", last or after
 
+    def states(self, views: sqlite3.Connection, positions: list[int]) -> dict[int, bytes]:
+        self._attach(views)
+        found: dict[int, bytes] = {}
+        for start in range(0, len(positions), IN_LIST):
+            chosen = positions[start:start + IN_LIST]
+            found.update(views.execute(
+                "SELECT rowid, state FROM store.stored_events WHERE rowid IN "
+                f"({', '.join('?' * len(chosen))})", chosen))
+        return found
+
     def holds_plain_json(self, views: sqlite3.Connection) -> bool:
         """Whether the views can read this store's events as they are stored.
 
@@ -122,18 +136,28 @@ class ApplicationStore:
         views.execute(f"DELETE FROM {STAGED}")
         notifications = self.app.recorder.select_notifications(
             start=after + 1, limit=upto - after, stop=upto)
-        mapper = self.app.mapper
-        rows = []
-        for notification in notifications:
-            state = notification.state
-            if mapper.cipher is not None:
-                state = mapper.cipher.decrypt(state)
-            if mapper.compressor is not None:
-                state = mapper.compressor.decompress(state)
-            rows.append((notification.id, _aggregate(notification.originator_id),
-                         notification.topic, state.decode("utf-8")))
+        rows = [(notification.id, _aggregate(notification.originator_id), notification.topic,
+                 self._plain(notification.state).decode("utf-8"))
+                for notification in notifications]
         views.executemany(f"INSERT INTO {STAGED} VALUES (?, ?, ?, ?)", rows)
         return STAGED, notifications[-1].id if notifications else after
+
+    def states(self, views: sqlite3.Connection, positions: list[int]) -> dict[int, bytes]:
+        wanted, found = set(positions), {}
+        for first, last in _runs(sorted(wanted)):
+            for notification in self.app.recorder.select_notifications(
+                    start=first, limit=last - first + 1, stop=last):
+                if notification.id in wanted:
+                    found[notification.id] = self._plain(notification.state)
+        return found
+
+    def _plain(self, state: bytes) -> bytes:
+        mapper = self.app.mapper
+        if mapper.cipher is not None:
+            state = mapper.cipher.decrypt(state)
+        if mapper.compressor is not None:
+            state = mapper.compressor.decompress(state)
+        return state
 
 
 class ViewStore:
@@ -145,6 +169,9 @@ class ViewStore:
         self.conn = sqlite3.connect(self.path, isolation_level=None)
         self.conn.execute("PRAGMA busy_timeout = 60000")
         self.conn.execute("PRAGMA journal_mode = WAL")
+        # Views are rebuilt from the store, so they need no sync at each commit; WAL with
+        # NORMAL still never corrupts, and a lost commit is caught up again.
+        self.conn.execute("PRAGMA synchronous = NORMAL")
         self._ensure_schema()
 
     @cached_property
@@ -308,6 +335,17 @@ class ViewStore:
                             f"UPDATE [{table}] SET retracted_at = ? WHERE position = ?",
                             [position, found[0]],
                         )
+
+
+def _runs(positions: list[int], gap: int = 100) -> list[tuple[int, int]]:
+    """Sorted positions as (first, last) runs, read with one query each."""
+    runs: list[tuple[int, int]] = []
+    for position in positions:
+        if runs and position - runs[-1][1] <= gap:
+            runs[-1] = (runs[-1][0], position)
+        else:
+            runs.append((position, position))
+    return runs
 
 
 def _aggregate(originator_id: Any) -> str:

@@ -11,6 +11,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
+from collections.abc import Callable
 from typing import Any
 
 LATEST = 1 << 62
@@ -43,8 +44,11 @@ class Axes:
 
 
 class Queries:
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: sqlite3.Connection,
+                 states: Callable[[list[int]], dict[int, bytes]] | None = None):
+        """``states`` reads the stored events the log shows (by position) from the store."""
         self.db = db
+        self.states = states
 
     def _query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         cursor = self.db.execute(sql, params or [])
@@ -323,6 +327,9 @@ class Queries:
         rows = self._query(sql, params)
         if not rows:
             return []
+        if self.states is None:
+            raise NotFound("the log is read with the store at hand")
+        states = self.states([row["position"] for row in rows])
         # The log keeps each event as stored; its record and summary are made for those shown.
         from domain.service import event_from_state
         from domain.topics import topic_of
@@ -331,7 +338,7 @@ class Queries:
 
         entries = []
         for row in rows:
-            event = event_from_state(topic_of(row["type"]), row["state"])
+            event = event_from_state(topic_of(row["type"]), states[row["position"]])
             entries.append({
                 "position": row["position"], "recorded_at": event.timestamp.isoformat(),
                 "recorded_by": event.recorded_by, "date": row["date"],

@@ -13,8 +13,9 @@ what keeps a rebuild of a million events near the cost of merely reading them. T
 read from ``{events}``: a table or view with the columns ``position``, ``originator_id``,
 ``topic`` and ``state`` (the event's JSON as text, in the application transcoder's notation:
 a value object, date or enum is ``{"_type_": …, "_data_": …}``), limited to the positions
-``:after < position <= :upto``. The log keeps each event's state as stored; its summary and its
-record in the log format are made when the log is read.
+``:after < position <= :upto``. The log holds what it is searched by (dossier, position, date,
+type, ref); the events it shows are read from the store then, and their summary and record in the
+log format are made for those alone: a rebuild copies no event.
 """
 
 from __future__ import annotations
@@ -58,6 +59,27 @@ def wrapped(path: str, of: str = "e.state") -> str:
     return value(f"{path}._data_", of)
 
 
+def by_notation(key: str, opening: str, length: int | None, parsed: str) -> str:
+    """A top-level field read off the compact JSON the transcoder writes, without parsing it.
+
+    ``"key":opening`` appears once at most in an event's JSON (a quote inside a string value
+    is escaped, and no nested value has these keys), so where it appears the value follows
+    it: ``length`` characters, or none (the value is ``opening`` itself). Elsewhere (another
+    notation) the field is parsed as usual. Dates and refs are read for every event, and
+    parsing the whole JSON for them was a large part of a rebuild.
+    """
+    marker = f'"{key}":{opening}'
+    # Braces doubled: the statements are templates for str.format.
+    found = "instr(e.state, '{}')".format(marker.replace("{", "{{").replace("}", "}}"))
+    taken = "NULL" if length is None else f"substr(e.state, {found} + {len(marker)}, {length})"
+    return f"CASE WHEN {found} > 0 THEN {taken} ELSE {parsed} END"
+
+
+# The effective date of every event, and its ref (most events have none).
+DATE = by_notation("date", '{"_type_":"date_iso","_data_":"', 10, "json_extract(e.state, '$.date._data_')")
+REF = by_notation("ref", "null", None, "json_extract(e.state, '$.ref')")
+
+
 def listed(path: str, of: str = "e.state") -> str:
     """A list field as JSON text, ``[]`` when absent."""
     return f"coalesce({value(path, of)}, '[]')"
@@ -72,7 +94,7 @@ def fill(table: str, event_types: tuple[str, ...] | None, columns: dict[str, str
     """
     names = ", ".join(f"[{name}]" for name in ("negotiation", "position", "date", "retracted_at",
                                                 *columns))
-    values = ", ".join([negotiation, "e.position", wrapped("date"), "NULL", *columns.values()])
+    values = ", ".join([negotiation, "e.position", DATE, "NULL", *columns.values()])
     if event_types is None:
         source = "{events} AS e"
         where = f"e.position > :after AND e.position <= :upto {where}"
@@ -113,13 +135,13 @@ def _named_parties() -> str:
 
 LOG = View(
     name="log",
-    version=2,
+    version=3,
     tables={
-        "log": {**FACT_COLUMNS, "type": str, "ref": str, "state": str},
+        "log": {**FACT_COLUMNS, "type": str, "ref": str},
         "log_parties": {"position": int, "stakeholder": str},
     },
     fills=[
-        fill("log", None, {"type": EVENT_TYPE, "ref": value("ref"), "state": "e.state"}),
+        fill("log", None, {"type": EVENT_TYPE, "ref": REF}),
         # After the other views' fills of the batch (the log comes last).
         _named_parties(),
     ],
