@@ -225,30 +225,29 @@ class _JSONStream:
             self.at = end
             return value
 
-    def members(self) -> Iterator[tuple[str, Any]]:
-        """The object's (key, value) pairs; the value of ``events`` is left to be read."""
-        self.expect("{")
+    def _steps(self, opening: str, closing: str) -> Iterator[None]:
+        """Walks an object or a list: one step per member, the commas between them read."""
+        self.expect(opening)
         first = True
-        while self.peek() != "}":
+        while self.peek() != closing:
             if not first:
                 self.expect(",")
             first = False
+            yield
+        self.expect(closing)
+
+    def members(self) -> Iterator[tuple[str, Any]]:
+        """The object's (key, value) pairs; the value of ``events`` is left to be read."""
+        for _ in self._steps("{", "}"):
             key = self.value()
             if not isinstance(key, str):
                 raise FileRefused(self.path, "is not valid JSON: a key must be a string")
             self.expect(":")
             yield key, None if key == "events" and self.peek() == "[" else self.value()
-        self.expect("}")
 
     def elements(self) -> Iterator[Any]:
-        self.expect("[")
-        first = True
-        while self.peek() != "]":
-            if not first:
-                self.expect(",")
-            first = False
+        for _ in self._steps("[", "]"):
             yield self.value()
-        self.expect("]")
 
 
 def _json_header(path: str) -> dict[str, Any]:

@@ -80,6 +80,12 @@ DATE = by_notation("date", '{"_type_":"date_iso","_data_":"', 10, "json_extract(
 REF = by_notation("ref", "null", None, "json_extract(e.state, '$.ref')")
 
 
+def by_date(*tables: str) -> list[tuple[str, list[str]]]:
+    """The index answers read a dossier's facts by: in (date, position) order, which the
+    index gives without sorting (a table's rowid is the position)."""
+    return [(table, ["negotiation", "date"]) for table in tables]
+
+
 def listed(path: str, of: str = "e.state") -> str:
     """A list field as JSON text, ``[]`` when absent."""
     return f"coalesce({value(path, of)}, '[]')"
@@ -129,13 +135,13 @@ def _named_parties() -> str:
             selects.append(f"SELECT f.position, f.[{column}] FROM [{table}] AS f "
                            "WHERE f.position > :after AND f.position <= :upto "
                            f"AND f.[{column}] IS NOT NULL")
-    return ("INSERT OR IGNORE INTO log_parties (position, stakeholder) "
-            + " UNION ALL ".join(selects))
+    return ("INSERT INTO log_parties (position, stakeholder) SELECT DISTINCT * FROM ("
+            + " UNION ALL ".join(selects) + ")")
 
 
 LOG = View(
     name="log",
-    version=3,
+    version=4,
     tables={
         "log": {**FACT_COLUMNS, "type": str, "ref": str},
         "log_parties": {"position": int, "stakeholder": str},
@@ -145,12 +151,12 @@ LOG = View(
         # After the other views' fills of the batch (the log comes last).
         _named_parties(),
     ],
-    keys={"log_parties": ("position", "stakeholder")},
+    # No key: rows go in as they come (each batch's are distinct); the index comes after.
+    keys={"log_parties": ()},
     # A retraction finds the event it retracts by its ref; few events have one.
     lookups={"log_refs": "CREATE INDEX IF NOT EXISTS log_refs ON log (negotiation, ref) "
                          "WHERE ref IS NOT NULL"},
-    indexes=[("log", ["type"]),
-             ("log_parties", ["stakeholder", "position"])],
+    indexes=[("log_parties", ["stakeholder", "position"])],
 )
 
 
@@ -173,7 +179,7 @@ def _budget_fills(event_types: tuple[str, ...]) -> list[str]:
 
 DOSSIER = View(
     name="dossier",
-    version=2,
+    version=3,
     tables={
         "dossiers": {**FACT_COLUMNS, "title": str, "aggregate_id": str},
         "budget_lines": {**FACT_COLUMNS, "line": int, "party": str, "purpose": str, "amount": int,
@@ -201,9 +207,7 @@ DOSSIER = View(
     keys={"budget_lines": ("position", "line")},
     lookups={"dossiers_by_aggregate": "CREATE INDEX IF NOT EXISTS dossiers_by_aggregate "
                                       "ON dossiers (aggregate_id)"},
-    indexes=[("budget_lines", ["negotiation", "date"]),
-             ("stakeholders", ["negotiation"]), ("meetings", ["negotiation"]),
-             ("meetings_held", ["negotiation"])],
+    indexes=by_date("budget_lines", "stakeholders", "meetings", "meetings_held"),
 )
 
 # An item's amounts as [[amount, first year, last year or null], ...].
@@ -216,7 +220,7 @@ ITEM_AMOUNTS = (
 
 PROPOSAL = View(
     name="proposal",
-    version=2,
+    version=3,
     tables={
         "revisions": {**FACT_COLUMNS, "revision": int, "status": str, "proposed_by": str,
                       "rationale": str},
@@ -242,23 +246,23 @@ PROPOSAL = View(
             "summary": value("summary")}),
     ],
     keys={"revision_items": ("position", "item_order")},
-    indexes=[("revisions", ["negotiation", "date"]), ("agreements", ["negotiation", "revision"])],
+    indexes=by_date("revisions", "agreements"),
 )
 
 POSITIONS = View(
     name="positions",
-    version=2,
+    version=3,
     tables={"stances": {**FACT_COLUMNS, "stakeholder": str, "subject": str, "stance": str,
                         "summary": str, "points": str}},
     fills=[fill("stances", ("position_taken",), {
         "stakeholder": value("stakeholder"), "subject": value("subject"),
         "stance": wrapped("stance"), "summary": value("summary"), "points": listed("points")})],
-    indexes=[("stances", ["negotiation", "stakeholder", "subject"])],
+    indexes=by_date("stances"),
 )
 
 CLAIMS = View(
     name="claims",
-    version=2,
+    version=3,
     tables={
         "claims": {**FACT_COLUMNS, "id": str, "by": str, "against": str, "subject": str,
                    "summary": str, "amount": int},
@@ -273,14 +277,14 @@ CLAIMS = View(
             "id": value("id"), "outcome": wrapped("outcome"), "amount": value("amount"),
             "summary": value("summary")}),
     ],
-    indexes=[("claims", ["negotiation", "id"]), ("claim_settlements", ["negotiation", "id"])],
+    indexes=by_date("claims", "claim_settlements"),
 )
 
 COMMITMENT_UPDATES = ("commitment_fulfilled", "commitment_rescheduled", "commitment_withdrawn")
 
 COMMITMENTS = View(
     name="commitments",
-    version=2,
+    version=3,
     tables={
         "commitments": {**FACT_COLUMNS, "id": str, "by": str, "to_parties": str, "what": str,
                         "due": str},
@@ -295,12 +299,12 @@ COMMITMENTS = View(
             "due": wrapped("due"),
             "detail": f"coalesce({value('reason')}, {value('evidence')})"}),
     ],
-    indexes=[("commitments", ["negotiation", "id"]), ("commitment_updates", ["negotiation", "id"])],
+    indexes=by_date("commitments", "commitment_updates"),
 )
 
 RELATIONS = View(
     name="relations",
-    version=2,
+    version=3,
     tables={
         "alignments": {**FACT_COLUMNS, "parties": str, "toward": str, "summary": str},
         "roles": {**FACT_COLUMNS, "task": str, "stakeholder": str, "role": str, "summary": str},
@@ -313,7 +317,7 @@ RELATIONS = View(
             "task": value("task"), "stakeholder": value("stakeholder"), "role": wrapped("role"),
             "summary": value("summary")}),
     ],
-    indexes=[("alignments", ["negotiation"]), ("roles", ["negotiation"])],
+    indexes=by_date("alignments", "roles"),
 )
 
 # The dossier view comes first: the others find an event's dossier in its table; the log comes
