@@ -213,7 +213,7 @@ class ViewStore:
         for table, columns in view.tables.items():
             if table not in existing:
                 key = view.key(table)
-                db[table].create(columns, pk=(key[0] if len(key) == 1 else key) or None)
+                db[table].create(columns, pk=key[0] if len(key) == 1 else key)
         for statement in view.lookups.values():
             self.conn.execute(statement)
         if with_indexes:

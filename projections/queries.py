@@ -14,6 +14,8 @@ from datetime import date
 from collections.abc import Callable
 from typing import Any
 
+from projections.views import naming_positions
+
 LATEST = 1 << 62
 LATEST_FIRST = "date DESC, position DESC"
 
@@ -321,8 +323,9 @@ class Queries:
             clauses.append("date <= ?")
             params.append(until.isoformat())
         if stakeholder is not None:
-            clauses.append("position IN (SELECT position FROM log_parties WHERE stakeholder = ?)")
-            params.append(stakeholder)
+            naming, times = naming_positions()
+            clauses.append(f"position IN ({naming})")
+            params.extend([stakeholder] * times)
         sql = f"SELECT * FROM log WHERE {' AND '.join(clauses)} ORDER BY position"
         rows = self._query(sql, params)
         if not rows:

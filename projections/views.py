@@ -71,7 +71,8 @@ def by_notation(key: str, opening: str, length: int | None, parsed: str) -> str:
     marker = f'"{key}":{opening}'
     # Braces doubled: the statements are templates for str.format.
     found = "instr(e.state, '{}')".format(marker.replace("{", "{{").replace("}", "}}"))
-    taken = "NULL" if length is None else f"substr(e.state, {found} + {len(marker)}, {length})"
+    taken = ("NULL" if length is None else
+             f"substr(e.state, {found} + {len(marker)}, {length})")
     return f"CASE WHEN {found} > 0 THEN {taken} ELSE {parsed} END"
 
 
@@ -124,39 +125,30 @@ NAMED_PARTIES: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-def _named_parties() -> str:
+def naming_positions() -> tuple[str, int]:
+    """SQL for the positions of the events that name a party, and how many times it takes the
+    party as a parameter. Asked rarely, so kept in no table of its own: a rebuild is spared
+    writing and indexing a row per party named."""
     selects = []
     for table, column, is_list in NAMED_PARTIES:
         if is_list:
-            selects.append(f"SELECT f.position, p.value FROM [{table}] AS f, "
-                           f"json_each(f.[{column}]) AS p "
-                           "WHERE f.position > :after AND f.position <= :upto")
+            selects.append(f"SELECT f.position FROM [{table}] AS f, json_each(f.[{column}]) AS p "
+                           "WHERE p.value = ?")
         else:
-            selects.append(f"SELECT f.position, f.[{column}] FROM [{table}] AS f "
-                           "WHERE f.position > :after AND f.position <= :upto "
-                           f"AND f.[{column}] IS NOT NULL")
-    return ("INSERT INTO log_parties (position, stakeholder) SELECT DISTINCT * FROM ("
-            + " UNION ALL ".join(selects) + ")")
+            selects.append(f"SELECT position FROM [{table}] WHERE [{column}] = ?")
+    return " UNION ".join(selects), len(selects)
 
 
 LOG = View(
     name="log",
-    version=4,
+    version=5,
     tables={
         "log": {**FACT_COLUMNS, "type": str, "ref": str},
-        "log_parties": {"position": int, "stakeholder": str},
     },
-    fills=[
-        fill("log", None, {"type": EVENT_TYPE, "ref": REF}),
-        # After the other views' fills of the batch (the log comes last).
-        _named_parties(),
-    ],
-    # No key: rows go in as they come (each batch's are distinct); the index comes after.
-    keys={"log_parties": ()},
+    fills=[fill("log", None, {"type": EVENT_TYPE, "ref": REF})],
     # A retraction finds the event it retracts by its ref; few events have one.
     lookups={"log_refs": "CREATE INDEX IF NOT EXISTS log_refs ON log (negotiation, ref) "
                          "WHERE ref IS NOT NULL"},
-    indexes=[("log_parties", ["stakeholder", "position"])],
 )
 
 
@@ -320,9 +312,8 @@ RELATIONS = View(
     indexes=by_date("alignments", "roles"),
 )
 
-# The dossier view comes first: the others find an event's dossier in its table; the log comes
-# last: it finds the parties an event names in the others' tables.
-VIEWS: tuple[View, ...] = (DOSSIER, PROPOSAL, POSITIONS, CLAIMS, COMMITMENTS, RELATIONS, LOG)
+# The dossier view comes first: the others find an event's dossier in its table.
+VIEWS: tuple[View, ...] = (DOSSIER, LOG, PROPOSAL, POSITIONS, CLAIMS, COMMITMENTS, RELATIONS)
 
 
 def retraction_sql() -> str:
