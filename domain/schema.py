@@ -37,7 +37,7 @@ class FieldSpec:
     @property
     def empty(self) -> Any:
         """What an optional field holds when the record leaves it out."""
-        return () if typing.get_origin(self.type) is tuple else None
+        return () if item_type_of(self.type) is not None else None
 
 
 def _strip_optional(annotation: Any) -> tuple[Any, bool]:

@@ -84,10 +84,11 @@ class DataclassAsDict(Transcoding):
     def __init__(self, value_class: type):
         self.type = value_class
         self.name = f"akkoord.{value_class.__name__}"
-        self.field_names = tuple(f.name for f in dataclasses.fields(value_class))
 
     def encode(self, obj: Any) -> dict[str, Any]:
-        return {name: getattr(obj, name) for name in self.field_names}
+        # A frozen dataclass's __dict__ holds its fields in declaration order: the same dict
+        # as reading them one by one, made once per value instead.
+        return obj.__dict__
 
     def decode(self, data: dict[str, Any]) -> Any:
         return self.type(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})

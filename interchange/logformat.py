@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -211,7 +212,9 @@ class _JSONStream:
         self.at += 1
 
     def value(self) -> Any:
-        self.peek()
+        """The value at the next character that is not white space."""
+        if self.at >= len(self.buffer) or self.buffer[self.at] in " \t\n\r":
+            self.peek()
         while True:
             try:
                 value, end = self.decoder.raw_decode(self.buffer, self.at)
@@ -228,13 +231,19 @@ class _JSONStream:
     def _steps(self, opening: str, closing: str) -> Iterator[None]:
         """Walks an object or a list: one step per member, the commas between them read."""
         self.expect(opening)
-        first = True
-        while self.peek() != closing:
-            if not first:
-                self.expect(",")
-            first = False
+        if self.peek() == closing:
+            self.at += 1
+            return
+        while True:
             yield
-        self.expect(closing)
+            char = self.peek()
+            self.at += 1
+            if char == closing:
+                return
+            if char != ",":
+                found = char or "the end of the file"
+                raise FileRefused(self.path, f"is not valid JSON: expected ',' or {closing!r}, "
+                                  f"found {found!r}")
 
     def members(self) -> Iterator[tuple[str, Any]]:
         """The object's (key, value) pairs; the value of ``events`` is left to be read."""
@@ -297,7 +306,7 @@ def entry_from_record(record: Any, default_source: Source | None = None) -> Entr
     event_class = EVENT_TYPES.get(event_type) if isinstance(event_type, str) else None
     if event_class is None:
         raise Refusal(f"unknown event type {event_type!r}")
-    known = field_names_of(event_class, readable=True) | RECORD_FIELDS
+    known = _record_keys(event_class)
     if not known.issuperset(record):
         raise Refusal(f"unknown field {sorted(set(record) - known)[0]!r} for {event_type}")
     if "date" not in record:
@@ -319,6 +328,12 @@ def entry_from_record(record: Any, default_source: Source | None = None) -> Entr
             continue
         fields[name] = _read(spec, record[name])
     return Entry(event_type, fields)
+
+
+@cache
+def _record_keys(event_class: type) -> frozenset[str]:
+    """The keys a record of that event type may hold."""
+    return field_names_of(event_class, readable=True) | RECORD_FIELDS
 
 
 def _read(spec: FieldSpec, value: Any) -> Any:

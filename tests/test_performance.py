@@ -143,3 +143,20 @@ def test_views_of_an_older_layout_are_rebuilt(akkoord, example_store, tmp_path):
     with sqlite3.connect(views) as connection:
         connection.execute("UPDATE tracking SET version = 1")
     assert akkoord("--db", example_store, "--views", views, "proposal", "--json").json() == before
+
+
+def test_events_are_stored_in_the_notation_of_the_example_store(example_store):
+    """Stored events keep their bytes: each event of the committed store, decoded and encoded
+    again by today's code, is what was stored."""
+    from domain.service import Akkoord
+
+    app = Akkoord(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                       "SQLITE_DBNAME": str(example_store), "CREATE_TABLE": "n"})
+    try:
+        stored = app.recorder.select_notifications(start=1, limit=1000)
+        assert stored
+        for notification in stored:
+            event = app.mapper.to_domain_event(notification)
+            assert app.mapper.to_stored_event(event).state == notification.state
+    finally:
+        app.close()
