@@ -29,6 +29,7 @@ STORE_ANCHOR = "@store"
 # Events per transaction: SQL does the work, so a batch can be large; progress shows per batch.
 BATCH = 50_000
 STORE_CACHE_KIB = 64 * 1024
+VIEWS_CACHE_KIB = 64 * 1024
 IN_LIST = 500
 STAGED = "temp.staged_events"
 # The (topic, position) of each event of a batch: the fills find their events by topic.
@@ -172,6 +173,8 @@ class ViewStore:
         # Views are rebuilt from the store, so they need no sync at each commit; WAL with
         # NORMAL still never corrupts, and a lost commit is caught up again.
         self.conn.execute("PRAGMA synchronous = NORMAL")
+        # Room for the pages a batch touches in large tables and their indexes (bounded).
+        self.conn.execute(f"PRAGMA cache_size = -{VIEWS_CACHE_KIB}")
         self._ensure_schema()
 
     @cached_property
