@@ -224,8 +224,8 @@ class Akkoord(Application):
                     progress(count)
         if dossier is not None and count % STREAM_CHUNK:
             yield dossier, dossier.collect_events()
-        if progress is not None:
-            progress(count)
+            if progress is not None:
+                progress(count)
 
     @staticmethod
     def _decide(
