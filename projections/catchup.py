@@ -7,6 +7,7 @@ one transaction (``BEGIN IMMEDIATE``, so two processes never both apply the same
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import defaultdict
 from collections.abc import Callable
@@ -195,13 +196,13 @@ class ViewStore:
 
 
 def _anchor(notification: Any) -> str:
-    return f"{notification.originator_id}:{notification.originator_version}"
+    # The stored bytes tell two stores apart even where a dossier and its versions coincide.
+    digest = hashlib.sha256(notification.state).hexdigest()[:16]
+    return f"{notification.originator_id}:{notification.originator_version}:{digest}"
 
 
 def default_views_path(store_target: str) -> Path:
     """Where the views of a store live when the user names no place: the user's cache."""
-    import hashlib
-
     if "://" not in store_target:
         store_target = str(Path(store_target).resolve())
     digest = hashlib.sha256(store_target.encode()).hexdigest()[:20]

@@ -279,11 +279,15 @@ class Queries:
         ]
 
     def alignments(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
-        return [{**row, "parties": json.loads(row["parties"])}
-                for row in self._rows("alignments", negotiation, axes)]
+        return [{"parties": json.loads(r["parties"]), "toward": r["toward"], "summary": r["summary"],
+                 "date": r["date"], "position": r["position"], "sources": [r["position"]]}
+                for r in self._rows("alignments", negotiation, axes)]
 
     def roles(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
-        return self._rows("roles", negotiation, axes)
+        return [{"task": r["task"], "stakeholder": r["stakeholder"], "role": r["role"],
+                 "summary": r["summary"], "date": r["date"], "position": r["position"],
+                 "sources": [r["position"]]}
+                for r in self._rows("roles", negotiation, axes)]
 
     # -- the log --------------------------------------------------------------------------------
 
