@@ -348,13 +348,16 @@ def plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]
-    if isinstance(value, (BudgetLine, Amount)):
-        head = {"party": value.party, "purpose": value.purpose} if isinstance(value, BudgetLine) else {}
-        return {**{k: v for k, v in head.items() if v is not None}, "amount": value.amount,
-                **period_fields(value.period)}
+    if isinstance(value, BudgetLine):
+        line = {"party": value.party, "purpose": value.purpose, "amount": value.amount}
+        return {**{k: v for k, v in line.items() if v is not None}, **period_fields(value.period)}
+    if isinstance(value, Amount):
+        return {"amount": value.amount, **period_fields(value.period)}
     if isinstance(value, ProposalItem):
-        item: dict[str, Any] = {"id": value.id, "purpose": value.purpose,
-                                "recipient": value.recipient, "amounts": plain(value.amounts)}
+        item: dict[str, Any] = {
+            "id": value.id, "purpose": value.purpose, "recipient": value.recipient,
+            "amounts": plain(value.amounts),
+        }
         if value.distribution is not None:
             item["distribution"] = value.distribution
         if value.conditions:
