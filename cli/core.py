@@ -194,37 +194,34 @@ def run_diff(session: Session, args: Any) -> int:
     return 0
 
 
-def run_positions(session: Session, args: Any) -> int:
-    positions = session.queries.positions(session.negotiation, session.axes)
+def _show(args: Any, rows: list[dict[str, Any]], headers: list[str], cells: Any,
+          right: tuple[int, ...] = ()) -> int:
+    """JSON as the views give it, or a table of the cells of each row."""
     if args.json:
-        print_json(positions)
-        return 0
-    print(table(["party", "subject", "stance", "since", "summary"],
-                [[p["stakeholder"], p["subject"], p["stance"], p["date"], p["summary"]]
-                 for p in positions]))
+        print_json(rows)
+    else:
+        print(table(headers, [cells(row) for row in rows], right=right))
     return 0
+
+
+def run_positions(session: Session, args: Any) -> int:
+    return _show(args, session.queries.positions(session.negotiation, session.axes),
+                 ["party", "subject", "stance", "since", "summary"],
+                 lambda p: [p["stakeholder"], p["subject"], p["stance"], p["date"], p["summary"]])
 
 
 def run_claims(session: Session, args: Any) -> int:
-    claims = session.queries.claims(session.negotiation, session.axes)
-    if args.json:
-        print_json(claims)
-        return 0
-    print(table(["claim", "by", "against", "amount", "status", "summary"],
-                [[c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-",
-                  c["status"], c["summary"]] for c in claims], right=[3]))
-    return 0
+    return _show(args, session.queries.claims(session.negotiation, session.axes),
+                 ["claim", "by", "against", "amount", "status", "summary"],
+                 lambda c: [c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-",
+                            c["status"], c["summary"]], right=(3,))
 
 
 def run_commitments(session: Session, args: Any) -> int:
-    commitments = session.queries.commitments(session.negotiation, session.axes, args.status)
-    if args.json:
-        print_json(commitments)
-        return 0
-    print(table(["commitment", "by", "to", "due", "status", "what"],
-                [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-", c["status"], c["what"]]
-                 for c in commitments]))
-    return 0
+    return _show(args, session.queries.commitments(session.negotiation, session.axes, args.status),
+                 ["commitment", "by", "to", "due", "status", "what"],
+                 lambda c: [c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-", c["status"],
+                            c["what"]])
 
 
 def run_status(session: Session, args: Any) -> int:

@@ -52,6 +52,12 @@ class Queries:
         sql = f"SELECT * FROM [{table}] WHERE negotiation = ? AND {where} {extra} ORDER BY {order}"
         return list(self.db.query(sql, [negotiation, *where_params, *(params or [])]))
 
+    def _by_id(self, table: str, negotiation: str, axes: Axes) -> dict[str, list[dict[str, Any]]]:
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for row in self._rows(table, negotiation, axes):
+            grouped.setdefault(row["id"], []).append(row)
+        return grouped
+
     # -- dossiers -------------------------------------------------------------------------------
 
     def negotiations(self) -> list[str]:
@@ -195,9 +201,7 @@ class Queries:
 
     def commitments(self, negotiation: str, axes: Axes, status: str | None = None) -> list[dict[str, Any]]:
         self.dossier(negotiation, axes)
-        updates: dict[str, list[dict[str, Any]]] = {}
-        for update in self._rows("commitment_updates", negotiation, axes):
-            updates.setdefault(update["id"], []).append(update)
+        updates = self._by_id("commitment_updates", negotiation, axes)
         result = []
         for made in self._rows("commitments", negotiation, axes):
             due = made["due"]
@@ -233,9 +237,7 @@ class Queries:
 
     def claims(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
         self.dossier(negotiation, axes)
-        settlements: dict[str, list[dict[str, Any]]] = {}
-        for settlement in self._rows("claim_settlements", negotiation, axes):
-            settlements.setdefault(settlement["id"], []).append(settlement)
+        settlements = self._by_id("claim_settlements", negotiation, axes)
         result = []
         for claim in self._rows("claims", negotiation, axes):
             ends = [s for s in settlements.get(claim["id"], []) if s["position"] > claim["position"]]
