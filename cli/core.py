@@ -71,6 +71,8 @@ def _with_session(run: Any, args: Any) -> int:
 
 
 def run_import(session: Session, args: Any) -> int:
+    from eventsourcing.persistence import PersistenceError
+
     from interchange.logformat import FileRefused, read_log_file
 
     target_existed = "://" in session.target or Path(session.target).exists()
@@ -84,6 +86,8 @@ def run_import(session: Session, args: Any) -> int:
                 raise log_file.refusal(refusal.index, refusal.reason) from None
             except Refusal as refusal:
                 raise FileRefused(path, str(refusal)) from None
+            except PersistenceError as error:  # e.g. a lock held longer than the lock timeout
+                raise FileRefused(path, f"store {session.shown} could not be written: {error}") from None
             stored.append({"path": path, "negotiation": log_file.negotiation,
                            "events": len(positions),
                            "positions": [positions[0], positions[-1]] if positions else []})

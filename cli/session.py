@@ -26,20 +26,35 @@ def actor(args: Any) -> str:
     return args.actor or os.environ.get("AKKOORD_ACTOR") or getpass.getuser()
 
 
+def shown_target(target: str) -> str:
+    """The store as messages name it: a URL's password is never printed."""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(target)
+    userinfo, _, host = url.netloc.rpartition("@")
+    if ":" in userinfo:
+        target = url._replace(netloc=f"{userinfo.partition(':')[0]}:***@{host}").geturl()
+    return repr(target)
+
+
 def store_env(target: str, create: bool) -> dict[str, str]:
     """The eventsourcing environment for a store target (SQLite path or PostgreSQL URL)."""
+    from cli.keys import cipher_env
+
     if target.startswith(("postgresql://", "postgres://")):
         from cli.postgres import postgres_env
 
-        return postgres_env(target, create)
-    if not create and not Path(target).is_file():
+        persistence = postgres_env(target, create)
+    elif not create and not Path(target).is_file():
         raise UsageError(f"store {target!r} does not exist (akkoord import creates a store)")
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": target,
-        "SQLITE_LOCK_TIMEOUT": "60",
-        "CREATE_TABLE": "y" if create else "n",
-    }
+    else:
+        persistence = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": target,
+            "SQLITE_LOCK_TIMEOUT": "60",
+            "CREATE_TABLE": "y" if create else "n",
+        }
+    return {**persistence, **cipher_env()}
 
 
 class Session:
@@ -48,26 +63,35 @@ class Session:
     def __init__(self, args: Any, create: bool = False):
         self.args = args
         self.target = store_target(args)
+        self.shown = shown_target(self.target)
         self.create = create
 
     @cached_property
     def app(self) -> Akkoord:
+        from cli.keys import check_key
+
         env = store_env(self.target, self.create)
         try:
             app = Akkoord(env=env)
             app.recorder.max_notification_id()
         except (sqlite3.Error, OSError, ValueError) as error:
-            raise UsageError(f"store {self.target!r} cannot be read: {error}") from None
+            raise UsageError(f"store {self.shown} cannot be read: {error}") from None
         except Exception as error:  # the library wraps driver errors in its own classes
             if type(error).__module__.startswith(("eventsourcing", "psycopg")):
-                raise UsageError(f"store {self.target!r} cannot be read: {error}") from None
+                raise UsageError(f"store {self.shown} cannot be read: {error}") from None
+            raise
+        try:
+            check_key(app, self.shown)
+        except UsageError:
+            app.close()
             raise
         return app
 
     @cached_property
     def views(self) -> ViewStore:
         path = getattr(self.args, "views", None) or os.environ.get("AKKOORD_VIEWS")
-        return ViewStore(path or default_views_path(self.target))
+        # With a key, the views are sealed with the store's own cipher: no plaintext copy.
+        return ViewStore(path or default_views_path(self.target), cipher=self.app.mapper.cipher)
 
     @cached_property
     def queries(self) -> Queries:
@@ -89,14 +113,14 @@ class Session:
         known = self.queries.negotiations()
         if named is not None:
             if named not in known:
-                raise UsageError(f"no dossier {named!r} in {self.target!r}; "
+                raise UsageError(f"no dossier {named!r} in {self.shown}; "
                                  f"it holds: {', '.join(known) or 'none'}")
             return named
         if len(known) == 1:
             return known[0]
         if not known:
-            raise UsageError(f"store {self.target!r} holds no dossier")
-        raise UsageError(f"store {self.target!r} holds {len(known)} dossiers "
+            raise UsageError(f"store {self.shown} holds no dossier")
+        raise UsageError(f"store {self.shown} holds {len(known)} dossiers "
                          f"({', '.join(known)}); name one with --negotiation")
 
     def close(self) -> None:

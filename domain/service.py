@@ -7,12 +7,15 @@ PostgreSQL); this module knows only that it appends to an event store.
 from __future__ import annotations
 
 import dataclasses
+import random
+import time
 from collections.abc import Iterable, Sequence
 from datetime import date
 from enum import Enum
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from domain.errors import DossierNotFound, EventRefused, Refusal
@@ -20,6 +23,7 @@ from domain.negotiation import Negotiation
 from domain.values import ENUMS, VALUE_CLASSES
 
 CONFLICT_RETRIES = 20
+BACK_OFF_SECONDS = 0.02
 SNAPSHOT_EVERY = 500
 
 
@@ -113,7 +117,7 @@ class Akkoord(Application):
         Raises EventRefused (nothing stored) when an entry breaks a rule. When another writer
         stored events in the dossier first, the whole batch is decided again on fresh state.
         """
-        for _attempt in range(CONFLICT_RETRIES):
+        for attempt in range(CONFLICT_RETRIES):
             dossier = self._decide(negotiation, entries, recorded_by)
             if dossier is None:
                 return []
@@ -121,6 +125,7 @@ class Akkoord(Application):
             try:
                 recordings = self.save(dossier)
             except IntegrityError:
+                _back_off(attempt)
                 continue
             self._snapshot_now_and_then(dossier, first_new_version)
             return [recording.notification.id for recording in recordings]
@@ -128,6 +133,14 @@ class Akkoord(Application):
             f"dossier {negotiation!r} kept changing under this import "
             f"({CONFLICT_RETRIES} tries); try again"
         )
+
+    def construct_repository(self) -> Repository[UUID]:
+        # A retry after a conflict must decide on what the store holds now; a cached dossier
+        # (which the environment could switch on) might be the stale one that lost. Each
+        # command is one short process, so a cache would gain nothing anyway.
+        repository = super().construct_repository()
+        repository.cache = None
+        return repository
 
     def _decide(
         self, negotiation: str, entries: Sequence[Entry], recorded_by: str
@@ -173,3 +186,9 @@ class Akkoord(Application):
             for notification in notifications:
                 yield self.mapper.to_domain_event(notification).negotiation
             start = notifications[-1].id + 1
+
+
+def _back_off(attempt: int) -> None:
+    """Waits a random while, longer after each lost race, so that writers who collided do not
+    collide again at once (without it, one of several busy writers can lose every try)."""
+    time.sleep(random.uniform(0, BACK_OFF_SECONDS * 2 ** min(attempt, 5)))

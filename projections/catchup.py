@@ -24,17 +24,38 @@ STORE_ANCHOR = "@store"
 
 
 class ViewStore:
-    """The read-model database of one event store."""
+    """The read-model database of one event store.
 
-    def __init__(self, path: str | Path):
+    Given the store's cipher, the views are sealed: held in memory and written to ``path``
+    only encrypted (projections/sealed.py).
+    """
+
+    def __init__(self, path: str | Path, cipher: Any = None):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(self.path)
-        self.db.execute("PRAGMA busy_timeout = 60000")
-        self.db.execute("PRAGMA journal_mode = WAL")
+        self.cipher = cipher
+        self.db = self._open_sealed() if cipher is not None else self._open_plain()
+        self._changes_when_opened = self.db.conn.total_changes
         self._ensure_schema()
 
+    def _open_plain(self) -> sqlite_utils.Database:
+        if self.path.is_file() and not _is_sqlite_file(self.path):
+            self.path.unlink()  # sealed views of an earlier store here; views are disposable
+        db = sqlite_utils.Database(self.path)
+        db.execute("PRAGMA busy_timeout = 60000")
+        db.execute("PRAGMA journal_mode = WAL")
+        return db
+
+    def _open_sealed(self) -> sqlite_utils.Database:
+        from projections.sealed import open_sealed
+
+        return sqlite_utils.Database(open_sealed(self.path, self.cipher))
+
     def close(self) -> None:
+        if self.cipher is not None and self.db.conn.total_changes != self._changes_when_opened:
+            from projections.sealed import seal
+
+            seal(self.db.conn, self.path, self.cipher)
         self.db.close()
 
     # -- schema -------------------------------------------------------------------------------
@@ -193,6 +214,12 @@ class ViewStore:
                         f"UPDATE [{table}] SET retracted_at = ? WHERE position = ?",
                         [base["position"], found[0]],
                     )
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    with path.open("rb") as file:
+        header = file.read(16)
+    return not header or header == b"SQLite format 3\x00"
 
 
 def _anchor(notification: Any) -> str:
