@@ -12,6 +12,7 @@ from typing import Any
 from domain.service import Akkoord
 from projections.catchup import ViewStore, default_views_path
 from projections.queries import Axes, Queries
+from store import CHAINED_RECORDERS
 
 
 class UsageError(Exception):
@@ -31,15 +32,19 @@ def store_env(target: str, create: bool) -> dict[str, str]:
     if target.startswith(("postgresql://", "postgres://")):
         from cli.postgres import postgres_env
 
-        return postgres_env(target, create)
-    if not create and not Path(target).is_file():
-        raise UsageError(f"store {target!r} does not exist (akkoord import creates a store)")
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": target,
-        "SQLITE_LOCK_TIMEOUT": "60",
-        "CREATE_TABLE": "y" if create else "n",
-    }
+        env = postgres_env(target, create)
+    else:
+        if not create and not Path(target).is_file():
+            raise UsageError(f"store {target!r} does not exist (akkoord import creates a store)")
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": target,
+            "SQLITE_LOCK_TIMEOUT": "60",
+            "CREATE_TABLE": "y" if create else "n",
+        }
+    # The recorder writes the hash chain in the same transaction as the events it covers.
+    env["APPLICATION_RECORDER_TOPIC"] = CHAINED_RECORDERS[env["PERSISTENCE_MODULE"]]
+    return env
 
 
 class Session:
@@ -85,8 +90,11 @@ class Session:
 
     @cached_property
     def negotiation(self) -> str:
+        return self.choose_dossier(self.queries.negotiations())
+
+    def choose_dossier(self, known: list[str]) -> str:
+        """The dossier named by ``--negotiation`` among those known, else the only one."""
         named = getattr(self.args, "negotiation", None)
-        known = self.queries.negotiations()
         if named is not None:
             if named not in known:
                 raise UsageError(f"no dossier {named!r} in {self.target!r}; "
