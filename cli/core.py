@@ -10,6 +10,7 @@ from cli.render import Progress, euros, print_json, signed_euros, table
 from cli.session import Session, UsageError, actor
 from domain.errors import EventRefused, Refusal
 from projections.queries import NotFound
+from store.chain import ChainError
 
 COMMITMENT_STATES = ("open", "overdue", "fulfilled", "withdrawn")
 
@@ -33,6 +34,9 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
     p.add_argument("--type", metavar="TYPE")
     p.add_argument("--since", type=_parse_date, metavar="DATE")
     p.add_argument("--until", type=_parse_date, metavar="DATE")
+    p.add_argument("--position", type=_parse_position, metavar="N",
+                   help="show the event at position N whole: its data, how it is stored, and "
+                        "what it changed in the views")
 
     p = add("proposal", run_proposal, "the verdelingsvoorstel: items x years against the budget")
     p.add_argument("--revision", type=int, metavar="N")
@@ -55,6 +59,12 @@ def _parse_date(text: str) -> Any:
     from cli.main import _date
 
     return _date(text)
+
+
+def _parse_position(text: str) -> int:
+    from cli.main import _position
+
+    return _position(text)
 
 
 def _with_session(run: Any, args: Any) -> int:
@@ -84,7 +94,7 @@ def run_import(session: Session, args: Any) -> int:
                 positions = session.app.record(log_file.negotiation, log_file.entries, actor(args))
             except EventRefused as refusal:
                 raise log_file.refusal(refusal.index, refusal.reason) from None
-            except Refusal as refusal:
+            except (Refusal, ChainError) as refusal:
                 raise FileRefused(path, str(refusal)) from None
             except PersistenceError as error:  # e.g. a lock held longer than the lock timeout
                 raise FileRefused(path, f"store {session.shown} could not be written: {error}") from None
@@ -118,6 +128,8 @@ def _remove_empty_store(session: Session) -> None:
 
 
 def run_log(session: Session, args: Any) -> int:
+    if args.position is not None:
+        return run_log_position(session, args)
     negotiation = args.negotiation
     if negotiation is not None:
         session.negotiation  # noqa: B018 - refuses an unknown dossier
@@ -135,6 +147,78 @@ def run_log(session: Session, args: Any) -> int:
     print(table(["pos", "recorded at (UTC)", "by", "date", "dossier", "type", "summary"], rows,
                 right=[0]))
     return 0
+
+
+def run_log_position(session: Session, args: Any) -> int:
+    from projections.provenance import changes
+    from store.integrity import stored_form
+
+    found = session.queries.log(session.axes, where=("position = ?", [args.position]))
+    if not found:
+        known = f" known at position {args.known_at}" if args.known_at is not None else ""
+        raise UsageError(f"no event at position {args.position}{known} in {session.target!r}")
+    entry = found[0]
+    entry["stored"] = stored_form(session.app.recorder, args.position)
+    entry["changes"] = changes(session.queries, entry["negotiation"], args.position)
+    if args.json:
+        print_json(entry)
+        return 0
+    print(render_event(entry))
+    return 0
+
+
+def render_event(entry: dict[str, Any]) -> str:
+    """One event whole: when and by whom, its record as in the log format, its stored form."""
+    from io import StringIO
+
+    from interchange.logformat import write_records
+
+    recorded = entry["recorded_at"][:19].replace("T", " ")
+    lines = [
+        f"position {entry['position']}: {entry['type']} in {entry['negotiation']}"
+        + (f" (ref {entry['ref']})" if entry["ref"] else ""),
+        f"effective date {entry['date']}; recorded {recorded} UTC by {entry['recorded_by']}",
+        entry["summary"],
+    ]
+    if entry["retracted_by"]:
+        lines.append(f"retracted by the event at position {entry['retracted_by']}")
+    record = StringIO()
+    write_records(record, [entry["data"]])
+    lines += ["", "as in the log format:", record.getvalue().rstrip()]
+    stored = entry["stored"]
+    if stored is not None:
+        lines += ["", f"stored as version {stored['version']} of aggregate {stored['aggregate_id']}, "
+                      f"topic {stored['topic']}, {stored['bytes']} bytes",
+                  f"leaf hash {stored['leaf']}"
+                  + ("" if stored["leaf_holds"] else "  (DOES NOT MATCH THE CHAIN: run akkoord verify)"),
+                  f"chain     {stored['chain'] or '(no chain row)'}"]
+    lines += ["", "what it changed in the views (known before it -> known after it):"]
+    lines += render_changes(entry["changes"]) or ["  nothing"]
+    return "\n".join(lines)
+
+
+def render_changes(changes: list[dict[str, Any]]) -> list[str]:
+    """A view row that appeared or went is one line; a changed figure is one line each."""
+    groups: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+    for change in changes:
+        groups.setdefault((change["view"], change["row"]), []).append(change)
+    lines = []
+    for (view, row), members in groups.items():
+        name = view if row is None else f"{view} {row}"
+        if all(m["before"] is None for m in members):
+            lines.append(f"  + {name}")
+        elif all(m["after"] is None for m in members):
+            lines.append(f"  - {name}")
+        else:
+            lines += [f"  ~ {m['figure']}: {_shown(m['before'])} -> {_shown(m['after'])}"
+                      for m in members]
+    return lines
+
+
+def _shown(value: Any) -> str:
+    import json
+
+    return "-" if value is None else shorten(json.dumps(value, ensure_ascii=False), 80)
 
 
 def shorten(text: str, width: int) -> str:

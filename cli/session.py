@@ -12,6 +12,7 @@ from typing import Any
 from domain.service import Akkoord
 from projections.catchup import ViewStore, default_views_path
 from projections.queries import Axes, Queries
+from store import CHAINED_RECORDERS
 
 
 class UsageError(Exception):
@@ -54,6 +55,8 @@ def store_env(target: str, create: bool) -> dict[str, str]:
             "SQLITE_LOCK_TIMEOUT": "60",
             "CREATE_TABLE": "y" if create else "n",
         }
+    # The recorder writes the hash chain in the same transaction as the events it covers.
+    persistence["APPLICATION_RECORDER_TOPIC"] = CHAINED_RECORDERS[persistence["PERSISTENCE_MODULE"]]
     return {**persistence, **cipher_env()}
 
 
@@ -80,11 +83,12 @@ class Session:
             if type(error).__module__.startswith(("eventsourcing", "psycopg")):
                 raise UsageError(f"store {self.shown} cannot be read: {error}") from None
             raise
-        try:
-            check_key(app, self.shown)
-        except UsageError:
-            app.close()
-            raise
+        if getattr(self.args, "decodes_events", True):
+            try:
+                check_key(app, self.shown)
+            except UsageError:
+                app.close()
+                raise
         return app
 
     @cached_property
@@ -109,8 +113,11 @@ class Session:
 
     @cached_property
     def negotiation(self) -> str:
+        return self.choose_dossier(self.queries.negotiations())
+
+    def choose_dossier(self, known: list[str]) -> str:
+        """The dossier named by ``--negotiation`` among those known, else the only one."""
         named = getattr(self.args, "negotiation", None)
-        known = self.queries.negotiations()
         if named is not None:
             if named not in known:
                 raise UsageError(f"no dossier {named!r} in {self.shown}; "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from enum import Enum
 from typing import Any
@@ -172,6 +172,19 @@ class Akkoord(Application):
             return
         if (first_new_version - 1) // SNAPSHOT_EVERY != dossier.version // SNAPSHOT_EVERY:
             self.snapshots.put([Negotiation.Snapshot.take(dossier)])
+
+    def dossier_events(self, negotiation: str) -> Iterator[tuple[int, Negotiation.Event]]:
+        """The dossier's events as stored, each with its global position, in recorded order."""
+        dossier_id = Negotiation.create_id(negotiation)
+        start = 1
+        while True:
+            notifications = self.recorder.select_notifications(start=start, limit=1000)
+            if not notifications:
+                return
+            for notification in notifications:
+                if notification.originator_id == dossier_id:
+                    yield notification.id, self.mapper.to_domain_event(notification)
+            start = notifications[-1].id + 1
 
     def negotiations(self) -> Iterable[str]:
         """The slugs of the dossiers in the store, from their opening events."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -375,3 +376,51 @@ def period_fields(period: Period) -> dict[str, int]:
     if period.last is not None:
         fields["until"] = period.last
     return fields
+
+
+def write_log(stream: Any, negotiation: str, events: Iterable[tuple[int, Negotiation.Event]]) -> int:
+    """Writes a dossier's events as a log file of this format (YAML); returns how many.
+
+    The file re-imports into an empty store as the same events. What the format has no field for
+    (position, recorded at, recorded by) goes into a comment above each event.
+    """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    records = CommentedSeq()
+    for position, event in events:
+        records.append(record_of(event))
+        records.yaml_set_comment_before_after_key(
+            len(records) - 1, indent=2,
+            before=f"position {position}, recorded {event.timestamp.isoformat()} by {event.recorded_by}")
+    document = CommentedMap([("format", FORMAT), ("negotiation", negotiation), ("events", records)])
+    document.yaml_set_start_comment(
+        f"Dossier {negotiation}, exported from an akkoord event store (format {FORMAT}).\n"
+        "Importing it records these events anew, at new positions, by whoever imports it.")
+    _yaml_writer().dump(document, stream)
+    return len(records)
+
+
+def write_records(stream: Any, records: list[dict[str, Any]]) -> None:
+    """Records of this format as a YAML list, as they stand in a log file's ``events``."""
+    _yaml_writer().dump(records, stream)
+
+
+def _yaml_writer() -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+
+    yaml_1_1 = VersionedResolver(version=(1, 1))
+
+    def text(representer: Any, value: str) -> Any:
+        # Quote what a YAML 1.1 reader would take for a boolean, number or date ("no", "on",
+        # "2025-06-27"), so the file reads the same with any YAML library.
+        plain = yaml_1_1.resolve(ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
+        return representer.represent_scalar("tag:yaml.org,2002:str", value,
+                                            style=None if plain else "'")
+
+    yaml = YAML(typ="rt")
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.representer.add_representer(str, text)
+    return yaml

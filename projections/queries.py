@@ -98,7 +98,7 @@ class Queries:
         items = list(self.db.query(
             "SELECT * FROM revision_items WHERE position = ? ORDER BY item_order",
             [chosen["position"]]))
-        budget = self._budget(negotiation, axes)
+        budget = self.budget(negotiation, axes)
         periods = [(line["first_year"], line["last_year"]) for line in budget]
         item_amounts = {item["item_id"]: json.loads(item["amounts"]) for item in items}
         for amounts in item_amounts.values():
@@ -115,6 +115,7 @@ class Queries:
                         if covers(line["first_year"], line["last_year"], y))
             for y in years
         }
+        budget_positions = self._budget_positions(negotiation, axes)
         agreements = self._rows("agreements", negotiation, axes, "AND revision = ?",
                                 [chosen["revision"]])
         agreed_by: list[str] = []
@@ -138,20 +139,25 @@ class Queries:
             "total": total,
             "budget": budget_by_year,
             "unallocated": {y: budget_by_year[y] - total[y] for y in total},
-            "sources": {
-                "revision": [chosen["position"]],
-                "budget": sorted({line["position"] for line in budget}),
-                "agreements": [a["position"] for a in agreements],
-            },
+            "sources": _proposal_sources(chosen["position"], budget_positions,
+                                         [a["position"] for a in agreements]),
         }
 
-    def _budget(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
+    def budget(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
+        """The lines of the budget in force: the latest budget event's."""
+        lines = self._latest_budget(negotiation, axes)
+        return [line for line in lines if line["line"] >= 0]
+
+    def _budget_positions(self, negotiation: str, axes: Axes) -> list[int]:
+        """The event that set the budget in force (an empty envelope has no lines, but a source)."""
+        return sorted({line["position"] for line in self._latest_budget(negotiation, axes)})
+
+    def _latest_budget(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
         lines = self._rows("budget_lines", negotiation, axes, order="date, position, line")
         if not lines:
             return []
         latest = max((line["date"], line["position"]) for line in lines)
-        return [line for line in lines
-                if (line["date"], line["position"]) == latest and line["line"] >= 0]
+        return [line for line in lines if (line["date"], line["position"]) == latest]
 
     def diff(self, negotiation: str, axes: Axes, a: int, b: int) -> dict[str, Any]:
         left = self.proposal(negotiation, axes, a)
@@ -195,7 +201,8 @@ class Queries:
             cell["delta"] = cell["to"] - cell["from"]
         return {"negotiation": negotiation, "from": a, "to": b, "years": years,
                 "status": {"from": left["status"], "to": right["status"]},
-                "items": items, "total": totals}
+                "items": items, "total": totals,
+                "sources": {"from": left["sources"]["revision"], "to": right["sources"]["revision"]}}
 
     # -- registers ------------------------------------------------------------------------------
 
@@ -295,9 +302,14 @@ class Queries:
 
     def log(self, axes: Axes, negotiation: str | None = None, stakeholder: str | None = None,
             event_type: str | None = None, since: date | None = None,
-            until: date | None = None) -> list[dict[str, Any]]:
+            until: date | None = None,
+            where: tuple[str, list[Any]] | None = None) -> list[dict[str, Any]]:
+        """The log entries on both axes; ``where`` adds a condition on the log table's columns."""
         known = axes.known_at if axes.known_at is not None else LATEST
         clauses, params = ["position <= ?"], [known]
+        if where is not None:
+            clauses.append(f"({where[0]})")
+            params.extend(where[1])
         if axes.as_of is not None:
             clauses.append("date <= ?")
             params.append(axes.as_of.isoformat())
@@ -325,6 +337,19 @@ class Queries:
              "retracted_by": row["retracted_at"] if row["retracted_at"] and row["retracted_at"] <= known else None}
             for row in self.db.query(sql, params)
         ]
+
+
+def _proposal_sources(revision: int, budget: list[int], agreements: list[int]) -> dict[str, list[int]]:
+    """For each figure of the proposal, the positions of the events it is computed from."""
+    return {
+        "revision": [revision],
+        "budget": budget,
+        "agreements": agreements,
+        "status": [revision, *agreements],
+        "years": sorted({revision, *budget}),
+        "total": [revision],
+        "unallocated": sorted({revision, *budget}),
+    }
 
 
 def covers(first: int, last: int | None, year: int) -> bool:
