@@ -254,6 +254,7 @@ class Queries:
                 "subject": claim["subject"], "summary": claim["summary"], "amount": claim["amount"],
                 "status": end["outcome"] if end else "open",
                 "settled_amount": end["amount"] if end else None,
+                "settled_on": end["date"] if end else None,
                 "date": claim["date"],
                 "sources": [claim["position"]] + ([end["position"]] if end else []),
             })
