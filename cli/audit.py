@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cli.core import _with_session, shorten, year_label
+from cli.core import with_session, shorten, year_label
 from cli.render import euros, print_json, table
 from cli.session import Session, UsageError
 
@@ -19,7 +19,7 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
 
     def add(name: str, run: Any, help: str, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
         parser = subparsers.add_parser(name, parents=parents, help=help, description=help)
-        parser.set_defaults(run=lambda args: _with_session(run, args))
+        parser.set_defaults(run=lambda args: with_session(run, args))
         return parser
 
     p = add("checkpoint", run_checkpoint, "verify the store and print its integrity checkpoint "

@@ -21,7 +21,7 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
     def add(name: str, run: Any, help: str, *, reads: bool = True) -> argparse.ArgumentParser:
         parents = [store, reading] if reads else [store]
         parser = subparsers.add_parser(name, parents=parents, help=help, description=help)
-        parser.set_defaults(run=lambda args: _with_session(run, args))
+        parser.set_defaults(run=lambda args: with_session(run, args))
         return parser
 
     p = add("import", run_import, "append the events of log files (akkoord/1), each file whole "
@@ -67,7 +67,7 @@ def _parse_position(text: str) -> int:
     return _position(text)
 
 
-def _with_session(run: Any, args: Any) -> int:
+def with_session(run: Any, args: Any) -> int:
     session = Session(args, create=args.command == "import")
     try:
         return run(session, args) or 0

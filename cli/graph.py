@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cli.core import _with_session
+from cli.core import with_session
 from cli.render import print_json, table
 from cli.session import Session, UsageError
 from interchange.graph_formats import FORMATS, SUFFIXES, TEXT_FORMATS
@@ -30,7 +30,7 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
                         help="write to FILE (else standard output, for the text formats)")
     parser.add_argument("--analyse", "--analyze", action="store_true",
                         help="coalitions, structural balance, brokers and role division")
-    parser.set_defaults(run=lambda args: _with_session(run_graph, args))
+    parser.set_defaults(run=lambda args: with_session(run_graph, args))
 
 
 def run_graph(session: Session, args: Any) -> int:

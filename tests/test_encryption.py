@@ -88,6 +88,23 @@ def test_an_encrypted_store_reads_as_a_plain_one(akkoord, key, tmp_path, monkeyp
         monkeypatch.setenv("AKKOORD_CIPHER_KEY", key)
 
 
+def test_verify_works_on_an_encrypted_store_and_catches_tampering(akkoord, key, tmp_path, monkeypatch):
+    import sqlite3
+
+    store = tmp_path / "encrypted.db"
+    monkeypatch.setenv("AKKOORD_CIPHER_KEY", key)
+    assert akkoord("--db", store, "import", EXAMPLE_SOURCE).status == 0
+    assert akkoord("--db", store, "verify").status == 0
+    monkeypatch.delenv("AKKOORD_CIPHER_KEY")  # integrity is checked on the stored bytes
+    assert akkoord("--db", store, "verify").status == 0
+    with sqlite3.connect(store) as connection:
+        (state,) = connection.execute("SELECT state FROM stored_events WHERE rowid = 5").fetchone()
+        changed = state[:20] + bytes([state[20] ^ 1]) + state[21:]
+        connection.execute("UPDATE stored_events SET state = ? WHERE rowid = 5", [changed])
+    tampered = akkoord("--db", store, "verify")
+    assert tampered.status == 1 and "position 5" in tampered.out + tampered.err
+
+
 def test_without_the_key_or_with_another_reading_and_writing_exit_2_and_say_why(
         akkoord, key, tmp_path, monkeypatch):
     store = tmp_path / "events.db"

@@ -121,6 +121,9 @@ def test_concurrent_writers_lose_nothing_and_double_nothing(akkoord, shared_stor
         assert len({(e["data"].get("id") or e["data"]["stakeholder"]).lower() for e in batch}) == 1
     fulfilled = akkoord("--db", shared_store, "commitments", "--status", "fulfilled", "--json").json()
     assert len(fulfilled) == WRITERS * FILES_PER_WRITER
+    verified = akkoord("--db", shared_store, "verify")
+    assert verified.status == 0, verified.out + verified.err
+    assert f"{len(log)} events up to position {log[-1]['position']} hold" in verified.out
 
 
 def test_two_writers_claiming_one_commitment_id_one_wins_the_other_stores_nothing(
