@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from cli.render import Progress, euros, print_json, signed_euros, table
+from cli.render import Progress, emit, euros, print_json, signed_euros, table
 from cli.session import Session, UsageError, actor
 from domain.errors import EventRefused, Refusal
 from projections.queries import NotFound
@@ -135,18 +135,11 @@ def run_log(session: Session, args: Any) -> int:
         session.negotiation  # noqa: B018 - refuses an unknown dossier
     entries = session.queries.log(session.axes, negotiation, args.stakeholder, args.type,
                                   args.since, args.until)
-    if args.json:
-        print_json(entries)
-        return 0
-    rows = [
-        [e["position"], e["recorded_at"][:19].replace("T", " "), e["recorded_by"], e["date"],
-         e["negotiation"], e["type"] + (" (retracted)" if e["retracted_by"] else ""),
-         shorten(e["summary"], 100)]
-        for e in entries
-    ]
-    print(table(["pos", "recorded at (UTC)", "by", "date", "dossier", "type", "summary"], rows,
-                right=[0]))
-    return 0
+    return _show(args, entries, ["pos", "recorded at (UTC)", "by", "date", "dossier", "type", "summary"],
+                 lambda e: [e["position"], e["recorded_at"][:19].replace("T", " "), e["recorded_by"],
+                            e["date"], e["negotiation"],
+                            e["type"] + (" (retracted)" if e["retracted_by"] else ""),
+                            shorten(e["summary"], 100)], right=(0,))
 
 
 def run_log_position(session: Session, args: Any) -> int:
@@ -160,11 +153,7 @@ def run_log_position(session: Session, args: Any) -> int:
     entry = found[0]
     entry["stored"] = stored_form(session.app.recorder, args.position)
     entry["changes"] = changes(session.queries, entry["negotiation"], args.position)
-    if args.json:
-        print_json(entry)
-        return 0
-    print(render_event(entry))
-    return 0
+    return emit(args, entry, render_event)
 
 
 def render_event(entry: dict[str, Any]) -> str:
@@ -231,11 +220,7 @@ def year_label(proposal: dict[str, Any], year: str) -> str:
 
 def run_proposal(session: Session, args: Any) -> int:
     proposal = session.queries.proposal(session.negotiation, session.axes, args.revision)
-    if args.json:
-        print_json(proposal)
-        return 0
-    print(render_proposal(proposal))
-    return 0
+    return emit(args, proposal, render_proposal)
 
 
 def render_proposal(proposal: dict[str, Any]) -> str:
@@ -261,13 +246,14 @@ def render_proposal(proposal: dict[str, Any]) -> str:
 
 
 def run_diff(session: Session, args: Any) -> int:
-    diff = session.queries.diff(session.negotiation, session.axes, args.a, args.b)
-    if args.json:
-        print_json(diff)
-        return 0
+    return emit(args, session.queries.diff(session.negotiation, session.axes, args.a, args.b),
+                render_diff)
+
+
+def render_diff(diff: dict[str, Any]) -> str:
     years = [str(y) for y in diff["years"]]
-    print(f"{diff['negotiation']}: revision {diff['from']} ({diff['status']['from']}) -> "
-          f"revision {diff['to']} ({diff['status']['to']})\n")
+    heading = (f"{diff['negotiation']}: revision {diff['from']} ({diff['status']['from']}) -> "
+               f"revision {diff['to']} ({diff['status']['to']})\n\n")
     rows = []
     for item in diff["items"]:
         rows.append([item["id"], item["change"]] + [
@@ -277,19 +263,14 @@ def run_diff(session: Session, args: Any) -> int:
             rows.append(["", f"{field}: {change['from']} -> {change['to']}"] + [""] * len(years))
     rows.append(["total", ""] + [signed_euros(diff["total"][y]["delta"]) for y in years])
     last = years[-1] if years else ""
-    print(table(["item", "change"] + [f"{y}+" if y == last else y for y in years], rows,
-                right=range(2, 2 + len(years))))
-    return 0
+    return heading + table(["item", "change"] + [f"{y}+" if y == last else y for y in years], rows,
+                           right=range(2, 2 + len(years)))
 
 
 def _show(args: Any, rows: list[dict[str, Any]], headers: list[str], cells: Any,
           right: tuple[int, ...] = ()) -> int:
     """JSON as the views give it, or a table of the cells of each row."""
-    if args.json:
-        print_json(rows)
-    else:
-        print(table(headers, [cells(row) for row in rows], right=right))
-    return 0
+    return emit(args, rows, lambda rows: table(headers, [cells(row) for row in rows], right=right))
 
 
 def run_positions(session: Session, args: Any) -> int:
@@ -332,11 +313,13 @@ def run_status(session: Session, args: Any) -> int:
         "meetings": [m for m in queries.meetings(negotiation, axes)
                      if not m["held"] and m["scheduled_for"] >= judged],
     }
-    if args.json:
-        print_json(status)
-        return 0
-    print(f"{negotiation}: {dossier['title']} (as judged on {judged})\n")
-    print(render_proposal(proposal) if proposal else "No proposal recorded yet.")
+    return emit(args, status, render_status)
+
+
+def render_status(status: dict[str, Any]) -> str:
+    proposal = status["proposal"]
+    lines = [f"{status['negotiation']}: {status['title']} (as judged on {status['judged_on']})\n",
+             render_proposal(proposal) if proposal else "No proposal recorded yet."]
     sections = [
         ("Open and overdue commitments", ["commitment", "by", "to", "due", "status"],
          [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-", c["status"]]
@@ -351,9 +334,9 @@ def run_status(session: Session, args: Any) -> int:
           for m in status["meetings"]]),
     ]
     for title, headers, rows in sections:
-        print(f"\n{title}:")
-        print(table(headers, rows) if rows else "  none")
-    return 0
+        lines.append(f"\n{title}:")
+        lines.append(table(headers, rows) if rows else "  none")
+    return "\n".join(lines)
 
 
 def run_rebuild(session: Session, args: Any) -> int:

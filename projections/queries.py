@@ -162,7 +162,8 @@ class Queries:
     def diff(self, negotiation: str, axes: Axes, a: int, b: int) -> dict[str, Any]:
         left = self.proposal(negotiation, axes, a)
         right = self.proposal(negotiation, axes, b)
-        years = year_range([(int(y), int(y)) for y in left["years"] + right["years"]])
+        shown = left["years"] + right["years"]
+        years = list(range(min(shown), max(shown) + 1)) if shown else []
         left_items = {item["id"]: item for item in left["items"]}
         right_items = {item["id"]: item for item in right["items"]}
 
