@@ -6,10 +6,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from cli.render import Progress, euros, print_json, signed_euros, table
+from cli.render import Progress, emit, euros, print_json, signed_euros, table
 from cli.session import Session, UsageError, actor
 from domain.errors import EventRefused, Refusal
 from projections.queries import NotFound
+from store.chain import ChainError
 
 COMMITMENT_STATES = ("open", "overdue", "fulfilled", "withdrawn")
 
@@ -20,7 +21,7 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
     def add(name: str, run: Any, help: str, *, reads: bool = True) -> argparse.ArgumentParser:
         parents = [store, reading] if reads else [store]
         parser = subparsers.add_parser(name, parents=parents, help=help, description=help)
-        parser.set_defaults(run=lambda args: _with_session(run, args))
+        parser.set_defaults(run=lambda args: with_session(run, args))
         return parser
 
     p = add("import", run_import, "append the events of log files (akkoord/1), each file whole "
@@ -33,6 +34,9 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
     p.add_argument("--type", metavar="TYPE")
     p.add_argument("--since", type=_parse_date, metavar="DATE")
     p.add_argument("--until", type=_parse_date, metavar="DATE")
+    p.add_argument("--position", type=_parse_position, metavar="N",
+                   help="show the event at position N whole: its data, how it is stored, and "
+                        "what it changed in the views")
 
     p = add("proposal", run_proposal, "the verdelingsvoorstel: items x years against the budget")
     p.add_argument("--revision", type=int, metavar="N")
@@ -57,7 +61,13 @@ def _parse_date(text: str) -> Any:
     return _date(text)
 
 
-def _with_session(run: Any, args: Any) -> int:
+def _parse_position(text: str) -> int:
+    from cli.main import _position
+
+    return _position(text)
+
+
+def with_session(run: Any, args: Any) -> int:
     session = Session(args, create=args.command == "import")
     try:
         return run(session, args) or 0
@@ -71,6 +81,8 @@ def _with_session(run: Any, args: Any) -> int:
 
 
 def run_import(session: Session, args: Any) -> int:
+    from eventsourcing.persistence import PersistenceError
+
     from interchange.logformat import FileRefused, read_log_file
 
     target_existed = "://" in session.target or Path(session.target).exists()
@@ -86,8 +98,10 @@ def run_import(session: Session, args: Any) -> int:
                                                lambda done: progress(done, total))
             except EventRefused as refusal:
                 raise log_file.refusal(refusal.index, refusal.reason, refusal.event_type) from None
-            except Refusal as refusal:
+            except (Refusal, ChainError) as refusal:
                 raise FileRefused(path, str(refusal)) from None
+            except PersistenceError as error:  # e.g. a lock held longer than the lock timeout
+                raise FileRefused(path, f"store {session.shown} could not be written: {error}") from None
             finally:
                 progress.finish()
             stored.append({"path": path, "negotiation": log_file.negotiation,
@@ -120,23 +134,86 @@ def _remove_empty_store(session: Session) -> None:
 
 
 def run_log(session: Session, args: Any) -> int:
+    if args.position is not None:
+        return run_log_position(session, args)
     negotiation = args.negotiation
     if negotiation is not None:
         session.negotiation  # noqa: B018 - refuses an unknown dossier
     entries = session.queries.log(session.axes, negotiation, args.stakeholder, args.type,
                                   args.since, args.until)
-    if args.json:
-        print_json(entries)
-        return 0
-    rows = [
-        [e["position"], e["recorded_at"][:19].replace("T", " "), e["recorded_by"], e["date"],
-         e["negotiation"], e["type"] + (" (retracted)" if e["retracted_by"] else ""),
-         shorten(e["summary"], 100)]
-        for e in entries
+    return _show(args, entries, ["pos", "recorded at (UTC)", "by", "date", "dossier", "type", "summary"],
+                 lambda e: [e["position"], e["recorded_at"][:19].replace("T", " "), e["recorded_by"],
+                            e["date"], e["negotiation"],
+                            e["type"] + (" (retracted)" if e["retracted_by"] else ""),
+                            shorten(e["summary"], 100)], right=(0,))
+
+
+def run_log_position(session: Session, args: Any) -> int:
+    from projections.provenance import changes
+    from store.integrity import stored_form
+
+    found = session.queries.log(session.axes, where=("position = ?", [args.position]))
+    if not found:
+        known = f" known at position {args.known_at}" if args.known_at is not None else ""
+        raise UsageError(f"no event at position {args.position}{known} in {session.target!r}")
+    entry = found[0]
+    entry["stored"] = stored_form(session.app.recorder, args.position)
+    entry["changes"] = changes(session.queries, entry["negotiation"], args.position)
+    return emit(args, entry, render_event)
+
+
+def render_event(entry: dict[str, Any]) -> str:
+    """One event whole: when and by whom, its record as in the log format, its stored form."""
+    from io import StringIO
+
+    from interchange.logformat import write_records
+
+    recorded = entry["recorded_at"][:19].replace("T", " ")
+    lines = [
+        f"position {entry['position']}: {entry['type']} in {entry['negotiation']}"
+        + (f" (ref {entry['ref']})" if entry["ref"] else ""),
+        f"effective date {entry['date']}; recorded {recorded} UTC by {entry['recorded_by']}",
+        entry["summary"],
     ]
-    print(table(["pos", "recorded at (UTC)", "by", "date", "dossier", "type", "summary"], rows,
-                right=[0]))
-    return 0
+    if entry["retracted_by"]:
+        lines.append(f"retracted by the event at position {entry['retracted_by']}")
+    record = StringIO()
+    write_records(record, [entry["data"]])
+    lines += ["", "as in the log format:", record.getvalue().rstrip()]
+    stored = entry["stored"]
+    if stored is not None:
+        lines += ["", f"stored as version {stored['version']} of aggregate {stored['aggregate_id']}, "
+                      f"topic {stored['topic']}, {stored['bytes']} bytes",
+                  f"leaf hash {stored['leaf']}"
+                  + ("" if stored["leaf_holds"] else "  (DOES NOT MATCH THE CHAIN: run akkoord verify)"),
+                  f"chain     {stored['chain'] or '(no chain row)'}"]
+    lines += ["", "what it changed in the views (known before it -> known after it):"]
+    lines += render_changes(entry["changes"]) or ["  nothing"]
+    return "\n".join(lines)
+
+
+def render_changes(changes: list[dict[str, Any]]) -> list[str]:
+    """A view row that appeared or went is one line; a changed figure is one line each."""
+    groups: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
+    for change in changes:
+        groups.setdefault((change["view"], change["row"]), []).append(change)
+    lines = []
+    for (view, row), members in groups.items():
+        name = view if row is None else f"{view} {row}"
+        if all(m["before"] is None for m in members):
+            lines.append(f"  + {name}")
+        elif all(m["after"] is None for m in members):
+            lines.append(f"  - {name}")
+        else:
+            lines += [f"  ~ {m['figure']}: {_shown(m['before'])} -> {_shown(m['after'])}"
+                      for m in members]
+    return lines
+
+
+def _shown(value: Any) -> str:
+    import json
+
+    return "-" if value is None else shorten(json.dumps(value, ensure_ascii=False), 80)
 
 
 def shorten(text: str, width: int) -> str:
@@ -149,11 +226,7 @@ def year_label(proposal: dict[str, Any], year: str) -> str:
 
 def run_proposal(session: Session, args: Any) -> int:
     proposal = session.queries.proposal(session.negotiation, session.axes, args.revision)
-    if args.json:
-        print_json(proposal)
-        return 0
-    print(render_proposal(proposal))
-    return 0
+    return emit(args, proposal, render_proposal)
 
 
 def render_proposal(proposal: dict[str, Any]) -> str:
@@ -179,13 +252,14 @@ def render_proposal(proposal: dict[str, Any]) -> str:
 
 
 def run_diff(session: Session, args: Any) -> int:
-    diff = session.queries.diff(session.negotiation, session.axes, args.a, args.b)
-    if args.json:
-        print_json(diff)
-        return 0
+    return emit(args, session.queries.diff(session.negotiation, session.axes, args.a, args.b),
+                render_diff)
+
+
+def render_diff(diff: dict[str, Any]) -> str:
     years = [str(y) for y in diff["years"]]
-    print(f"{diff['negotiation']}: revision {diff['from']} ({diff['status']['from']}) -> "
-          f"revision {diff['to']} ({diff['status']['to']})\n")
+    heading = (f"{diff['negotiation']}: revision {diff['from']} ({diff['status']['from']}) -> "
+               f"revision {diff['to']} ({diff['status']['to']})\n\n")
     rows = []
     for item in diff["items"]:
         rows.append([item["id"], item["change"]] + [
@@ -195,42 +269,34 @@ def run_diff(session: Session, args: Any) -> int:
             rows.append(["", f"{field}: {change['from']} -> {change['to']}"] + [""] * len(years))
     rows.append(["total", ""] + [signed_euros(diff["total"][y]["delta"]) for y in years])
     last = years[-1] if years else ""
-    print(table(["item", "change"] + [f"{y}+" if y == last else y for y in years], rows,
-                right=range(2, 2 + len(years))))
-    return 0
+    return heading + table(["item", "change"] + [f"{y}+" if y == last else y for y in years], rows,
+                           right=range(2, 2 + len(years)))
+
+
+def _show(args: Any, rows: list[dict[str, Any]], headers: list[str], cells: Any,
+          right: tuple[int, ...] = ()) -> int:
+    """JSON as the views give it, or a table of the cells of each row."""
+    return emit(args, rows, lambda rows: table(headers, [cells(row) for row in rows], right=right))
 
 
 def run_positions(session: Session, args: Any) -> int:
-    positions = session.queries.positions(session.negotiation, session.axes)
-    if args.json:
-        print_json(positions)
-        return 0
-    print(table(["party", "subject", "stance", "since", "summary"],
-                [[p["stakeholder"], p["subject"], p["stance"], p["date"], p["summary"]]
-                 for p in positions]))
-    return 0
+    return _show(args, session.queries.positions(session.negotiation, session.axes),
+                 ["party", "subject", "stance", "since", "summary"],
+                 lambda p: [p["stakeholder"], p["subject"], p["stance"], p["date"], p["summary"]])
 
 
 def run_claims(session: Session, args: Any) -> int:
-    claims = session.queries.claims(session.negotiation, session.axes)
-    if args.json:
-        print_json(claims)
-        return 0
-    print(table(["claim", "by", "against", "amount", "status", "summary"],
-                [[c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-",
-                  c["status"], c["summary"]] for c in claims], right=[3]))
-    return 0
+    return _show(args, session.queries.claims(session.negotiation, session.axes),
+                 ["claim", "by", "against", "amount", "status", "summary"],
+                 lambda c: [c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-",
+                            c["status"], c["summary"]], right=(3,))
 
 
 def run_commitments(session: Session, args: Any) -> int:
-    commitments = session.queries.commitments(session.negotiation, session.axes, args.status)
-    if args.json:
-        print_json(commitments)
-        return 0
-    print(table(["commitment", "by", "to", "due", "status", "what"],
-                [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-", c["status"], c["what"]]
-                 for c in commitments]))
-    return 0
+    return _show(args, session.queries.commitments(session.negotiation, session.axes, args.status),
+                 ["commitment", "by", "to", "due", "status", "what"],
+                 lambda c: [c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-", c["status"],
+                            c["what"]])
 
 
 def run_status(session: Session, args: Any) -> int:
@@ -253,11 +319,13 @@ def run_status(session: Session, args: Any) -> int:
         "meetings": [m for m in queries.meetings(negotiation, axes)
                      if not m["held"] and m["scheduled_for"] >= judged],
     }
-    if args.json:
-        print_json(status)
-        return 0
-    print(f"{negotiation}: {dossier['title']} (as judged on {judged})\n")
-    print(render_proposal(proposal) if proposal else "No proposal recorded yet.")
+    return emit(args, status, render_status)
+
+
+def render_status(status: dict[str, Any]) -> str:
+    proposal = status["proposal"]
+    lines = [f"{status['negotiation']}: {status['title']} (as judged on {status['judged_on']})\n",
+             render_proposal(proposal) if proposal else "No proposal recorded yet."]
     sections = [
         ("Open and overdue commitments", ["commitment", "by", "to", "due", "status"],
          [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-", c["status"]]
@@ -272,9 +340,9 @@ def run_status(session: Session, args: Any) -> int:
           for m in status["meetings"]]),
     ]
     for title, headers, rows in sections:
-        print(f"\n{title}:")
-        print(table(headers, rows) if rows else "  none")
-    return 0
+        lines.append(f"\n{title}:")
+        lines.append(table(headers, rows) if rows else "  none")
+    return "\n".join(lines)
 
 
 def run_rebuild(session: Session, args: Any) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 from cli.session import UsageError
 
 # Each module has register(subparsers); heavy imports stay inside the command functions.
-COMMAND_MODULES = ("cli.core",)
+COMMAND_MODULES = ("cli.core", "cli.keys", "cli.audit", "cli.graph")
 
 
 def _date(text: str) -> date:

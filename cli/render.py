@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from domain.values import euros
 
-__all__ = ["euros", "print_json", "table", "Progress"]
+__all__ = ["emit", "euros", "print_json", "table", "Progress"]
 
 
 def print_json(value: Any) -> None:
     # One write: json.dump writes every token separately, which dominated large answers.
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def emit(args: Any, value: Any, render: Callable[[Any], str]) -> int:
+    """Prints the value as JSON with ``--json``, else as ``render`` shows it to a person."""
+    if getattr(args, "json", False):
+        print_json(value)
+    else:
+        print(render(value))
+    return 0
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:

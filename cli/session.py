@@ -19,6 +19,7 @@ from projections.catchup import (
     default_views_path,
 )
 from projections.queries import Axes, Queries
+from store import CHAINED_RECORDERS
 
 if TYPE_CHECKING:
     from domain.service import Akkoord
@@ -36,20 +37,37 @@ def actor(args: Any) -> str:
     return args.actor or os.environ.get("AKKOORD_ACTOR") or getpass.getuser()
 
 
+def shown_target(target: str) -> str:
+    """The store as messages name it: a URL's password is never printed."""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(target)
+    userinfo, _, host = url.netloc.rpartition("@")
+    if ":" in userinfo:
+        target = url._replace(netloc=f"{userinfo.partition(':')[0]}:***@{host}").geturl()
+    return repr(target)
+
+
 def store_env(target: str, create: bool) -> dict[str, str]:
     """The eventsourcing environment for a store target (SQLite path or PostgreSQL URL)."""
+    from cli.keys import cipher_env
+
     if target.startswith(("postgresql://", "postgres://")):
         from cli.postgres import postgres_env
 
-        return postgres_env(target, create)
-    if not create and not Path(target).is_file():
+        persistence = postgres_env(target, create)
+    elif not create and not Path(target).is_file():
         raise UsageError(f"store {target!r} does not exist (akkoord import creates a store)")
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": target,
-        "SQLITE_LOCK_TIMEOUT": "60",
-        "CREATE_TABLE": "y" if create else "n",
-    }
+    else:
+        persistence = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": target,
+            "SQLITE_LOCK_TIMEOUT": "60",
+            "CREATE_TABLE": "y" if create else "n",
+        }
+    # The recorder writes the hash chain in the same transaction as the events it covers.
+    persistence["APPLICATION_RECORDER_TOPIC"] = CHAINED_RECORDERS[persistence["PERSISTENCE_MODULE"]]
+    return {**persistence, **cipher_env()}
 
 
 class Session:
@@ -58,10 +76,12 @@ class Session:
     def __init__(self, args: Any, create: bool = False):
         self.args = args
         self.target = store_target(args)
+        self.shown = shown_target(self.target)
         self.create = create
 
     @cached_property
     def app(self) -> Akkoord:
+        from cli.keys import check_key
         from domain.service import Akkoord
 
         env = store_env(self.target, self.create)
@@ -69,24 +89,36 @@ class Session:
             app = Akkoord(env=env)
             app.recorder.max_notification_id()
         except (sqlite3.Error, OSError, ValueError) as error:
-            raise UsageError(f"store {self.target!r} cannot be read: {error}") from None
+            raise UsageError(f"store {self.shown} cannot be read: {error}") from None
         except Exception as error:  # the library wraps driver errors in its own classes
             if type(error).__module__.startswith(("eventsourcing", "psycopg")):
-                raise UsageError(f"store {self.target!r} cannot be read: {error}") from None
+                raise UsageError(f"store {self.shown} cannot be read: {error}") from None
             raise
+        if getattr(self.args, "decodes_events", True):
+            try:
+                check_key(app, self.shown)
+            except UsageError:
+                app.close()
+                raise
         return app
 
     @cached_property
     def views(self) -> ViewStore:
         path = getattr(self.args, "views", None) or os.environ.get("AKKOORD_VIEWS")
-        return ViewStore(path or default_views_path(self.target))
+        # With a key, the views are sealed with the store's own cipher: no plaintext copy.
+        cipher = self.app.mapper.cipher if self.keyed else None
+        return ViewStore(path or default_views_path(self.target), cipher=cipher)
+
+    @cached_property
+    def keyed(self) -> bool:
+        """Whether a key is set: the store is then read, and the views sealed, with its cipher."""
+        return bool(store_env(self.target, self.create).get("CIPHER_TOPIC"))
 
     @cached_property
     def events(self) -> EventSource:
         """Where the views read the events: the SQLite file itself when it holds plain JSON
         (no application, no decoding in Python), else the application's recorder."""
-        if "://" not in self.target:
-            store_env(self.target, self.create)  # refuses a store that does not exist
+        if "://" not in self.target and not self.keyed:  # (refuses a store that does not exist)
             store = SQLiteStore(self.target)
             if store.holds_plain_json(self.views.conn):
                 return store
@@ -99,8 +131,7 @@ class Session:
         progress = Progress("catching up views", not getattr(self.args, "json", False))
         self.catch_up(progress)
         progress.finish()
-        return Queries(self.views.conn,
-                       lambda positions: self.events.states(self.views.conn, positions))
+        return self.views.queries()
 
     def catch_up(self, progress: Any = None) -> int:
         """Brings the views up to the store's last event; returns that position."""
@@ -117,7 +148,7 @@ class Session:
         try:
             yield
         except sqlite3.DatabaseError as error:
-            raise UsageError(f"store {self.target!r} cannot be read: {error}") from None
+            raise UsageError(f"store {self.shown} cannot be read: {error}") from None
 
     @property
     def axes(self) -> Axes:
@@ -126,18 +157,21 @@ class Session:
 
     @cached_property
     def negotiation(self) -> str:
+        return self.choose_dossier(self.queries.negotiations())
+
+    def choose_dossier(self, known: list[str]) -> str:
+        """The dossier named by ``--negotiation`` among those known, else the only one."""
         named = getattr(self.args, "negotiation", None)
-        known = self.queries.negotiations()
         if named is not None:
             if named not in known:
-                raise UsageError(f"no dossier {named!r} in {self.target!r}; "
+                raise UsageError(f"no dossier {named!r} in {self.shown}; "
                                  f"it holds: {', '.join(known) or 'none'}")
             return named
         if len(known) == 1:
             return known[0]
         if not known:
-            raise UsageError(f"store {self.target!r} holds no dossier")
-        raise UsageError(f"store {self.target!r} holds {len(known)} dossiers "
+            raise UsageError(f"store {self.shown} holds no dossier")
+        raise UsageError(f"store {self.shown} holds {len(known)} dossiers "
                          f"({', '.join(known)}); name one with --negotiation")
 
     def close(self) -> None:

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from enum import Enum
 from functools import cache
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
@@ -31,6 +34,7 @@ from domain.negotiation import Negotiation
 from domain.values import ENUMS, VALUE_CLASSES
 
 CONFLICT_RETRIES = 20
+BACK_OFF_SECONDS = 0.02
 SNAPSHOT_EVERY = 500
 # Entries decided between two hand-overs to the recorder when a batch is streamed.
 STREAM_CHUNK = 5_000
@@ -154,15 +158,24 @@ class Akkoord(Application):
         ``entries`` is iterated once per attempt (a list, or entries read again from a file).
         ``progress`` is told how many entries are decided, every STREAM_CHUNK entries.
         """
-        for _attempt in range(CONFLICT_RETRIES):
+        for attempt in range(CONFLICT_RETRIES):
             try:
                 return self._record_once(negotiation, entries, recorded_by, progress)
             except IntegrityError:
+                _back_off(attempt)
                 continue
         raise Refusal(
             f"dossier {negotiation!r} kept changing under this import "
             f"({CONFLICT_RETRIES} tries); try again"
         )
+
+    def construct_repository(self) -> Repository[UUID]:
+        # A retry after a conflict must decide on what the store holds now; a cached dossier
+        # (which the environment could switch on) might be the stale one that lost. Each
+        # command is one short process, so a cache would gain nothing anyway.
+        repository = super().construct_repository()
+        repository.cache = None
+        return repository
 
     def _record_once(
         self,
@@ -253,6 +266,19 @@ class Akkoord(Application):
         if (first_new_version - 1) // SNAPSHOT_EVERY != dossier.version // SNAPSHOT_EVERY:
             self.snapshots.put([Negotiation.Snapshot.take(dossier)])
 
+    def dossier_events(self, negotiation: str) -> Iterator[tuple[int, Negotiation.Event]]:
+        """The dossier's events as stored, each with its global position, in recorded order."""
+        dossier_id = Negotiation.create_id(negotiation)
+        start = 1
+        while True:
+            notifications = self.recorder.select_notifications(start=start, limit=1000)
+            if not notifications:
+                return
+            for notification in notifications:
+                if notification.originator_id == dossier_id:
+                    yield notification.id, self.mapper.to_domain_event(notification)
+            start = notifications[-1].id + 1
+
     def negotiations(self) -> Iterable[str]:
         """The slugs of the dossiers in the store, from their opening events."""
         topic = Negotiation.Opened.TOPIC
@@ -266,3 +292,9 @@ class Akkoord(Application):
             for notification in notifications:
                 yield self.mapper.to_domain_event(notification).negotiation
             start = notifications[-1].id + 1
+
+
+def _back_off(attempt: int) -> None:
+    """Waits a random while, longer after each lost race, so that writers who collided do not
+    collide again at once (without it, one of several busy writers can lose every try)."""
+    time.sleep(random.uniform(0, BACK_OFF_SECONDS * 2 ** min(attempt, 5)))

@@ -520,13 +520,16 @@ def plain(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]
-    if isinstance(value, (BudgetLine, Amount)):
-        head = {"party": value.party, "purpose": value.purpose} if isinstance(value, BudgetLine) else {}
-        return {**{k: v for k, v in head.items() if v is not None}, "amount": value.amount,
-                **period_fields(value.period)}
+    if isinstance(value, BudgetLine):
+        line = {"party": value.party, "purpose": value.purpose, "amount": value.amount}
+        return {**{k: v for k, v in line.items() if v is not None}, **period_fields(value.period)}
+    if isinstance(value, Amount):
+        return {"amount": value.amount, **period_fields(value.period)}
     if isinstance(value, ProposalItem):
-        item: dict[str, Any] = {"id": value.id, "purpose": value.purpose,
-                                "recipient": value.recipient, "amounts": plain(value.amounts)}
+        item: dict[str, Any] = {
+            "id": value.id, "purpose": value.purpose, "recipient": value.recipient,
+            "amounts": plain(value.amounts),
+        }
         if value.distribution is not None:
             item["distribution"] = value.distribution
         if value.conditions:
@@ -544,3 +547,51 @@ def period_fields(period: Period) -> dict[str, int]:
     if period.last is not None:
         fields["until"] = period.last
     return fields
+
+
+def write_log(stream: Any, negotiation: str, events: Iterable[tuple[int, Negotiation.Event]]) -> int:
+    """Writes a dossier's events as a log file of this format (YAML); returns how many.
+
+    The file re-imports into an empty store as the same events. What the format has no field for
+    (position, recorded at, recorded by) goes into a comment above each event.
+    """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    records = CommentedSeq()
+    for position, event in events:
+        records.append(record_of(event))
+        records.yaml_set_comment_before_after_key(
+            len(records) - 1, indent=2,
+            before=f"position {position}, recorded {event.timestamp.isoformat()} by {event.recorded_by}")
+    document = CommentedMap([("format", FORMAT), ("negotiation", negotiation), ("events", records)])
+    document.yaml_set_start_comment(
+        f"Dossier {negotiation}, exported from an akkoord event store (format {FORMAT}).\n"
+        "Importing it records these events anew, at new positions, by whoever imports it.")
+    _yaml_writer().dump(document, stream)
+    return len(records)
+
+
+def write_records(stream: Any, records: list[dict[str, Any]]) -> None:
+    """Records of this format as a YAML list, as they stand in a log file's ``events``."""
+    _yaml_writer().dump(records, stream)
+
+
+def _yaml_writer() -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+
+    yaml_1_1 = VersionedResolver(version=(1, 1))
+
+    def text(representer: Any, value: str) -> Any:
+        # Quote what a YAML 1.1 reader would take for a boolean, number or date ("no", "on",
+        # "2025-06-27"), so the file reads the same with any YAML library.
+        plain = yaml_1_1.resolve(ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
+        return representer.represent_scalar("tag:yaml.org,2002:str", value,
+                                            style=None if plain else "'")
+
+    yaml = YAML(typ="rt")
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.representer.add_representer(str, text)
+    return yaml

@@ -15,6 +15,7 @@ Events reach the views' SQL (see ``projections.views``) in one of two ways:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 from collections.abc import Callable
@@ -81,9 +82,9 @@ class SQLiteStore:
 
     def anchor(self, views: sqlite3.Connection, position: int) -> str | None:
         self._attach(views)
-        row = views.execute("SELECT originator_id, originator_version FROM store.stored_events "
-                            "WHERE rowid = ?", [position]).fetchone()
-        return None if row is None else _anchor(row[0], row[1])
+        row = views.execute("SELECT originator_id, originator_version, state "
+                            "FROM store.stored_events WHERE rowid = ?", [position]).fetchone()
+        return None if row is None else _anchor(*row)
 
     def events(self, views: sqlite3.Connection, after: int, upto: int) -> tuple[str, int]:
         self._attach(views)
@@ -129,7 +130,7 @@ class ApplicationStore:
         found = self.app.recorder.select_notifications(start=position, limit=1, stop=position)
         if not found:
             return None
-        return _anchor(found[0].originator_id, found[0].originator_version)
+        return _anchor(found[0].originator_id, found[0].originator_version, found[0].state)
 
     def events(self, views: sqlite3.Connection, after: int, upto: int) -> tuple[str, int]:
         views.execute(f"CREATE TABLE IF NOT EXISTS {STAGED} (position INTEGER PRIMARY KEY, "
@@ -162,29 +163,61 @@ class ApplicationStore:
 
 
 class ViewStore:
-    """The read-model database of one event store."""
+    """The read-model database of one event store.
 
-    def __init__(self, path: str | Path):
+    Given the store's cipher, the views are sealed: held in memory and written to ``path``
+    only encrypted (projections/sealed.py).
+    """
+
+    def __init__(self, path: str | Path, cipher: Any = None):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(self.path, isolation_level=None)
-        self.conn.execute("PRAGMA busy_timeout = 60000")
-        self.conn.execute("PRAGMA journal_mode = WAL")
-        # Views are rebuilt from the store, so they need no sync at each commit; WAL with
-        # NORMAL still never corrupts, and a lost commit is caught up again.
-        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.cipher = cipher
+        self.source: EventSource | None = None  # where the views last read events from
+        self.conn = self._open_sealed() if cipher is not None else self._open_plain()
         # Room for the pages a batch touches in large tables and their indexes (bounded).
         self.conn.execute(f"PRAGMA cache_size = -{VIEWS_CACHE_KIB}")
+        self._changes_when_opened = self.conn.total_changes
         self._ensure_schema()
+
+    def _open_plain(self) -> sqlite3.Connection:
+        if self.path.is_file() and not _is_sqlite_file(self.path):
+            self.path.unlink()  # sealed views of an earlier store here; views are disposable
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout = 60000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        # Views are rebuilt from the store, so they need no sync at each commit; WAL with
+        # NORMAL still never corrupts, and a lost commit is caught up again.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    def _open_sealed(self) -> sqlite3.Connection:
+        from projections.sealed import open_sealed
+
+        conn = open_sealed(self.path, self.cipher)
+        conn.isolation_level = None  # transactions are begun explicitly, as for plain views
+        return conn
 
     @cached_property
     def db(self) -> Any:
         """The views' database as sqlite-utils sees it (tables are made with it)."""
-        import sqlite_utils
+        from projections import sqlite_utils
 
-        return sqlite_utils.Database(self.conn)
+        return sqlite_utils().Database(self.conn)
+
+    def queries(self) -> Any:
+        """Answers from these views; the log reads its events from where the views last did."""
+        from projections.queries import Queries
+
+        source = self.source
+        return Queries(self.conn, None if source is None else
+                       lambda positions: source.states(self.conn, positions))
 
     def close(self) -> None:
+        if self.cipher is not None and self.conn.total_changes != self._changes_when_opened:
+            from projections.sealed import seal
+
+            seal(self.conn, self.path, self.cipher)
         self.conn.close()
 
     # -- schema -------------------------------------------------------------------------------
@@ -235,12 +268,17 @@ class ViewStore:
             self.conn.execute(f"DROP TABLE IF EXISTS [{table}]")
         self.conn.execute("DELETE FROM tracking WHERE view = ?", [view.name])
 
-    def rebuild(self, source: EventSource, progress: Progress | None = None) -> int:
+    def _source(self, source: Any) -> EventSource:
+        self.source = source if hasattr(source, "head") else ApplicationStore(source)
+        return self.source
+
+    def rebuild(self, source: Any, progress: Progress | None = None) -> int:
         """Drops every view and reads all events again; returns the position reached.
 
         The indexes that only answer queries are made after the rows are in: building an
         index once is cheaper than keeping it up to date row by row.
         """
+        source = self._source(source)
         for view in VIEWS:
             self._drop(view)
         self.conn.execute("DELETE FROM tracking")
@@ -260,8 +298,12 @@ class ViewStore:
         """The position every view has reached."""
         return min(self.positions().values())
 
-    def catch_up(self, source: EventSource, progress: Progress | None = None) -> int:
-        """Processes the events recorded since each view's position; returns the new position."""
+    def catch_up(self, source: Any, progress: Progress | None = None) -> int:
+        """Processes the events recorded since each view's position; returns the new position.
+
+        ``source`` is an EventSource, or an application (read through its recorder).
+        """
+        source = self._source(source)
         if not self._anchor_holds(source):
             return self.rebuild(source, progress)
         start = self.position()
@@ -356,8 +398,10 @@ def _aggregate(originator_id: Any) -> str:
     return getattr(originator_id, "hex", None) or str(originator_id)
 
 
-def _anchor(originator_id: Any, originator_version: int) -> str:
-    return f"{_aggregate(originator_id)}:{originator_version}"
+def _anchor(originator_id: Any, originator_version: int, state: bytes) -> str:
+    # The stored bytes tell two stores apart even where a dossier and its versions coincide.
+    digest = hashlib.sha256(state).hexdigest()[:16]
+    return f"{_aggregate(originator_id)}:{originator_version}:{digest}"
 
 
 def _index_names(view: View) -> list[str]:
@@ -365,10 +409,14 @@ def _index_names(view: View) -> list[str]:
     return [f"idx_{table}_{'_'.join(columns)}" for table, columns in view.indexes]
 
 
+def _is_sqlite_file(path: Path) -> bool:
+    with path.open("rb") as file:
+        header = file.read(16)
+    return not header or header == b"SQLite format 3\x00"
+
+
 def default_views_path(store_target: str) -> Path:
     """Where the views of a store live when the user names no place: the user's cache."""
-    import hashlib
-
     if "://" not in store_target:
         store_target = str(Path(store_target).resolve())
     digest = hashlib.sha256(store_target.encode()).hexdigest()[:20]

@@ -48,8 +48,9 @@ class Axes:
 class Queries:
     def __init__(self, db: sqlite3.Connection,
                  states: Callable[[list[int]], dict[int, bytes]] | None = None):
-        """``states`` reads the stored events the log shows (by position) from the store."""
-        self.db = db
+        """``db``: the views' connection (or its sqlite-utils Database); ``states`` reads the
+        stored events the log shows (by position) from the store (ViewStore.queries gives it)."""
+        self.db = getattr(db, "conn", db)
         self.states = states
 
     def _query(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
@@ -65,6 +66,12 @@ class Queries:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return self._query(sql, [negotiation, *where_params, *(params or [])])
+
+    def _by_id(self, table: str, negotiation: str, axes: Axes) -> dict[str, list[dict[str, Any]]]:
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for row in self._rows(table, negotiation, axes):
+            grouped.setdefault(row["id"], []).append(row)
+        return grouped
 
     # -- dossiers -------------------------------------------------------------------------------
 
@@ -107,7 +114,7 @@ class Queries:
         items = self._query(
             "SELECT * FROM revision_items WHERE position = ? ORDER BY item_order",
             [chosen["position"]])
-        budget = self._budget(negotiation, axes)
+        budget = self.budget(negotiation, axes)
         periods = [(line["first_year"], line["last_year"]) for line in budget]
         item_amounts = {item["item_id"]: json.loads(item["amounts"]) for item in items}
         for amounts in item_amounts.values():
@@ -124,6 +131,7 @@ class Queries:
                         if covers(line["first_year"], line["last_year"], y))
             for y in years
         }
+        budget_positions = self._budget_positions(negotiation, axes)
         agreements = self._rows("agreements", negotiation, axes, "AND revision = ?",
                                 [chosen["revision"]])
         agreed_by: list[str] = []
@@ -147,25 +155,32 @@ class Queries:
             "total": total,
             "budget": budget_by_year,
             "unallocated": {y: budget_by_year[y] - total[y] for y in total},
-            "sources": {
-                "revision": [chosen["position"]],
-                "budget": sorted({line["position"] for line in budget}),
-                "agreements": [a["position"] for a in agreements],
-            },
+            "sources": _proposal_sources(chosen["position"], budget_positions,
+                                         [a["position"] for a in agreements]),
         }
 
-    def _budget(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
-        """The lines of the latest budget event (an empty envelope has one line, numbered -1)."""
+    def budget(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
+        """The lines of the budget in force: the latest budget event's."""
+        return [line for line in self._latest_budget(negotiation, axes) if line["line"] >= 0]
+
+    def _budget_positions(self, negotiation: str, axes: Axes) -> list[int]:
+        """The event that set the budget in force (an empty envelope has no lines, but a source)."""
+        return sorted({line["position"] for line in self._latest_budget(negotiation, axes)})
+
+    def _latest_budget(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
+        """The lines of the latest budget event (an empty envelope has one line, numbered -1),
+        found from the end of the index."""
         latest = self._rows("budget_lines", negotiation, axes, order=LATEST_FIRST, limit=1)
         if not latest:
             return []
-        return self._query("SELECT * FROM budget_lines WHERE position = ? AND line >= 0 "
-                           "ORDER BY line", [latest[0]["position"]])
+        return self._query("SELECT * FROM budget_lines WHERE position = ? ORDER BY line",
+                           [latest[0]["position"]])
 
     def diff(self, negotiation: str, axes: Axes, a: int, b: int) -> dict[str, Any]:
         left = self.proposal(negotiation, axes, a)
         right = self.proposal(negotiation, axes, b)
-        years = year_range([(int(y), int(y)) for y in left["years"] + right["years"]])
+        shown = left["years"] + right["years"]
+        years = list(range(min(shown), max(shown) + 1)) if shown else []
         left_items = {item["id"]: item for item in left["items"]}
         right_items = {item["id"]: item for item in right["items"]}
 
@@ -204,15 +219,14 @@ class Queries:
             cell["delta"] = cell["to"] - cell["from"]
         return {"negotiation": negotiation, "from": a, "to": b, "years": years,
                 "status": {"from": left["status"], "to": right["status"]},
-                "items": items, "total": totals}
+                "items": items, "total": totals,
+                "sources": {"from": left["sources"]["revision"], "to": right["sources"]["revision"]}}
 
     # -- registers ------------------------------------------------------------------------------
 
     def commitments(self, negotiation: str, axes: Axes, status: str | None = None) -> list[dict[str, Any]]:
         self.dossier(negotiation, axes)
-        updates: dict[str, list[dict[str, Any]]] = {}
-        for update in self._rows("commitment_updates", negotiation, axes):
-            updates.setdefault(update["id"], []).append(update)
+        updates = self._by_id("commitment_updates", negotiation, axes)
         result = []
         for made in self._rows("commitments", negotiation, axes):
             due = made["due"]
@@ -248,9 +262,7 @@ class Queries:
 
     def claims(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
         self.dossier(negotiation, axes)
-        settlements: dict[str, list[dict[str, Any]]] = {}
-        for settlement in self._rows("claim_settlements", negotiation, axes):
-            settlements.setdefault(settlement["id"], []).append(settlement)
+        settlements = self._by_id("claim_settlements", negotiation, axes)
         result = []
         for claim in self._rows("claims", negotiation, axes):
             ends = [s for s in settlements.get(claim["id"], []) if s["position"] > claim["position"]]
@@ -260,6 +272,7 @@ class Queries:
                 "subject": claim["subject"], "summary": claim["summary"], "amount": claim["amount"],
                 "status": end["outcome"] if end else "open",
                 "settled_amount": end["amount"] if end else None,
+                "settled_on": end["date"] if end else None,
                 "date": claim["date"],
                 "sources": [claim["position"]] + ([end["position"]] if end else []),
             })
@@ -294,19 +307,28 @@ class Queries:
         ]
 
     def alignments(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
-        return [{**row, "parties": json.loads(row["parties"])}
-                for row in self._rows("alignments", negotiation, axes)]
+        return [{"parties": json.loads(r["parties"]), "toward": r["toward"], "summary": r["summary"],
+                 "date": r["date"], "position": r["position"], "sources": [r["position"]]}
+                for r in self._rows("alignments", negotiation, axes)]
 
     def roles(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
-        return self._rows("roles", negotiation, axes)
+        return [{"task": r["task"], "stakeholder": r["stakeholder"], "role": r["role"],
+                 "summary": r["summary"], "date": r["date"], "position": r["position"],
+                 "sources": [r["position"]]}
+                for r in self._rows("roles", negotiation, axes)]
 
     # -- the log --------------------------------------------------------------------------------
 
     def log(self, axes: Axes, negotiation: str | None = None, stakeholder: str | None = None,
             event_type: str | None = None, since: date | None = None,
-            until: date | None = None) -> list[dict[str, Any]]:
+            until: date | None = None,
+            where: tuple[str, list[Any]] | None = None) -> list[dict[str, Any]]:
+        """The log entries on both axes; ``where`` adds a condition on the log table's columns."""
         known = axes.known_at if axes.known_at is not None else LATEST
         clauses, params = ["position <= ?"], [known]
+        if where is not None:
+            clauses.append(f"({where[0]})")
+            params.extend(where[1])
         if axes.as_of is not None:
             clauses.append("date <= ?")
             params.append(axes.as_of.isoformat())
@@ -333,7 +355,7 @@ class Queries:
         if self.states is None:
             raise NotFound("the log is read with the store at hand")
         states = self.states([row["position"] for row in rows])
-        # The log keeps each event as stored; its record and summary are made for those shown.
+        # The events are read from the store; their record and summary made for those shown.
         from domain.service import event_from_state
         from domain.topics import topic_of
         from interchange.logformat import record_of
@@ -350,6 +372,19 @@ class Queries:
                 "retracted_by": row["retracted_at"]
                 if row["retracted_at"] and row["retracted_at"] <= known else None})
         return entries
+
+
+def _proposal_sources(revision: int, budget: list[int], agreements: list[int]) -> dict[str, list[int]]:
+    """For each figure of the proposal, the positions of the events it is computed from."""
+    return {
+        "revision": [revision],
+        "budget": budget,
+        "agreements": agreements,
+        "status": [revision, *agreements],
+        "years": sorted({revision, *budget}),
+        "total": [revision],
+        "unallocated": sorted({revision, *budget}),
+    }
 
 
 def covers(first: int, last: int | None, year: int) -> bool:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -67,6 +69,32 @@ def example_store(tmp_path: Path) -> Path:
     return copy
 
 
+# The server the PostgreSQL tests use (.ci/run starts it); they never skip: a server that cannot
+# be reached fails them, so a green run always includes PostgreSQL.
+POSTGRES_SERVER = os.environ.get("AKKOORD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+
+
+@pytest.fixture
+def postgres_store() -> Iterator[str]:
+    """The URL of an empty database of this test's own on the PostgreSQL server, dropped after."""
+    import psycopg
+
+    name = f"akkoord_test_{uuid4().hex}"
+
+    def run_on_server(statement: str) -> None:
+        with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True,
+                             connect_timeout=5) as connection:
+            connection.execute(statement)
+
+    try:
+        run_on_server(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        pytest.fail(f"the PostgreSQL tests need a server at {POSTGRES_SERVER} "
+                    f"(bash .ci/run starts one): {error}")
+    yield f"{POSTGRES_SERVER}/{name}"
+    run_on_server(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
 def count_events(store: Path) -> int:
     if not store.exists():
         return 0
@@ -117,3 +145,26 @@ def revision(number: int, items: list[dict[str, Any]] | None = None, date: str =
 def basic_dossier() -> list[dict[str, Any]]:
     """An opened dossier with parties A, B and C and revision 1."""
     return [opening(), party("A"), party("B", "region"), party("C", "ministry"), revision(1)]
+
+
+def example_follow_up() -> list[dict[str, Any]]:
+    """What the example dossier could record next: a second revision, a retraction, an agreement."""
+    return [
+        {"type": "meeting_held", "date": "2025-07-09", "id": "bestuurlijke-tafel-2025-07-09"},
+        {"type": "proposal_revised", "date": "2025-07-09", "revision": 2, "status": "definitive",
+         "proposed_by": ["JENV"],
+         "items": [{"id": "noodsteunpunten", "purpose": "noodsteunpunten", "recipient": "VR",
+                    "amounts": [{"year": 2025, "amount": "5M"}, {"year": 2026, "amount": "10M"},
+                                {"from": 2027, "amount": "30M"}]},
+                   {"id": "versterking-veiligheidsregios", "purpose": "versterking",
+                    "recipient": "VR", "distribution": "BDuR-systematiek",
+                    "amounts": [{"from": 2027, "amount": "30M"}]}]},
+        {"type": "position_taken", "date": "2025-07-09", "stakeholder": "VB", "subject": "proposal",
+         "stance": "support",
+         "summary": "Het Veiligheidsberaad stemt in; Bevolkingszorg blijft bij de gemeenten"},
+        {"type": "claim_settled", "date": "2025-07-09", "id": "ptss", "outcome": "rejected"},
+        {"type": "commitment_fulfilled", "date": "2025-10-06", "id": "definitief-verdelingsvoorstel"},
+        {"type": "event_retracted", "date": "2025-07-09", "retracts": "vb-hoe-brief", "reason": "misread"},
+        {"type": "agreement_reached", "date": "2025-10-06", "revision": 2,
+         "parties": ["VB", "VNG", "JENV"]},
+    ]

@@ -1,0 +1,214 @@
+"""The auditor's commands: checkpoint, verify, export, and the history of one thing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from cli.core import with_session, shorten, year_label
+from cli.render import euros, print_json, table
+from cli.session import Session, UsageError
+
+MAX_PROBLEMS_SHOWN = 20
+
+
+def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> None:
+    store, reading = shared["store"], shared["reading"]
+
+    def add(name: str, run: Any, help: str, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+        parser = subparsers.add_parser(name, parents=parents, help=help, description=help)
+        parser.set_defaults(run=lambda args: with_session(run, args))
+        return parser
+
+    p = add("checkpoint", run_checkpoint, "verify the store and print its integrity checkpoint "
+            "(position and hashes), to keep and check against later", [store])
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="append the checkpoint to FILE (a new file starts with a header "
+                        "explaining the fields)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    # Integrity is a matter of the stored bytes: no key needed, whatever the store's cipher.
+    p.set_defaults(decodes_events=False)
+
+    p = add("verify", run_verify, "recompute the hash chain over every stored event and compare; "
+            "exit 1 naming the first position that fails", [store])
+    p.add_argument("--checkpoint", metavar="FILE",
+                   help="also check the store against the checkpoints in FILE")
+    p.add_argument("--event", type=_position, metavar="POSITION",
+                   help="prove that the event at POSITION is in the tree of the earliest "
+                        "checkpoint that covers it: an RFC 9162 inclusion proof")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(decodes_events=False)
+
+    p = add("export", run_export, "write all events of a dossier: yaml (the import format, "
+            "re-importable) or jsonl (CloudEvents 1.0, one per line)", [store])
+    p.add_argument("--negotiation", metavar="SLUG",
+                   help="the dossier (may be left out when the store holds one)")
+    p.add_argument("--format", choices=("yaml", "jsonl"), default="yaml")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+
+    p = add("history", run_history, "the timeline of one thing: item:ID, commitment:ID, claim:ID, "
+            "meeting:ID, topic:SLUG, proposal, proposal:rN or a party's id", [store, reading])
+    p.add_argument("subject", metavar="SUBJECT")
+
+
+def _position(text: str) -> int:
+    from cli.main import _position as position
+
+    return position(text)
+
+
+# -- integrity -------------------------------------------------------------------------------------
+
+
+def _checkpoints(path: str | None) -> list[Any]:
+    from store.integrity import read_checkpoints
+
+    if path is None:
+        return []
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"checkpoint file {path!r} cannot be read: {error}") from None
+    try:
+        return read_checkpoints(text)
+    except ValueError as error:
+        raise UsageError(f"checkpoint file {path!r}: {error}") from None
+
+
+def _report_problems(command: str, problems: list[Any]) -> None:
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+        print(f"{command}: {problem.message}")
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        print(f"{command}: and {len(problems) - MAX_PROBLEMS_SHOWN} more problems (--json lists all)")
+
+
+def run_verify(session: Session, args: Any) -> int:
+    from store.integrity import prove_inclusion, verify
+
+    checkpoints = _checkpoints(args.checkpoint)
+    if args.event is not None:
+        covering = [c for c in checkpoints if c.position >= args.event]
+        proof = prove_inclusion(session.app.recorder, args.event, covering[0] if covering else
+                                (checkpoints[-1] if checkpoints else None))
+        if args.json:
+            print_json(proof.as_json())
+        elif proof.problem:
+            print(f"verify: {proof.problem.message}")
+        else:
+            print(f"verify: position {proof.position} is leaf {proof.index} of the tree of "
+                  f"{proof.size} events with root {proof.root.hex()}, proven by {len(proof.path)} "
+                  f"hashes against the {proof.against}")
+        return 1 if proof.problem else 0
+    result = verify(session.app.recorder, checkpoints)
+    if args.json:
+        print_json({
+            "ok": result.ok, "events": result.events, "position": result.position,
+            "chain": result.chain.hex(), "root": result.root.hex(),
+            "problems": [p.as_json() for p in result.problems],
+            "checkpoints": [{**c.as_json(), "ok": p is None} for c, p in result.checkpoints],
+        })
+    elif result.ok:
+        held = (f"; {len(checkpoints)} checkpoint{'s hold' if len(checkpoints) > 1 else ' holds'} "
+                f"(latest at position {max(c.position for c in checkpoints)})" if checkpoints else "")
+        print(f"verify: {result.events} events up to position {result.position} hold; "
+              f"chain {result.chain.hex()}{held}")
+    else:
+        _report_problems("verify", result.problems)
+    return 0 if result.ok else 1
+
+
+def run_checkpoint(session: Session, args: Any) -> int:
+    from store.integrity import CHECKPOINT_HEADER, verify
+
+    result = verify(session.app.recorder)
+    if not result.ok:
+        if args.json:
+            print_json({"ok": False, "problems": [p.as_json() for p in result.problems]})
+        else:
+            _report_problems("checkpoint", result.problems)
+            print("checkpoint: none taken: the store does not verify")
+        return 1
+    checkpoint = result.checkpoint()
+    if args.output:
+        target = Path(args.output)
+        try:
+            new = not target.exists() or target.stat().st_size == 0
+            with target.open("a", encoding="utf-8") as stream:
+                stream.write((CHECKPOINT_HEADER if new else "") + checkpoint.line() + "\n")
+        except OSError as error:
+            raise UsageError(f"cannot write {args.output!r}: {error}") from None
+    if args.json:
+        print_json(checkpoint.as_json())
+    else:
+        print(checkpoint.line())
+    return 0
+
+
+# -- export ----------------------------------------------------------------------------------------
+
+
+def run_export(session: Session, args: Any) -> int:
+    # Named from the store itself, not from the views: an export is the record, not a cache.
+    negotiation = session.choose_dossier(list(session.app.negotiations()))
+    if args.format == "yaml":
+        from interchange.logformat import write_log as write
+    else:
+        from interchange.cloudevents import write_jsonl as write
+    events = session.app.dossier_events(negotiation)
+    if args.output is None:
+        write(sys.stdout, negotiation, events)
+        return 0
+    try:
+        stream = Path(args.output).open("w", encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {args.output!r}: {error}") from None
+    with stream:
+        count = write(stream, negotiation, events)
+    print(f"{args.output}: {count} events of {negotiation} ({args.format})", file=sys.stderr)
+    return 0
+
+
+# -- history ---------------------------------------------------------------------------------------
+
+
+def run_history(session: Session, args: Any) -> int:
+    from projections.history import history
+
+    result = history(session.queries, session.negotiation, args.subject, session.axes)
+    if args.json:
+        print_json(result)
+        return 0
+    print(f"history of {result['subject']} in {result['negotiation']}\n")
+    rows = [[e["date"], e["position"], e["recorded_at"][:19].replace("T", " "), e["recorded_by"],
+             e["type"], shorten(_what(e), 100)] for e in result["entries"]]
+    print(table(["date", "pos", "recorded at (UTC)", "by", "event", "what"], rows, right=[1]))
+    years = [str(y) for y in result.get("years") or []]
+    revisions = [e for e in result["entries"] if e["type"] == "proposal_revised"]
+    if years and revisions:
+        figure = "by_year" if "by_year" in revisions[0] else "total"
+        print(f"\n{'amounts' if figure == 'by_year' else 'totals'} per revision:")
+        print(table(
+            ["revision", "status", "pos"] + [year_label(result, y) for y in years],
+            [[e["detail"]["revision"], e["detail"]["status"], e["position"]]
+             + [euros(e[figure][y]) if e[figure][y] else "-" for y in years] for e in revisions],
+            right=range(2, 3 + len(years))))
+        print(f"\n{years[-1]}+ is every year from {years[-1]} on (structural).")
+    return 0
+
+
+def _what(entry: dict[str, Any]) -> str:
+    detail = entry["detail"]
+    if entry["type"] == "proposal_revised":
+        text = (f"revision {detail['revision']} ({detail['status']}) proposed by "
+                f"{', '.join(detail['proposed_by'])}")
+        if "item_change" in entry:
+            text += f": item {entry['item_change']}"
+    elif entry["type"] == "commitment_rescheduled":
+        text = f"due {detail.get('due_before') or '-'} -> {detail['due']}: {entry['data']['reason']}"
+    else:
+        text = entry["summary"]
+    if entry["retracted_by"]:
+        text += f" (retracted at {entry['retracted_by']})"
+    return text

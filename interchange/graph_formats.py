@@ -1,0 +1,164 @@
+"""The stakeholder graph as files other tools open: GraphML, GEXF, node-link JSON, DOT, SVG, PNG.
+
+GraphML and GEXF have no list type, so the list attributes (``sources``, ``subjects``) are written
+as JSON text (``"[12, 15]"``). GEXF gives every edge an ``id`` of its own that must be unique,
+so there the edge's key is the GEXF id and an edge's own ``id`` (a commitment's or claim's id,
+shared by the edges of a commitment made to several parties) is written as ``record_id``.
+``read_back`` undoes both, so a file read back equals the projection. GEXF carries ``start`` and
+``end`` on nodes and edges, which makes it dynamic: Gephi's timeline replays the negotiation.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+from interchange.graph_style import CATEGORY_SHAPES, edge_caption, line_of, node_colour, title
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+FORMATS = ("graphml", "gexf", "json", "dot", "svg", "png")
+TEXT_FORMATS = ("graphml", "gexf", "json", "dot", "svg")
+SUFFIXES = {".graphml": "graphml", ".gexf": "gexf", ".json": "json", ".dot": "dot",
+            ".gv": "dot", ".svg": "svg", ".png": "png"}
+LIST_ATTRIBUTES = ("sources", "subjects")
+NODE_LINK_EDGES = "edges"  # the key of the edge list in node-link JSON, as networkx reads it
+
+
+def render(graph: nx.MultiDiGraph, fmt: str) -> bytes:
+    """The graph in one of ``FORMATS``."""
+    import networkx as nx
+
+    if fmt == "json":
+        data = nx.node_link_data(graph, edges=NODE_LINK_EDGES)
+        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    if fmt == "dot":
+        return to_dot(graph).encode("utf-8")
+    if fmt in ("svg", "png"):
+        from interchange.graph_picture import draw
+
+        return draw(graph, fmt)
+    buffer = io.BytesIO()
+    if fmt == "graphml":
+        nx.write_graphml(_flattened(graph), buffer)
+    elif fmt == "gexf":
+        nx.write_gexf(_for_gexf(graph), buffer)
+    else:
+        raise ValueError(f"unknown graph format {fmt!r}")
+    return buffer.getvalue()
+
+
+def read_back(data: bytes, fmt: str) -> nx.MultiDiGraph:
+    """A GraphML, GEXF or node-link JSON export read with networkx, as the projection was."""
+    import networkx as nx
+
+    if fmt == "json":
+        return nx.node_link_graph(json.loads(data), edges=NODE_LINK_EDGES)
+    if fmt == "graphml":
+        graph = nx.read_graphml(io.BytesIO(data), force_multigraph=True)
+    elif fmt == "gexf":
+        graph = _from_gexf(nx.read_gexf(io.BytesIO(data)))
+    else:
+        raise ValueError(f"{fmt!r} is not read back")
+    for name in ("node_default", "edge_default", "mode"):
+        graph.graph.pop(name, None)
+    for _node, attributes in graph.nodes(data=True):
+        _unflatten(attributes)
+    for *_ends, attributes in graph.edges(data=True):
+        _unflatten(attributes)
+    return graph
+
+
+def to_dot(graph: nx.MultiDiGraph) -> str:
+    """Graphviz DOT: ``dot -Tsvg`` (or ``neato``, ``sfdp``) draws it; every attribute is kept."""
+    lines = [f"digraph {_quote(graph.graph['name'])} {{"]
+    shown = {name: value for name, value in graph.graph.items() if name != "name"}  # the digraph's
+    shown.update(label=title(graph), labelloc="t", overlap="false", splines="true",
+                 fontname="Helvetica")
+    lines.append(f"  graph [{_attributes(shown)}];")
+    lines.append('  node [style=filled, fontname="Helvetica", fontsize=10];')
+    lines.append('  edge [fontname="Helvetica", fontsize=8];')
+    for node, data in graph.nodes(data=True):
+        shown = {**_flat_values(data), "label": "\n".join(textwrap.wrap(data["label"], 28)) or node,
+                 "shape": CATEGORY_SHAPES[data["category"]][1], "fillcolor": node_colour(data)}
+        lines.append(f"  {_quote(node)} [{_attributes(shown)}];")
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        line = line_of(data)
+        shown = {"key": key, **_flat_values(data), "label": edge_caption(data),
+                 "color": line.colour, "fontcolor": line.colour, "penwidth": line.width,
+                 "style": "dashed" if line.dash == "dashdot" else line.dash}
+        if not line.arrow:
+            shown["dir"] = "none"
+        lines.append(f"  {_quote(u)} -> {_quote(v)} [{_attributes(shown)}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _quote(value: Any) -> str:
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{text}"'
+
+
+def _attributes(values: dict[str, Any]) -> str:
+    return ", ".join(f"{name}={_quote(str(value).lower() if isinstance(value, bool) else value)}"
+                     for name, value in values.items())
+
+
+def _flat_values(attributes: dict[str, Any]) -> dict[str, Any]:
+    flat = {}
+    for name, value in attributes.items():
+        if isinstance(value, list):
+            if name not in LIST_ATTRIBUTES:
+                raise TypeError(f"attribute {name!r} holds a list; add it to LIST_ATTRIBUTES")
+            value = json.dumps(value, ensure_ascii=False)
+        flat[name] = value
+    return flat
+
+
+def _flattened(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    flat = graph.copy()
+    for node, attributes in graph.nodes(data=True):
+        flat.nodes[node].update(_flat_values(attributes))
+    for u, v, key, attributes in graph.edges(keys=True, data=True):
+        flat.edges[u, v, key].update(_flat_values(attributes))
+    return flat
+
+
+def _unflatten(attributes: dict[str, Any]) -> None:
+    for name in LIST_ATTRIBUTES:
+        if isinstance(attributes.get(name), str):
+            attributes[name] = json.loads(attributes[name])
+
+
+def _for_gexf(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    flat = _flattened(graph)
+    for _node, attributes in flat.nodes(data=True):
+        colour = node_colour(attributes)
+        attributes["viz"] = {"color": {"r": int(colour[1:3], 16), "g": int(colour[3:5], 16),
+                                       "b": int(colour[5:7], 16), "a": 1.0}}
+    for *_ends, key, attributes in flat.edges(keys=True, data=True):
+        if "id" in attributes:
+            attributes["record_id"] = attributes.pop("id")
+        attributes["id"] = key
+    return flat
+
+
+def _from_gexf(read: nx.Graph) -> nx.MultiDiGraph:
+    """networkx reads the GEXF id into ``id`` (and makes a DiGraph when no edges are parallel)."""
+    import networkx as nx
+
+    graph = nx.MultiDiGraph(**read.graph)
+    for node, attributes in read.nodes(data=True):
+        attributes.pop("viz", None)
+        graph.add_node(node, **attributes)
+    for u, v, attributes in read.edges(data=True):
+        key = attributes.pop("id")
+        if "record_id" in attributes:
+            attributes["id"] = attributes.pop("record_id")
+        if isinstance(attributes.get("weight"), float) and attributes["weight"].is_integer():
+            attributes["weight"] = int(attributes["weight"])  # GEXF's weight is a double
+        graph.add_edge(u, v, key=key, **attributes)
+    return graph

@@ -1,0 +1,175 @@
+"""The hash chain over every stored event, in global order, and what each database must offer it.
+
+Each event is hashed as it is stored (the state bytes after any compression or encryption), so
+the chain holds whatever the library does to the bytes, and ``verify`` needs no key to check it:
+
+    leaf(n)  = SHA-256(0x00 || encode(position, aggregate id, version, topic, state))
+    chain(n) = SHA-256(0x02 || chain(n-1) || leaf(n)),    chain(0) = 32 zero bytes
+
+``encode`` writes each stored value with a type tag and its length, so no two different rows
+encode alike. The leaf is a leaf of RFC 6962's Merkle tree (``store.merkle``), so the same
+stored hashes serve the chain and inclusion proofs. The chain table holds one row per
+notification id (position): the leaf and the chain value, written by the recorder in the same
+transaction as the events they cover.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from store.merkle import leaf_hash
+
+GENESIS = bytes(32)
+CHAIN_PREFIX = b"\x02"
+ENCODING = b"akkoord-event/1\x00"
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """One stored event, with each value exactly as the database returned it."""
+
+    position: int
+    aggregate_id: Any
+    version: Any
+    topic: Any
+    state: Any
+
+
+@dataclass(frozen=True)
+class Link:
+    """One row of the chain table."""
+
+    position: int
+    leaf: bytes
+    chain: bytes
+
+
+class ChainError(Exception):
+    """The chain cannot be extended: the store was changed outside akkoord."""
+
+
+def _value(value: Any) -> bytes:
+    if value is None:
+        return b"n"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return b"i" + struct.pack(">q", value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        raw, tag = bytes(value), b"b"
+    elif isinstance(value, str):
+        raw, tag = value.encode("utf-8", "surrogatepass"), b"s"
+    else:  # a float, or another type a tampered column may hold
+        raw, tag = repr(value).encode(), b"?"
+    return tag + struct.pack(">Q", len(raw)) + raw
+
+
+def encode(row: StoredRow) -> bytes:
+    return ENCODING + b"".join(
+        _value(v) for v in (row.position, row.aggregate_id, row.version, row.topic, row.state)
+    )
+
+
+def leaf_of(row: StoredRow) -> bytes:
+    return leaf_hash(encode(row))
+
+
+def next_chain(previous: bytes, leaf: bytes) -> bytes:
+    return hashlib.sha256(CHAIN_PREFIX + previous + leaf).digest()
+
+
+def extend(previous: bytes, rows: Iterable[StoredRow]) -> Iterator[Link]:
+    """The chain rows that follow ``previous`` for the given events, in position order."""
+    for row in rows:
+        leaf = leaf_of(row)
+        previous = next_chain(previous, leaf)
+        yield Link(row.position, leaf, previous)
+
+
+def paged(read: Callable[[int, int, int], Sequence[Any]], upto: int) -> Iterator[Any]:
+    """Every row of a keyset-paged read (``read(after, upto, limit)``), in position order."""
+    after = 0
+    while True:
+        batch = read(after, upto, BATCH)
+        yield from batch
+        if len(batch) < BATCH:
+            return
+        after = batch[-1].position
+
+
+class ChainKeeper:
+    """The part of a recorder that keeps the chain; each database supplies the statements.
+
+    ``chain_new_events`` runs inside the transaction that inserts the events, after the insert
+    (so the database's write lock is held and the chain head cannot move under it).
+    """
+
+    @property
+    def chain_table_name(self) -> str:
+        return f"{self.events_table_name}_chain"  # type: ignore[attr-defined]
+
+    # -- statements each database supplies, on the cursor of an open transaction --------------
+
+    def _select_stored(self, cursor: Any, after: int, upto: int, limit: int) -> list[StoredRow]:
+        raise NotImplementedError
+
+    def _select_links(self, cursor: Any, after: int, upto: int, limit: int) -> list[Link]:
+        raise NotImplementedError
+
+    def _select_chain_head(self, cursor: Any) -> Link | None:
+        raise NotImplementedError
+
+    def _insert_links(self, cursor: Any, links: list[Link]) -> None:
+        raise NotImplementedError
+
+    def _reading(self) -> Any:
+        """A context manager giving a cursor for reads."""
+        raise NotImplementedError
+
+    def heads(self) -> tuple[int, int]:
+        """The last event position and the last chain position (0 where there is none)."""
+        raise NotImplementedError
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def chain_new_events(self, cursor: Any, positions: Sequence[int]) -> None:
+        if not positions:
+            return
+        first, last = min(positions), max(positions)
+        head = self._select_chain_head(cursor)
+        if head is not None and head.position >= first:
+            raise ChainError(
+                f"the store's hash chain runs to position {head.position}, past the events "
+                f"(new events start at {first}): it was changed outside akkoord; run akkoord verify"
+            )
+        previous = GENESIS if head is None else head.chain
+        if head is None and first > 1:
+            # A store written before it kept a chain: seal what it holds now, in this same
+            # transaction, so the chain covers every event from here on.
+            previous = self._seal(cursor, first - 1)
+        links = list(extend(previous, self._select_stored(cursor, first - 1, last, len(positions))))
+        self._insert_links(cursor, links)
+
+    def _seal(self, cursor: Any, upto: int) -> bytes:
+        previous, after = GENESIS, 0
+        while True:
+            rows = self._select_stored(cursor, after, upto, BATCH)
+            links = list(extend(previous, rows))
+            self._insert_links(cursor, links)
+            if links:
+                previous, after = links[-1].chain, links[-1].position
+            if len(rows) < BATCH:
+                return previous
+
+    # -- reading, for the checks ---------------------------------------------------------------
+
+    def stored_rows(self, after: int, upto: int, limit: int) -> list[StoredRow]:
+        with self._reading() as cursor:
+            return self._select_stored(cursor, after, upto, limit)
+
+    def links(self, after: int, upto: int, limit: int) -> list[Link]:
+        with self._reading() as cursor:
+            return self._select_links(cursor, after, upto, limit)

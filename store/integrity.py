@@ -1,0 +1,312 @@
+"""The checks an auditor runs: the whole chain recomputed, checkpoints, inclusion proofs.
+
+``verify`` trusts nothing it reads: it recomputes every leaf and chain value from the stored
+events and compares them with the chain table, position by position. What the chain table
+cannot show on its own (events and chain rewritten together, or the latest events removed with
+their chain rows) shows against a checkpoint taken earlier and kept elsewhere.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from store import merkle
+from store.chain import GENESIS, ChainKeeper, Link, StoredRow, leaf_of, next_chain, paged
+
+CHECKPOINT_FORMAT = "akkoord-checkpoint/1"
+CHECKPOINT_HEADER = f"""\
+# {CHECKPOINT_FORMAT}: the integrity checkpoint of an akkoord event store.
+# Keep it where those who can write the store cannot; check the store against it with
+#   akkoord verify --checkpoint FILE
+# position  the last event it covers (its global position)
+# events    how many events the store held up to that position
+# chain     the SHA-256 hash chain's value at that position (hex)
+# root      the RFC 6962/9162 Merkle tree head over the same events (hex)
+# taken     when it was taken (UTC)
+# Lines starting with # are ignored; each other line is one checkpoint, oldest first.
+"""
+_CHECKPOINT_LINE = re.compile(
+    rf"^{re.escape(CHECKPOINT_FORMAT)} position=(\d+) events=(\d+) chain=([0-9a-f]{{64}}) "
+    r"root=([0-9a-f]{64})(?: taken=(\S+))?$"
+)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    position: int
+    events: int
+    chain: str
+    root: str
+    taken: str | None = None
+
+    def line(self) -> str:
+        taken = f" taken={self.taken}" if self.taken else ""
+        return (f"{CHECKPOINT_FORMAT} position={self.position} events={self.events} "
+                f"chain={self.chain} root={self.root}{taken}")
+
+    def as_json(self) -> dict[str, Any]:
+        return {"format": CHECKPOINT_FORMAT, "position": self.position, "events": self.events,
+                "chain": self.chain, "root": self.root, "taken": self.taken}
+
+
+def read_checkpoints(text: str) -> list[Checkpoint]:
+    """The checkpoints of a checkpoint file; ValueError names a line that is not one."""
+    checkpoints = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _CHECKPOINT_LINE.match(line)
+        if match is None:
+            raise ValueError(f"line {number} is not a checkpoint of format {CHECKPOINT_FORMAT}")
+        position, events, chain, root, taken = match.groups()
+        checkpoints.append(Checkpoint(int(position), int(events), chain, root, taken))
+    if not checkpoints:
+        raise ValueError("it holds no checkpoint")
+    return checkpoints
+
+
+@dataclass(frozen=True)
+class Problem:
+    position: int | None
+    kind: str
+    message: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"position": self.position, "kind": self.kind, "message": self.message}
+
+
+@dataclass
+class Verification:
+    """What ``verify`` found: the recomputed head, and every problem, first position first."""
+
+    events: int = 0
+    position: int = 0
+    chain: bytes = GENESIS
+    root: bytes = field(default_factory=lambda: merkle.root([]))
+    problems: list[Problem] = field(default_factory=list)
+    checkpoints: list[tuple[Checkpoint, Problem | None]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def checkpoint(self) -> Checkpoint:
+        taken = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return Checkpoint(self.position, self.events, self.chain.hex(), self.root.hex(), taken)
+
+
+def _merged(recorder: ChainKeeper, upto: int) -> Iterator[tuple[int, StoredRow | None, Link | None]]:
+    """Stored events and chain rows side by side, by position."""
+    events = paged(recorder.stored_rows, upto)
+    links = paged(recorder.links, upto)
+    event, link = next(events, None), next(links, None)
+    while event is not None or link is not None:
+        if link is None or (event is not None and event.position < link.position):
+            yield event.position, event, None  # type: ignore[union-attr]
+            event = next(events, None)
+        elif event is None or link.position < event.position:
+            yield link.position, None, link
+            link = next(links, None)
+        else:
+            yield event.position, event, link
+            event, link = next(events, None), next(links, None)
+
+
+def verify(recorder: ChainKeeper, checkpoints: Sequence[Checkpoint] = ()) -> Verification:
+    """Recomputes the chain from the stored events and compares it with what is stored."""
+    result = Verification()
+    last_event, last_link = recorder.heads()
+    if last_event and not last_link:
+        result.problems.append(Problem(None, "no_chain", (
+            "the store holds events but no hash chain: it was written before akkoord kept one, "
+            "or the chain was removed. The next import seals the events as they are then "
+            "stored; a checkpoint taken earlier is the only proof of what they were before")))
+        return result
+    due = {checkpoint.position: checkpoint for checkpoint in checkpoints}
+    judged: dict[int, Problem | None] = {}
+    leaves: list[bytes] = []
+    versions: dict[Any, Any] = {}
+    previous = GENESIS
+    for position, event, link in _merged(recorder, max(last_event, last_link)):
+        problem = None
+        if event is None:
+            problem = Problem(position, "deleted", (
+                f"position {position}: the event recorded there is missing (deleted)"))
+        else:
+            leaf = leaf_of(event)
+            leaves.append(leaf)
+            result.events += 1
+            order = _order_hint(versions, event)
+            if link is None:
+                problem = Problem(position, "inserted", (
+                    f"position {position}: an event the chain does not cover "
+                    f"(inserted outside akkoord){order}"))
+            elif leaf != link.leaf:
+                problem = Problem(position, "changed", (
+                    f"position {position}: the stored event is not the one recorded there "
+                    f"(a changed byte, or an event moved here){order}"))
+            elif next_chain(previous, leaf) != link.chain:
+                problem = Problem(position, "chain", (
+                    f"position {position}: the chain table was changed: its value there does "
+                    "not follow from the events"))
+            previous = next_chain(previous, leaf)
+        if problem is not None:
+            result.problems.append(problem)
+            if link is not None:
+                previous = link.chain  # judge the positions after this one on their own
+        result.position = position
+        if position in due:
+            judged[position] = problem or _against(due[position], previous, result.events)
+    result.chain = previous
+    result.root = merkle.root(leaves)
+    first_problem = min((p.position for p in result.problems if p.position), default=None)
+    for checkpoint in checkpoints:
+        if checkpoint.position not in judged:
+            judged[checkpoint.position] = (
+                None if checkpoint.events == 0 and checkpoint.chain == GENESIS.hex()  # empty store
+                else _missing(checkpoint, result.position))
+        elif (judged[checkpoint.position] is None and checkpoint is checkpoints[-1]
+              and (first_problem is None or first_problem > checkpoint.position)
+              and merkle.root(leaves[:checkpoint.events]).hex() != checkpoint.root):
+            # A matching chain value already binds every leaf before it; the tree head is
+            # checked once, for the newest checkpoint, so a file of many stays cheap to check.
+            judged[checkpoint.position] = Problem(checkpoint.position, "rewritten", (
+                f"position {checkpoint.position}: the Merkle tree head differs from the "
+                f"checkpoint's{_taken(checkpoint)}"))
+        result.checkpoints.append((checkpoint, judged[checkpoint.position]))
+    _bound_rewrites(result)
+    result.problems.sort(key=lambda p: (p.position is not None, p.position or 0))
+    return result
+
+
+def _order_hint(versions: dict[Any, Any], event: StoredRow) -> str:
+    """Within an aggregate, versions follow each other 1, 2, 3 in position order."""
+    expected = versions.get(event.aggregate_id, 0) + 1
+    versions[event.aggregate_id] = event.version if isinstance(event.version, int) else expected
+    if event.version == expected:
+        return ""
+    return (f"; it holds version {event.version} of aggregate {event.aggregate_id}, where "
+            f"version {expected} was due (events swapped, moved or deleted)")
+
+
+def _taken(checkpoint: Checkpoint) -> str:
+    return f" taken {checkpoint.taken}" if checkpoint.taken else ""
+
+
+def _against(checkpoint: Checkpoint, chain: bytes, events: int) -> Problem | None:
+    if chain.hex() == checkpoint.chain and events == checkpoint.events:
+        return None
+    return Problem(checkpoint.position, "rewritten", (
+        f"position {checkpoint.position}: the history up to here was rewritten since the "
+        f"checkpoint{_taken(checkpoint)} (events and chain changed together)"))
+
+
+def _missing(checkpoint: Checkpoint, last: int) -> Problem:
+    if checkpoint.position <= last:
+        return Problem(checkpoint.position, "rewritten", (
+            f"position {checkpoint.position}: the history was rewritten since the "
+            f"checkpoint{_taken(checkpoint)}: that position is no longer in the store"))
+    return Problem(checkpoint.position, "cut_short", (
+        f"position {checkpoint.position}: the history was cut short since the "
+        f"checkpoint{_taken(checkpoint)}: it covers up to position {checkpoint.position}, "
+        f"the store ends at position {last}"))
+
+
+def _bound_rewrites(result: Verification) -> None:
+    """Adds the checkpoints' problems, each bounded below by the last checkpoint that holds."""
+    holding = 0
+    for checkpoint, problem in sorted(result.checkpoints, key=lambda c: c[0].position):
+        if problem is None:
+            holding = checkpoint.position
+        elif problem not in result.problems:
+            if problem.kind == "rewritten" and holding:
+                problem = Problem(problem.position, problem.kind, (
+                    f"{problem.message}; the change lies after position {holding}, where an "
+                    "earlier checkpoint still holds"))
+            result.problems.append(problem)
+
+
+@dataclass(frozen=True)
+class Inclusion:
+    """An RFC 9162 inclusion proof of one event in a tree of ``size`` events."""
+
+    position: int
+    index: int
+    size: int
+    leaf: bytes
+    path: list[bytes]
+    root: bytes
+    against: str
+    problem: Problem | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"position": self.position, "leaf_index": self.index, "tree_size": self.size,
+                "leaf_hash": self.leaf.hex(), "path": [h.hex() for h in self.path],
+                "root": self.root.hex(), "against": self.against, "ok": self.problem is None,
+                "problem": self.problem.as_json() if self.problem else None}
+
+
+def prove_inclusion(recorder: ChainKeeper, position: int, checkpoint: Checkpoint | None) -> Inclusion:
+    """Proves that the event stored at ``position`` is in the tree a checkpoint names.
+
+    The path is built from the stored leaf hashes, as a log server would serve it; only the
+    event's own leaf is recomputed. Against a checkpoint the auditor keeps, a path that a
+    rewritten store served cannot reach the checkpoint's root. Without one, the root is the
+    store's own, which shows the proof but proves less.
+    """
+    last_event, last_link = recorder.heads()
+    upto = checkpoint.position if checkpoint else last_link
+    links = list(paged(recorder.links, upto))
+    positions = [link.position for link in links]
+    index = bisect.bisect_left(positions, position)
+    rows = recorder.stored_rows(position - 1, position, 1)
+    size = checkpoint.events if checkpoint else len(links)
+    leaves = [link.leaf for link in links[:size]]
+    expected = bytes.fromhex(checkpoint.root) if checkpoint else merkle.root(leaves)
+    against = (f"checkpoint at position {checkpoint.position}{_taken(checkpoint)}" if checkpoint
+               else "the store's own tree (no checkpoint given)")
+
+    def failed(kind: str, message: str, leaf: bytes = b"", path: list[bytes] | None = None) -> Inclusion:
+        return Inclusion(position, index, size, leaf, path or [], expected, against,
+                         Problem(position, kind, f"position {position}: {message}"))
+
+    if not rows:
+        return failed("deleted", "no event is stored there")
+    leaf = leaf_of(rows[0])
+    if index >= len(positions) or positions[index] != position:
+        return failed("inserted", "the chain does not cover that event", leaf)
+    if index >= size:
+        return failed("later", f"the event came after the checkpoint ({size} events)", leaf)
+    if len(leaves) < size:
+        return failed("cut_short", f"the store holds {len(leaves)} events up to position "
+                      f"{upto}, the checkpoint {size}", leaf)
+    if leaf != links[index].leaf:
+        return failed("changed", "the stored event is not the one recorded there", leaf)
+    path = merkle.inclusion_path(index, leaves)
+    if not merkle.verify_inclusion(index, size, leaf, path, expected):
+        return failed("rewritten", "the store cannot prove the event is in the checkpoint's "
+                      "tree: its history was changed since", leaf, path)
+    return Inclusion(position, index, size, leaf, path, expected, against, None)
+
+
+def stored_form(recorder: ChainKeeper, position: int) -> dict[str, Any] | None:
+    """The event at ``position`` as the store holds it, with its chain row and whether they agree."""
+    rows = recorder.stored_rows(position - 1, position, 1)
+    if not rows:
+        return None
+    row = rows[0]
+    links = recorder.links(position - 1, position, 1)
+    leaf = leaf_of(row)
+    state = row.state if isinstance(row.state, (bytes, bytearray, memoryview)) else b""
+    return {
+        "aggregate_id": str(row.aggregate_id), "version": row.version, "topic": row.topic,
+        "bytes": len(state), "leaf": leaf.hex(),
+        "chain": links[0].chain.hex() if links else None,
+        "leaf_holds": bool(links) and links[0].leaf == leaf,
+    }

@@ -1,0 +1,116 @@
+"""The PostgreSQL application recorder that writes the hash chain with the events it covers.
+
+Imported only when a store is a ``postgresql://`` URL (psycopg is a heavy import).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import ProgrammingError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg.sql import SQL, Identifier
+
+from store.chain import ChainKeeper, Link, StoredRow
+
+
+class ChainedPostgresRecorder(ChainKeeper, PostgresApplicationRecorder):
+    """Positions are the library's notification ids (a sequence: it may have gaps)."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        if datastore.enable_db_functions:
+            # The database-function insert path leaves no place to write the chain in the
+            # same transaction.
+            raise ProgrammingError("the hash chain needs POSTGRES_ENABLE_DB_FUNCTIONS off")
+        self.check_identifier_length(self.chain_table_name)
+        self._events = SQL("{0}.{1}").format(
+            Identifier(datastore.schema), Identifier(self.events_table_name)
+        )
+        self._chain = SQL("{0}.{1}").format(
+            Identifier(datastore.schema), Identifier(self.chain_table_name)
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0} ("
+                "notification_id bigint PRIMARY KEY, leaf bytea NOT NULL, chain bytea NOT NULL)"
+            ).format(self._chain)
+        )
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # Runs in the inserting transaction, with the events table locked against other writers.
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        self.chain_new_events(curs, positions or [])
+        return positions
+
+    @contextmanager
+    def _reading(self) -> Iterator[Any]:
+        with self.datastore.get_connection() as conn, conn.cursor() as cursor:
+            yield cursor
+
+    def _select_stored(self, cursor: Any, after: int, upto: int, limit: int) -> list[StoredRow]:
+        cursor.execute(
+            SQL(
+                "SELECT notification_id, originator_id::text AS originator_id, originator_version, "
+                "topic, state FROM {0} WHERE notification_id > %s AND notification_id <= %s "
+                "ORDER BY notification_id LIMIT %s"
+            ).format(self._events),
+            (after, upto, limit),
+        )
+        return [
+            StoredRow(r["notification_id"], r["originator_id"], r["originator_version"],
+                      r["topic"], r["state"])
+            for r in cursor.fetchall()
+        ]
+
+    def _select_links(self, cursor: Any, after: int, upto: int, limit: int) -> list[Link]:
+        cursor.execute(
+            SQL(
+                "SELECT notification_id, leaf, chain FROM {0} WHERE notification_id > %s "
+                "AND notification_id <= %s ORDER BY notification_id LIMIT %s"
+            ).format(self._chain),
+            (after, upto, limit),
+        )
+        return [_link(r) for r in cursor.fetchall()]
+
+    def _select_chain_head(self, cursor: Any) -> Link | None:
+        cursor.execute(
+            SQL("SELECT notification_id, leaf, chain FROM {0} ORDER BY notification_id DESC LIMIT 1")
+            .format(self._chain)
+        )
+        row = cursor.fetchone()
+        return None if row is None else _link(row)
+
+    def _insert_links(self, cursor: Any, links: list[Link]) -> None:
+        if links:
+            cursor.executemany(
+                SQL("INSERT INTO {0} (notification_id, leaf, chain) VALUES (%s, %s, %s)")
+                .format(self._chain),
+                [(link.position, link.leaf, link.chain) for link in links],
+            )
+
+    def heads(self) -> tuple[int, int]:
+        with self._reading() as cursor:
+            chain = SQL("(SELECT MAX(notification_id) FROM {0})").format(self._chain)
+            cursor.execute(
+                SQL("SELECT (SELECT MAX(notification_id) FROM {0}) AS events, {1} AS links").format(
+                    self._events, chain if self._chain_exists(cursor) else SQL("0")
+                )
+            )
+            row = cursor.fetchone()
+            return row["events"] or 0, row["links"] or 0
+
+    def _chain_exists(self, cursor: Any) -> bool:
+        cursor.execute(
+            "SELECT to_regclass(%s) IS NOT NULL AS found",
+            (f'"{self.datastore.schema}"."{self.chain_table_name}"',),
+        )
+        return bool(cursor.fetchone()["found"])
+
+
+def _link(row: Any) -> Link:
+    return Link(row["notification_id"], bytes(row["leaf"]), bytes(row["chain"]))

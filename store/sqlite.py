@@ -1,0 +1,81 @@
+"""The SQLite application recorder that writes the hash chain with the events it covers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from store.chain import ChainKeeper, Link, StoredRow
+
+
+class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
+    """Positions are the table's rowids, as the library's notification ids are."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {self.chain_table_name} ("
+            "notification_id INTEGER PRIMARY KEY, leaf BLOB NOT NULL, chain BLOB NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        self.chain_new_events(c, positions or [])
+        return positions
+
+    @contextmanager
+    def _reading(self) -> Iterator[SQLiteCursor]:
+        with self.datastore.transaction(commit=False) as cursor:
+            yield cursor
+
+    def _select_stored(self, cursor: Any, after: int, upto: int, limit: int) -> list[StoredRow]:
+        cursor.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {self.events_table_name} WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?",
+            (after, upto, limit),
+        )
+        return [StoredRow(*row) for row in cursor.fetchall()]
+
+    def _select_links(self, cursor: Any, after: int, upto: int, limit: int) -> list[Link]:
+        cursor.execute(
+            f"SELECT notification_id, leaf, chain FROM {self.chain_table_name} "
+            "WHERE notification_id > ? AND notification_id <= ? ORDER BY notification_id LIMIT ?",
+            (after, upto, limit),
+        )
+        return [Link(*row) for row in cursor.fetchall()]
+
+    def _select_chain_head(self, cursor: Any) -> Link | None:
+        cursor.execute(
+            f"SELECT notification_id, leaf, chain FROM {self.chain_table_name} "
+            "ORDER BY notification_id DESC LIMIT 1"
+        )
+        row = cursor.fetchone()
+        return None if row is None else Link(*row)
+
+    def _insert_links(self, cursor: Any, links: list[Link]) -> None:
+        cursor.executemany(
+            f"INSERT INTO {self.chain_table_name} (notification_id, leaf, chain) VALUES (?, ?, ?)",
+            [(link.position, link.leaf, link.chain) for link in links],
+        )
+
+    def heads(self) -> tuple[int, int]:
+        chain = f"(SELECT MAX(notification_id) FROM {self.chain_table_name})"
+        with self._reading() as cursor:
+            cursor.execute(
+                f"SELECT (SELECT MAX(rowid) FROM {self.events_table_name}), "
+                + (chain if self._chain_exists(cursor) else "0")
+            )
+            events, links = cursor.fetchone()
+            return events or 0, links or 0
+
+    def _chain_exists(self, cursor: Any) -> bool:
+        cursor.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (self.chain_table_name,)
+        )
+        return cursor.fetchone() is not None

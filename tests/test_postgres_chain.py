@@ -1,0 +1,116 @@
+"""The hash chain in a PostgreSQL store: written with the events, checked by the same verify.
+
+Each test gets a database of its own (``akkoord_test_<uuid>``), dropped afterwards. The
+environment is built here rather than through ``cli.session.store_env`` because the URL-to-
+environment mapping for PostgreSQL belongs to the PostgreSQL store work; the recorder is
+selected by the same topic that ``store_env`` sets.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from conftest import EXAMPLE_SOURCE
+from domain.service import Akkoord
+from interchange.logformat import read_log_file
+from store import CHAINED_RECORDERS
+from store.integrity import Checkpoint, verify
+
+SERVER = "host=127.0.0.1 port=5432 user=postgres"
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    name = f"akkoord_test_{uuid.uuid4().hex}"
+    with psycopg.connect(f"{SERVER} dbname=postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        with psycopg.connect(f"{SERVER} dbname=postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def open_app(database: str, chained: bool = True) -> Akkoord:
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": database,
+        "POSTGRES_HOST": "127.0.0.1",
+        "POSTGRES_PORT": "5432",
+        "POSTGRES_USER": "postgres",
+        "POSTGRES_PASSWORD": "",
+        "CREATE_TABLE": "y",
+    }
+    if chained:
+        env["APPLICATION_RECORDER_TOPIC"] = CHAINED_RECORDERS[env["PERSISTENCE_MODULE"]]
+    return Akkoord(env=env)
+
+
+def record_example(app: Akkoord) -> list[int]:
+    log = read_log_file(str(EXAMPLE_SOURCE))
+    return app.record(log.negotiation, log.entries, "test-recorder")
+
+
+def execute(database: str, sql: str, params: tuple[Any, ...] = ()) -> None:
+    """Changes the store behind akkoord's back, with a plain connection."""
+    with psycopg.connect(f"{SERVER} dbname={database}", autocommit=True) as connection:
+        connection.execute(sql, params)
+
+
+def kinds(app: Akkoord, checkpoints: list[Checkpoint] = ()) -> list[tuple[int | None, str]]:  # type: ignore[assignment]
+    return [(p.position, p.kind) for p in verify(app.recorder, checkpoints).problems]
+
+
+def test_the_chain_is_written_with_the_events_and_catches_tampering(database):
+    app = open_app(database)
+    try:
+        positions = record_example(app)
+        result = verify(app.recorder)
+        assert result.ok and result.events == 28 and result.position == positions[-1]
+        checkpoint = result.checkpoint()
+
+        execute(database, "UPDATE akkoord_events SET state = state || '\\x00'::bytea "
+                          "WHERE notification_id = %s", (positions[10],))
+        assert kinds(app) == [(positions[10], "changed")]
+
+        execute(database, "DELETE FROM akkoord_events WHERE notification_id = %s", (positions[4],))
+        assert kinds(app)[0] == (positions[4], "deleted")
+    finally:
+        app.close()
+    assert checkpoint.position == positions[-1]
+
+
+def test_a_cut_short_history_is_caught_against_a_checkpoint(database):
+    app = open_app(database)
+    try:
+        positions = record_example(app)
+        checkpoint = verify(app.recorder).checkpoint()
+        execute(database, "DELETE FROM akkoord_events WHERE notification_id > %s", (positions[20],))
+        execute(database, "DELETE FROM akkoord_events_chain WHERE notification_id > %s",
+                (positions[20],))
+        assert verify(app.recorder).ok
+        assert kinds(app, [checkpoint]) == [(positions[-1], "cut_short")]
+    finally:
+        app.close()
+
+
+def test_a_store_written_without_the_chain_is_sealed_by_its_next_write(database):
+    plain = open_app(database, chained=False)
+    try:
+        record_example(plain)
+    finally:
+        plain.close()
+    app = open_app(database)
+    try:
+        assert kinds(app) == [(None, "no_chain")]
+        log = read_log_file(str(EXAMPLE_SOURCE))
+        app.record("tweede-dossier", log.entries[:2], "test-recorder")
+        result = verify(app.recorder)
+        assert result.ok and result.events == 30
+    finally:
+        app.close()
