@@ -149,12 +149,12 @@ class ChainKeeper:
         if head is None and first > 1:
             # A store written before it kept a chain: seal what it holds now, in this same
             # transaction, so the chain covers every event from here on.
-            previous = self._seal(cursor, first - 1)
-        links = list(extend(previous, self._select_stored(cursor, first - 1, last, len(positions))))
-        self._insert_links(cursor, links)
+            previous = self._link(cursor, GENESIS, 0, first - 1)
+        self._link(cursor, previous, first - 1, last)
 
-    def _seal(self, cursor: Any, upto: int) -> bytes:
-        previous, after = GENESIS, 0
+    def _link(self, cursor: Any, previous: bytes, after: int, upto: int) -> bytes:
+        """Chains the stored events after ``after`` up to ``upto`` to ``previous``, a page at a
+        time (a file of a million events is not read back whole); returns the last chain."""
         while True:
             rows = self._select_stored(cursor, after, upto, BATCH)
             links = list(extend(previous, rows))
