@@ -11,6 +11,11 @@ encode alike. The leaf is a leaf of RFC 6962's Merkle tree (``store.merkle``), s
 stored hashes serve the chain and inclusion proofs. The chain table holds one row per
 notification id (position): the leaf and the chain value, written by the recorder in the same
 transaction as the events they cover.
+
+A recorder that knows each event's position as it inserts it (SQLite) chains it from the values
+it is inserting (``Chaining``); one that learns the positions only after a bulk insert
+(PostgreSQL) reads the new events back (``ChainKeeper.chain_new_events``). Both hash the same
+bytes: what the database holds is what was bound to the statement.
 """
 
 from __future__ import annotations
@@ -18,10 +23,9 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from store.merkle import leaf_hash
+from store.merkle import LEAF_PREFIX, leaf_hash
 
 GENESIS = bytes(32)
 CHAIN_PREFIX = b"\x02"
@@ -29,8 +33,7 @@ ENCODING = b"akkoord-event/1\x00"
 BATCH = 5000
 
 
-@dataclass(frozen=True)
-class StoredRow:
+class StoredRow(NamedTuple):
     """One stored event, with each value exactly as the database returned it."""
 
     position: int
@@ -40,8 +43,7 @@ class StoredRow:
     state: Any
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """One row of the chain table."""
 
     position: int
@@ -73,12 +75,31 @@ def encode(row: StoredRow) -> bytes:
     )
 
 
-def leaf_of(row: StoredRow) -> bytes:
-    return leaf_hash(encode(row))
+_LEAF_HEAD = LEAF_PREFIX + ENCODING
+_sha256 = hashlib.sha256
+
+
+def leaf_of(row: StoredRow | tuple[Any, Any, Any, Any, Any]) -> bytes:
+    """``leaf_hash(encode(row))``; a row of the types akkoord stores is encoded in one join
+    (this runs for every event imported and verified), any other through ``encode``."""
+    position, aggregate_id, version, topic, state = row
+    if (type(position) is int and type(aggregate_id) is str and type(version) is int
+            and type(topic) is str and type(state) is bytes):
+        aggregate = aggregate_id.encode("utf-8", "surrogatepass")
+        topic_bytes = topic.encode("utf-8", "surrogatepass")
+        return _sha256(b"".join((
+            _LEAF_HEAD,
+            b"i", position.to_bytes(8, "big", signed=True),
+            b"s", len(aggregate).to_bytes(8, "big"), aggregate,
+            b"i", version.to_bytes(8, "big", signed=True),
+            b"s", len(topic_bytes).to_bytes(8, "big"), topic_bytes,
+            b"b", len(state).to_bytes(8, "big"), state,
+        ))).digest()
+    return leaf_hash(encode(StoredRow(*row)))
 
 
 def next_chain(previous: bytes, leaf: bytes) -> bytes:
-    return hashlib.sha256(CHAIN_PREFIX + previous + leaf).digest()
+    return _sha256(CHAIN_PREFIX + previous + leaf).digest()
 
 
 def extend(previous: bytes, rows: Iterable[StoredRow]) -> Iterator[Link]:
@@ -122,7 +143,7 @@ class ChainKeeper:
     def _select_chain_head(self, cursor: Any) -> Link | None:
         raise NotImplementedError
 
-    def _insert_links(self, cursor: Any, links: list[Link]) -> None:
+    def _insert_links(self, cursor: Any, links: Sequence[Link]) -> None:
         raise NotImplementedError
 
     def _reading(self) -> Any:
@@ -135,22 +156,30 @@ class ChainKeeper:
 
     # -- writing -----------------------------------------------------------------------------
 
+    def chaining(self, cursor: Any) -> Chaining:
+        """Chains events as they are inserted, given the values the recorder stores."""
+        return Chaining(self, cursor)
+
     def chain_new_events(self, cursor: Any, positions: Sequence[int]) -> None:
+        """Chains events already inserted, reading them back."""
         if not positions:
             return
         first, last = min(positions), max(positions)
+        self._link(cursor, self._chain_before(cursor, first), first - 1, last)
+
+    def _chain_before(self, cursor: Any, first: int) -> bytes:
+        """The chain value the event at ``first``, the first new one, follows."""
         head = self._select_chain_head(cursor)
         if head is not None and head.position >= first:
             raise ChainError(
                 f"the store's hash chain runs to position {head.position}, past the events "
                 f"(new events start at {first}): it was changed outside akkoord; run akkoord verify"
             )
-        previous = GENESIS if head is None else head.chain
         if head is None and first > 1:
             # A store written before it kept a chain: seal what it holds now, in this same
             # transaction, so the chain covers every event from here on.
-            previous = self._link(cursor, GENESIS, 0, first - 1)
-        self._link(cursor, previous, first - 1, last)
+            return self._link(cursor, GENESIS, 0, first - 1)
+        return GENESIS if head is None else head.chain
 
     def _link(self, cursor: Any, previous: bytes, after: int, upto: int) -> bytes:
         """Chains the stored events after ``after`` up to ``upto`` to ``previous``, a page at a
@@ -173,3 +202,31 @@ class ChainKeeper:
     def links(self, after: int, upto: int, limit: int) -> list[Link]:
         with self._reading() as cursor:
             return self._select_links(cursor, after, upto, limit)
+
+
+class Chaining:
+    """The chain rows of events being inserted, in one transaction, written a page at a time.
+
+    ``add`` each event right after inserting it, in position order, with the values bound to
+    the insert; ``close`` writes the rest.
+    """
+
+    def __init__(self, keeper: ChainKeeper, cursor: Any):
+        self._keeper, self._cursor = keeper, cursor
+        self._previous: bytes | None = None
+        self._links: list[Link] = []
+
+    def add(self, position: int, aggregate_id: Any, version: Any, topic: Any, state: Any) -> None:
+        previous = self._previous
+        if previous is None:
+            previous = self._keeper._chain_before(self._cursor, position)
+        leaf = leaf_of((position, aggregate_id, version, topic, state))
+        self._previous = previous = next_chain(previous, leaf)
+        self._links.append(Link(position, leaf, previous))
+        if len(self._links) >= BATCH:
+            self.close()
+
+    def close(self) -> None:
+        if self._links:
+            self._keeper._insert_links(self._cursor, self._links)
+            self._links = []

@@ -85,12 +85,12 @@ class ChainedPostgresRecorder(ChainKeeper, PostgresApplicationRecorder):
         row = cursor.fetchone()
         return None if row is None else _link(row)
 
-    def _insert_links(self, cursor: Any, links: list[Link]) -> None:
+    def _insert_links(self, cursor: Any, links: Sequence[Link]) -> None:
         if links:
             cursor.executemany(
                 SQL("INSERT INTO {0} (notification_id, leaf, chain) VALUES (%s, %s, %s)")
                 .format(self._chain),
-                [(link.position, link.leaf, link.chain) for link in links],
+                links,  # a Link is the (position, leaf, chain) tuple
             )
 
     def heads(self) -> tuple[int, int]:

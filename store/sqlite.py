@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
@@ -25,8 +26,24 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        positions = super()._insert_events(c, stored_events, **kwargs)
-        self.chain_new_events(c, positions or [])
+        # The library's insert, one row at a time for its rowid, with each event chained from
+        # the very values bound to its row (nothing is read back). ``stored_events`` may be a
+        # generator (a large import streams it), so it is iterated once.
+        positions = []
+        chaining = self.chaining(c)
+        for event in stored_events:
+            originator_id = event.originator_id
+            row = (
+                originator_id.hex if isinstance(originator_id, UUID) else originator_id,
+                event.originator_version,
+                event.topic,
+                event.state,
+            )
+            c.execute(self.insert_events_statement, row)
+            position = c.lastrowid
+            positions.append(position)
+            chaining.add(position, *row)
+        chaining.close()
         return positions
 
     @contextmanager
@@ -58,10 +75,10 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
         row = cursor.fetchone()
         return None if row is None else Link(*row)
 
-    def _insert_links(self, cursor: Any, links: list[Link]) -> None:
+    def _insert_links(self, cursor: Any, links: Sequence[Link]) -> None:
         cursor.executemany(
             f"INSERT INTO {self.chain_table_name} (notification_id, leaf, chain) VALUES (?, ?, ?)",
-            [(link.position, link.leaf, link.chain) for link in links],
+            links,  # a Link is the (position, leaf, chain) tuple
         )
 
     def heads(self) -> tuple[int, int]:

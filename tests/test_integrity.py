@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from conftest import EXAMPLE_SOURCE, opening, party, write_log
 from store import merkle
-from store.chain import GENESIS, StoredRow, extend
+from store.chain import GENESIS, StoredRow, encode, extend, leaf_of
 
 CHAIN = "stored_events_chain"
 
@@ -268,6 +268,16 @@ def test_the_chain_starts_from_the_genesis_value_and_depends_on_order():
     assert forward[-1].chain != list(extend(GENESIS, rows[::-1]))[-1].chain
     # A value that reads the same but is stored as text instead of bytes encodes differently.
     assert list(extend(GENESIS, [StoredRow(1, "a", 1, "t", "x")]))[0].leaf != forward[0].leaf
+
+
+@given(position=st.integers(min_value=1, max_value=2**63 - 1),
+       aggregate_id=st.text(), version=st.integers(min_value=-(2**63), max_value=2**63 - 1),
+       topic=st.text(), state=st.binary())
+def test_the_leaf_of_a_stored_row_is_its_documented_encoding(position, aggregate_id, version,
+                                                             topic, state):
+    # leaf_of encodes the types akkoord stores in one join: the bytes must be encode()'s.
+    row = StoredRow(position, aggregate_id, version, topic, state)
+    assert leaf_of(row) == merkle.leaf_hash(encode(row))
 
 
 def test_a_new_store_opened_with_an_opening_only_verifies(akkoord, tmp_path):

@@ -70,8 +70,10 @@ def test_views_read_through_the_application_answer_as_views_read_from_the_file(
 def test_a_large_json_file_is_stored_as_a_stream_and_whole(akkoord, tmp_path, monkeypatch,
                                                            dossier_events):
     from domain import service
+    from store import chain
 
     monkeypatch.setattr(service, "STREAM_CHUNK", 100)
+    monkeypatch.setattr(chain, "BATCH", 64)  # the chain is written in many pages, as at scale
     store = tmp_path / "events.db"
     result = akkoord("--db", store, "import", generated(tmp_path, "big.json", dossier_events),
                      "--json")
@@ -80,6 +82,8 @@ def test_a_large_json_file_is_stored_as_a_stream_and_whole(akkoord, tmp_path, mo
     assert count_events(store) == 1500
     log = akkoord("--db", store, "log", "--json").json()
     assert [entry["data"]["type"] for entry in log] == [e["type"] for e in dossier_events]
+    # Chained as inserted, the chain is the one verify recomputes from the stored events.
+    assert akkoord("--db", store, "verify").status == 0
 
 
 def test_a_refusal_late_in_a_streamed_file_stores_nothing_of_it(akkoord, tmp_path, monkeypatch,
@@ -95,6 +99,7 @@ def test_a_refusal_late_in_a_streamed_file_stores_nothing_of_it(akkoord, tmp_pat
     assert result.status == 2
     assert f"events[{len(more) - 1}]" in result.err and "no-such-commitment" in result.err
     assert count_events(store) == 50
+    assert akkoord("--db", store, "verify").status == 0  # the refused events' links went too
 
 
 def test_a_json_file_with_events_before_its_header_still_imports(akkoord, tmp_path):

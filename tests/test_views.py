@@ -86,6 +86,28 @@ def test_late_transcription_takes_its_place_by_date(akkoord, store, tmp_path):
     assert [p["stance"] for p in as_of] == ["support"]
 
 
+def test_the_latest_stance_is_by_date_then_position_and_a_retracted_one_gives_way(
+        akkoord, store, tmp_path):
+    imported(akkoord, store, tmp_path, basic_dossier() + [
+        {"type": "position_taken", "date": "2025-09-01", "stakeholder": "B", "subject": "topic:x",
+         "stance": "oppose", "summary": "first that day"},
+        {"type": "position_taken", "date": "2025-09-01", "stakeholder": "B", "subject": "topic:x",
+         "stance": "support", "summary": "second that day", "ref": "b-later"},
+        {"type": "position_taken", "date": "2025-08-01", "stakeholder": "A", "subject": "topic:y",
+         "stance": "demand", "summary": "A on y"},
+        {"type": "position_taken", "date": "2025-08-01", "stakeholder": "A", "subject": "topic:x",
+         "stance": "neutral", "summary": "A on x"},
+    ])
+    stances = akkoord("--db", store, "positions", "--json").json()
+    assert [(p["stakeholder"], p["subject"], p["summary"]) for p in stances] == [
+        ("A", "topic:x", "A on x"), ("A", "topic:y", "A on y"), ("B", "topic:x", "second that day")]
+    imported(akkoord, store, tmp_path, [
+        {"type": "event_retracted", "date": "2025-09-02", "retracts": "b-later", "reason": "wrong"},
+    ], name="fix.json")
+    stances = akkoord("--db", store, "positions", "--json").json()
+    assert [p["summary"] for p in stances if p["stakeholder"] == "B"] == ["first that day"]
+
+
 def test_commitment_lifecycle_and_status_filter(akkoord, store, tmp_path):
     imported(akkoord, store, tmp_path, basic_dossier() + [
         {"type": "commitment_made", "date": D, "id": "c1", "by": "A", "to": "B", "what": "w", "due": "2025-09-01"},
