@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cli.core import with_session, shorten, year_label
+from cli.core import shorten, year_label
 from cli.render import euros, print_json, table
-from cli.session import Session, UsageError
+from cli.session import Session, UsageError, add_command
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -18,9 +18,7 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
     store, reading = shared["store"], shared["reading"]
 
     def add(name: str, run: Any, help: str, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-        parser = subparsers.add_parser(name, parents=parents, help=help, description=help)
-        parser.set_defaults(run=lambda args: with_session(run, args))
-        return parser
+        return add_command(subparsers, name, run, help, parents)
 
     p = add("checkpoint", run_checkpoint, "verify the store and print its integrity checkpoint "
             "(position and hashes), to keep and check against later", [store])

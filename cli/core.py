@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.render import Progress, emit, euros, print_json, signed_euros, table
-from cli.session import Session, UsageError, actor
+from cli.session import Session, UsageError, actor, add_command
 from domain.errors import EventRefused, Refusal
 from projections.queries import NotFound
 from store.chain import ChainError
@@ -19,10 +19,7 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
     store, reading = shared["store"], shared["reading"]
 
     def add(name: str, run: Any, help: str, *, reads: bool = True) -> argparse.ArgumentParser:
-        parents = [store, reading] if reads else [store]
-        parser = subparsers.add_parser(name, parents=parents, help=help, description=help)
-        parser.set_defaults(run=lambda args: with_session(run, args))
-        return parser
+        return add_command(subparsers, name, run, help, [store, reading] if reads else [store])
 
     p = add("import", run_import, "append the events of log files (akkoord/1), each file whole "
             "or not at all", reads=False)
@@ -65,16 +62,6 @@ def _parse_position(text: str) -> int:
     from cli.main import _position
 
     return _position(text)
-
-
-def with_session(run: Any, args: Any) -> int:
-    session = Session(args, create=args.command == "import")
-    try:
-        return run(session, args) or 0
-    except NotFound as error:
-        raise UsageError(str(error)) from None
-    finally:
-        session.close()
 
 
 # -- import --------------------------------------------------------------------------------------

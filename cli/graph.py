@@ -11,18 +11,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cli.core import with_session
 from cli.render import print_json, table
-from cli.session import Session, UsageError
+from cli.session import Session, UsageError, add_command
 from interchange.graph_formats import FORMATS, SUFFIXES, TEXT_FORMATS
 
 
 def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> None:
     description = ("the stakeholder graph: parties, tasks, topics, items, claims and revisions, "
                    "with stances, alignment, roles, commitments and claims between them")
-    parser = subparsers.add_parser("graph", parents=[shared["store"], shared["reading"]],
-                                   help="the stakeholder graph, its analysis and its exports",
-                                   description=description)
+    parser = add_command(subparsers, "graph", run_graph,
+                         "the stakeholder graph, its analysis and its exports",
+                         [shared["store"], shared["reading"]], description)
     parser.add_argument("--format", choices=FORMATS,
                         help="write the graph in this format (default: from the -o suffix, "
                              "else a table of the edges)")
@@ -30,7 +29,6 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
                         help="write to FILE (else standard output, for the text formats)")
     parser.add_argument("--analyse", "--analyze", action="store_true",
                         help="coalitions, structural balance, brokers and role division")
-    parser.set_defaults(run=lambda args: with_session(run_graph, args))
 
 
 def run_graph(session: Session, args: Any) -> int:

@@ -18,7 +18,7 @@ from projections.catchup import (
     ViewStore,
     default_views_path,
 )
-from projections.queries import Axes, Queries
+from projections.queries import Axes, NotFound, Queries
 from store import CHAINED_RECORDERS
 
 if TYPE_CHECKING:
@@ -179,3 +179,23 @@ class Session:
             self.views.close()
         if "app" in self.__dict__:
             self.app.close()
+
+
+def with_session(run: Any, args: Any) -> int:
+    """Runs a command on the store its arguments name; a thing not found is a user's mistake."""
+    session = Session(args, create=args.command == "import")
+    try:
+        return run(session, args) or 0
+    except NotFound as error:
+        raise UsageError(str(error)) from None
+    finally:
+        session.close()
+
+
+def add_command(subparsers: Any, name: str, run: Any, help: str, parents: list[Any],
+                description: str | None = None) -> Any:
+    """A subcommand whose ``run(session, args)`` gets the store opened for it."""
+    parser = subparsers.add_parser(name, parents=parents, help=help,
+                                   description=description or help)
+    parser.set_defaults(run=lambda args: with_session(run, args))
+    return parser
