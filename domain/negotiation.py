@@ -295,9 +295,9 @@ class Negotiation(Aggregate):
         _check_common(common)
         if common.get("ref") is not None and common["ref"] in self.refs:
             raise Refusal(f"ref {common['ref']!r} is already used in this dossier")
-        check_rules = getattr(self, f"_check_{event_type}", None)
+        check_rules = _RULES.get(event_type)
         if check_rules is not None:
-            own = check_rules(**own) or own
+            own = check_rules(self, **own) or own
         self.trigger_event(event_class, recorded_by=recorded_by, **common, **own)
 
     # -- the rules, one method per event type that has any ----------------------------------
@@ -452,9 +452,10 @@ def _split_common(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
 
 
 def _check_common(common: dict[str, Any]) -> None:
-    if common["date"] is None:
-        raise Refusal("missing required field 'date'")
-    check_value("date", common["date"], date)
+    if type(common["date"]) is not date:  # the common case settled without a call
+        if common["date"] is None:
+            raise Refusal("missing required field 'date'")
+        check_value("date", common["date"], date)
     if common["ref"] is not None:
         check_value("ref", common["ref"], str)
         check_slug("ref", common["ref"])
@@ -498,6 +499,10 @@ _UNDO = {
     Negotiation.CommitmentFulfilled.TYPE: _reopen("commitments"),
     Negotiation.CommitmentWithdrawn.TYPE: _reopen("commitments"),
 }
+
+# event type -> the method with its rules, looked up once rather than by name per event
+_RULES = {event_type: vars(Negotiation)[f"_check_{event_type}"]
+          for event_type in EVENT_TYPES if f"_check_{event_type}" in vars(Negotiation)}
 
 _stable_topic(Negotiation, "Negotiation")
 _stable_topic(Negotiation.Snapshot, "Negotiation.Snapshot")

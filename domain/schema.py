@@ -115,18 +115,38 @@ def field_names_of(event_class: type, *, readable: bool = False) -> frozenset[st
                      if not (readable and spec.implied))
 
 
+TEXT, TEXTS = object(), object()  # marks of the two field types most values have
+
+
+@cache
+def _checks_of(event_class: type) -> tuple[tuple[str, bool, Any], ...]:
+    """(name, required, type) of each field, with ``str`` and ``tuple[str, ...]`` marked so
+    that ``check_fields`` settles the common values without a call per value (it runs for
+    every event recorded)."""
+    marks = {str: TEXT, tuple[str, ...]: TEXTS}
+    return tuple((spec.name, spec.required, marks.get(spec.type, spec.type))
+                 for spec in fields_of(event_class))
+
+
 def check_fields(event_type: str, event_class: type, fields: dict[str, Any]) -> None:
-    specs = fields_of(event_class)
     known = field_names_of(event_class)
     if not known.issuperset(fields):
         raise Refusal(f"unknown field {sorted(set(fields) - known)[0]!r} for {event_type}")
-    for spec in specs:
-        value = fields.get(spec.name)
+    for name, required, expected in _checks_of(event_class):
+        value = fields.get(name)
+        if expected is TEXT:
+            if type(value) is str and value.strip():
+                continue
+            expected = str
+        elif expected is TEXTS:
+            if type(value) is tuple and all(type(item) is str and item.strip() for item in value):
+                continue
+            expected = tuple[str, ...]
         if value is None or value == ():
-            if spec.required and value is None:
-                raise Refusal(f"missing required field {spec.name!r}")
+            if required and value is None:
+                raise Refusal(f"missing required field {name!r}")
             continue
-        check_value(spec.name, value, spec.type)
+        check_value(name, value, expected)
 
 
 def check_slug(name: str, value: str) -> None:

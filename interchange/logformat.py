@@ -317,17 +317,23 @@ def entry_from_record(record: Any, default_source: Source | None = None) -> Entr
         "note": record.get("note"),
         "source": _source(record["source"]) if "source" in record else default_source,
     }
-    for spec in fields_of(event_class):
-        if spec.implied:
-            continue
-        name = spec.name
-        if record.get(name) is None:
+    for spec, is_text in _readable_fields(event_class):
+        value = record.get(spec.name)
+        if is_text and type(value) is str and value.strip():
+            fields[spec.name] = value  # the common case, without a call
+        elif value is None:
             if spec.required:
-                raise Refusal(f"missing required field {name!r}")
-            fields[name] = spec.empty
-            continue
-        fields[name] = _read(spec, record[name])
+                raise Refusal(f"missing required field {spec.name!r}")
+            fields[spec.name] = spec.empty
+        else:
+            fields[spec.name] = _read(spec, value)
     return Entry(event_type, fields)
+
+
+@cache
+def _readable_fields(event_class: type) -> tuple[tuple[FieldSpec, bool], ...]:
+    """The fields a record gives, each with whether it is plain text (most values are)."""
+    return tuple((spec, spec.type is str) for spec in fields_of(event_class) if not spec.implied)
 
 
 @cache
