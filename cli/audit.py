@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cli.core import shorten, year_label
-from cli.render import euros, print_json, table
+from cli.core import year_label
+from cli.render import euros, moment, print_json, table
 from cli.session import Session, UsageError, add_command
+from interchange.text import shorten
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -20,24 +21,26 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
     def add(name: str, run: Any, help: str, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
         return add_command(subparsers, name, run, help, parents)
 
-    p = add("checkpoint", run_checkpoint, "verify the store and print its integrity checkpoint "
-            "(position and hashes), to keep and check against later", [store])
+    def integrity(name: str, run: Any, help: str) -> argparse.ArgumentParser:
+        parser = add(name, run, help, [store])
+        parser.add_argument("--json", action="store_true", help="machine-readable output")
+        # Integrity is a matter of the stored bytes: no key needed, whatever the store's cipher.
+        parser.set_defaults(decodes_events=False)
+        return parser
+
+    p = integrity("checkpoint", run_checkpoint, "verify the store and print its integrity "
+                  "checkpoint (position and hashes), to keep and check against later")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="append the checkpoint to FILE (a new file starts with a header "
                         "explaining the fields)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    # Integrity is a matter of the stored bytes: no key needed, whatever the store's cipher.
-    p.set_defaults(decodes_events=False)
 
-    p = add("verify", run_verify, "recompute the hash chain over every stored event and compare; "
-            "exit 1 naming the first position that fails", [store])
+    p = integrity("verify", run_verify, "recompute the hash chain over every stored event and "
+                  "compare; exit 1 naming the first position that fails")
     p.add_argument("--checkpoint", metavar="FILE",
                    help="also check the store against the checkpoints in FILE")
     p.add_argument("--event", type=_position, metavar="POSITION",
                    help="prove that the event at POSITION is in the tree of the earliest "
                         "checkpoint that covers it: an RFC 9162 inclusion proof")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(decodes_events=False)
 
     p = add("export", run_export, "write all events of a dossier: yaml (the import format, "
             "re-importable) or jsonl (CloudEvents 1.0, one per line)", [store])
@@ -179,7 +182,7 @@ def run_history(session: Session, args: Any) -> int:
         print_json(result)
         return 0
     print(f"history of {result['subject']} in {result['negotiation']}\n")
-    rows = [[e["date"], e["position"], e["recorded_at"][:19].replace("T", " "), e["recorded_by"],
+    rows = [[e["date"], e["position"], moment(e["recorded_at"]), e["recorded_by"],
              e["type"], shorten(_what(e), 100)] for e in result["entries"]]
     print(table(["date", "pos", "recorded at (UTC)", "by", "event", "what"], rows, right=[1]))
     years = [str(y) for y in result.get("years") or []]

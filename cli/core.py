@@ -6,9 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from cli.render import Progress, emit, euros, print_json, signed_euros, table
+from cli.render import Progress, emit, euros, moment, print_json, signed_euros, table
 from cli.session import Session, UsageError, actor, add_command
 from domain.errors import EventRefused, Refusal
+from interchange.text import shorten
 from projections.queries import NotFound
 from store.chain import ChainError
 
@@ -129,7 +130,7 @@ def run_log(session: Session, args: Any) -> int:
     entries = session.queries.log(session.axes, negotiation, args.stakeholder, args.type,
                                   args.since, args.until)
     return _show(args, entries, ["pos", "recorded at (UTC)", "by", "date", "dossier", "type", "summary"],
-                 lambda e: [e["position"], e["recorded_at"][:19].replace("T", " "), e["recorded_by"],
+                 lambda e: [e["position"], moment(e["recorded_at"]), e["recorded_by"],
                             e["date"], e["negotiation"],
                             e["type"] + (" (retracted)" if e["retracted_by"] else ""),
                             shorten(e["summary"], 100)], right=(0,))
@@ -155,7 +156,7 @@ def render_event(entry: dict[str, Any]) -> str:
 
     from interchange.logformat import write_records
 
-    recorded = entry["recorded_at"][:19].replace("T", " ")
+    recorded = moment(entry["recorded_at"])
     lines = [
         f"position {entry['position']}: {entry['type']} in {entry['negotiation']}"
         + (f" (ref {entry['ref']})" if entry["ref"] else ""),
@@ -201,10 +202,6 @@ def _shown(value: Any) -> str:
     import json
 
     return "-" if value is None else shorten(json.dumps(value, ensure_ascii=False), 80)
-
-
-def shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def year_label(proposal: dict[str, Any], year: str) -> str:

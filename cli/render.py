@@ -26,6 +26,11 @@ def emit(args: Any, value: Any, render: Callable[[Any], str]) -> int:
     return 0
 
 
+def moment(recorded_at: str) -> str:
+    """A recorded-at time (ISO, UTC) to the second, as a table shows it."""
+    return recorded_at[:19].replace("T", " ")
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
     """Columns padded to their widest cell; the columns named in ``right`` align right."""
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]

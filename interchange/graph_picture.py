@@ -26,6 +26,7 @@ from interchange.graph_style import (
     node_colour,
     title,
 )
+from interchange.text import shorten
 from projections.graph import CATEGORIES, current_edges, parties, short_name
 from projections.graph_analysis import coalitions, signed_ties
 
@@ -186,7 +187,7 @@ def _outward(axes: Any, at: tuple[float, float], angle: float, clear: float, tex
 
 def _subject_name(graph: nx.MultiDiGraph, node: str) -> str:
     data = graph.nodes[node]
-    return _shorten(data["label"] if data["category"] == "proposal" else short_name(node), 26)
+    return shorten(data["label"] if data["category"] == "proposal" else short_name(node), 26)
 
 
 def _draw_edges(axes: Any, graph: nx.MultiDiGraph, positions: dict[str, tuple[float, float]],
@@ -292,7 +293,3 @@ def _draw_legend(figure: Any, graph: nx.MultiDiGraph, left: float, font: int) ->
                   loc="lower left", bbox_to_anchor=(left, 0.02), title="Parties",
                   fontsize=font - 1, title_fontsize=font + 1, frameon=False, alignment="left",
                   ncols=1 if len(names) <= 30 else 2, handletextpad=0.3, labelspacing=0.3)
-
-
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
