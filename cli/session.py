@@ -112,13 +112,17 @@ class Session:
     @cached_property
     def keyed(self) -> bool:
         """Whether a key is set: the store is then read, and the views sealed, with its cipher."""
-        return bool(store_env(self.target, self.create).get("CIPHER_TOPIC"))
+        from cli.keys import cipher_env
+
+        return "CIPHER_TOPIC" in cipher_env()
 
     @cached_property
     def events(self) -> EventSource:
         """Where the views read the events: the SQLite file itself when it holds plain JSON
         (no application, no decoding in Python), else the application's recorder."""
-        if "://" not in self.target and not self.keyed:  # (refuses a store that does not exist)
+        # A file that cannot be attached (missing, encrypted, no store) goes to the application,
+        # which opens or refuses it with the reason.
+        if "://" not in self.target and not self.keyed:
             store = SQLiteStore(self.target)
             if store.holds_plain_json(self.views.conn):
                 return store
