@@ -12,7 +12,7 @@ import gc
 import itertools
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from enum import Enum
 from functools import cache
@@ -276,28 +276,22 @@ class Akkoord(Application):
     def dossier_events(self, negotiation: str) -> Iterator[tuple[int, Negotiation.Event]]:
         """The dossier's events as stored, each with its global position, in recorded order."""
         dossier_id = Negotiation.create_id(negotiation)
-        start = 1
-        while True:
-            notifications = self.recorder.select_notifications(start=start, limit=1000)
-            if not notifications:
-                return
-            for notification in notifications:
-                if notification.originator_id == dossier_id:
-                    yield notification.id, self.mapper.to_domain_event(notification)
-            start = notifications[-1].id + 1
+        for notification in self._notifications():
+            if notification.originator_id == dossier_id:
+                yield notification.id, self.mapper.to_domain_event(notification)
 
     def negotiations(self) -> Iterable[str]:
         """The slugs of the dossiers in the store, from their opening events."""
-        topic = Negotiation.Opened.TOPIC
+        for notification in self._notifications(topics=[Negotiation.Opened.TOPIC]):
+            yield self.mapper.to_domain_event(notification).negotiation
+
+    def _notifications(self, topics: Sequence[str] = ()) -> Iterator[Any]:
+        """The notification log in recorded order, read a page at a time."""
         start = 1
-        while True:
-            notifications = self.recorder.select_notifications(
-                start=start, limit=1000, topics=[topic]
-            )
-            if not notifications:
-                return
-            for notification in notifications:
-                yield self.mapper.to_domain_event(notification).negotiation
+        while notifications := self.recorder.select_notifications(
+            start=start, limit=1000, topics=topics
+        ):
+            yield from notifications
             start = notifications[-1].id + 1
 
 
