@@ -66,7 +66,7 @@ print(time.perf_counter() - started)
 # Times the views catching up alone, in a process of its own (the store is read as `akkoord` does).
 CATCH_UP_ONLY = """
 import sys, time
-from projections.catchup import SQLiteStore, ViewStore
+from akkoord.projections.catchup import SQLiteStore, ViewStore
 views = ViewStore(sys.argv[2])
 started = time.perf_counter()
 views.catch_up(SQLiteStore(sys.argv[1]))
@@ -104,7 +104,7 @@ def best(command: list[str], times: int = 7) -> float:
 
 
 def akkoord(*args: str) -> list[str]:
-    return [sys.executable, "-m", "cli.main", *args]
+    return [sys.executable, "-m", "akkoord.cli.main", *args]
 
 
 def python(code: str, *args: str) -> list[str]:

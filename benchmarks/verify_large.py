@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cli.session import store_env  # noqa: E402
-from domain.service import Akkoord, Entry  # noqa: E402
-from interchange.logformat import entry_from_record  # noqa: E402
+from akkoord.cli.session import store_env  # noqa: E402
+from akkoord.application.service import Akkoord, Entry  # noqa: E402
+from akkoord.interchange.logformat import entry_from_record  # noqa: E402
 
 BATCH = 1000
 DATE = "2025-06-27"
@@ -63,7 +63,7 @@ def build(path: Path, total: int) -> float:
 
 def timed(*args: str) -> tuple[float, str, int]:
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "akkoord.cli.main", *args], capture_output=True,
                             text=True, cwd=Path(__file__).resolve().parent.parent)
     return time.perf_counter() - started, (result.stdout + result.stderr).strip(), result.returncode
 

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cli.core import year_label
-from cli.render import euros, moment, print_json, table
-from cli.session import Session, UsageError, add_command
-from interchange.text import shorten
+from akkoord.cli.core import year_label
+from akkoord.cli.render import euros, moment, print_json, table
+from akkoord.cli.session import Session, UsageError, add_command
+from akkoord.interchange.text import shorten
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -55,7 +55,7 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
 
 
 def _position(text: str) -> int:
-    from cli.main import _position as position
+    from akkoord.cli.main import _position as position
 
     return position(text)
 
@@ -64,7 +64,7 @@ def _position(text: str) -> int:
 
 
 def _checkpoints(path: str | None) -> list[Any]:
-    from store.integrity import read_checkpoints
+    from akkoord.store.integrity import read_checkpoints
 
     if path is None:
         return []
@@ -86,7 +86,7 @@ def _report_problems(command: str, problems: list[Any]) -> None:
 
 
 def run_verify(session: Session, args: Any) -> int:
-    from store.integrity import prove_inclusion, verify
+    from akkoord.store.integrity import prove_inclusion, verify
 
     checkpoints = _checkpoints(args.checkpoint)
     if args.event is not None:
@@ -121,7 +121,7 @@ def run_verify(session: Session, args: Any) -> int:
 
 
 def run_checkpoint(session: Session, args: Any) -> int:
-    from store.integrity import CHECKPOINT_HEADER, verify
+    from akkoord.store.integrity import CHECKPOINT_HEADER, verify
 
     result = verify(session.app.recorder)
     if not result.ok:
@@ -154,9 +154,9 @@ def run_export(session: Session, args: Any) -> int:
     # Named from the store itself, not from the views: an export is the record, not a cache.
     negotiation = session.choose_dossier(list(session.app.negotiations()))
     if args.format == "yaml":
-        from interchange.logformat import write_log as write
+        from akkoord.interchange.logformat import write_log as write
     else:
-        from interchange.cloudevents import write_jsonl as write
+        from akkoord.interchange.cloudevents import write_jsonl as write
     events = session.app.dossier_events(negotiation)
     if args.output is None:
         write(sys.stdout, negotiation, events)
@@ -175,7 +175,7 @@ def run_export(session: Session, args: Any) -> int:
 
 
 def run_history(session: Session, args: Any) -> int:
-    from projections.history import history
+    from akkoord.projections.history import history
 
     result = history(session.queries, session.negotiation, args.subject, session.axes)
     if args.json:

@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from cli.render import Progress, emit, euros, moment, print_json, signed_euros, table
-from cli.session import Session, UsageError, actor, add_command
-from domain.errors import EventRefused, Refusal
-from interchange.text import shorten
-from projections.queries import NotFound
-from store.chain import ChainError
+from akkoord.cli.render import Progress, emit, euros, moment, print_json, signed_euros, table
+from akkoord.cli.session import Session, UsageError, actor, add_command
+from akkoord.domain.errors import EventRefused, Refusal
+from akkoord.interchange.text import shorten
+from akkoord.projections.queries import NotFound
+from akkoord.store.chain import ChainError
 
 COMMITMENT_STATES = ("open", "overdue", "fulfilled", "withdrawn")
 
@@ -54,13 +54,13 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
 
 
 def _parse_date(text: str) -> Any:
-    from cli.main import _date
+    from akkoord.cli.main import _date
 
     return _date(text)
 
 
 def _parse_position(text: str) -> int:
-    from cli.main import _position
+    from akkoord.cli.main import _position
 
     return _position(text)
 
@@ -71,7 +71,7 @@ def _parse_position(text: str) -> int:
 def run_import(session: Session, args: Any) -> int:
     from eventsourcing.persistence import PersistenceError
 
-    from interchange.logformat import FileRefused, read_log_file
+    from akkoord.interchange.logformat import FileRefused, read_log_file
 
     target_existed = "://" in session.target or Path(session.target).exists()
     stored: list[dict[str, Any]] = []
@@ -137,8 +137,8 @@ def run_log(session: Session, args: Any) -> int:
 
 
 def run_log_position(session: Session, args: Any) -> int:
-    from projections.provenance import changes
-    from store.integrity import stored_form
+    from akkoord.projections.provenance import changes
+    from akkoord.store.integrity import stored_form
 
     found = session.queries.log(session.axes, where=("position = ?", [args.position]))
     if not found:
@@ -154,7 +154,7 @@ def render_event(entry: dict[str, Any]) -> str:
     """One event whole: when and by whom, its record as in the log format, its stored form."""
     from io import StringIO
 
-    from interchange.logformat import write_records
+    from akkoord.interchange.logformat import write_records
 
     recorded = moment(entry["recorded_at"])
     lines = [

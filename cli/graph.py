@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cli.render import print_json, table
-from cli.session import Session, UsageError, add_command
-from interchange.graph_formats import FORMATS, SUFFIXES, TEXT_FORMATS
+from akkoord.cli.render import print_json, table
+from akkoord.cli.session import Session, UsageError, add_command
+from akkoord.interchange.graph_formats import FORMATS, SUFFIXES, TEXT_FORMATS
 
 
 def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> None:
@@ -35,11 +35,11 @@ def run_graph(session: Session, args: Any) -> int:
     fmt = _format(args)
     if args.analyse and fmt is not None:
         raise UsageError("--analyse prints the analysis; leave out --format and -o")
-    from projections.graph import build_graph
+    from akkoord.projections.graph import build_graph
 
     graph = build_graph(session.queries, session.negotiation, session.axes)
     if args.analyse:
-        from projections.graph_analysis import analyse
+        from akkoord.projections.graph_analysis import analyse
 
         analysis = analyse(graph)
         if args.json:
@@ -53,7 +53,7 @@ def run_graph(session: Session, args: Any) -> int:
         else:
             print(render_edges(graph))
             return 0
-    from interchange.graph_formats import render
+    from akkoord.interchange.graph_formats import render
 
     data = render(graph, fmt)
     if args.output:
@@ -77,8 +77,8 @@ def _format(args: Any) -> str | None:
 
 def render_edges(graph: Any) -> str:
     """What holds now, one edge a line, with the positions of the events it rests on."""
-    from interchange.graph_style import edge_caption
-    from projections.graph import current_edges
+    from akkoord.interchange.graph_style import edge_caption
+    from akkoord.projections.graph import current_edges
 
     counts: dict[str, int] = {}
     for _node, data in graph.nodes(data=True):

@@ -13,7 +13,7 @@ import os
 from base64 import b64decode
 from typing import Any
 
-from cli.session import UsageError
+from akkoord.cli.session import UsageError
 
 KEY_VARIABLE = "AKKOORD_CIPHER_KEY"
 CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"

@@ -8,10 +8,10 @@ import sys
 from datetime import date
 from typing import Any
 
-from cli.session import UsageError
+from akkoord.cli.session import UsageError
 
 # Each module has register(subparsers); heavy imports stay inside the command functions.
-COMMAND_MODULES = ("cli.core", "cli.keys", "cli.audit", "cli.graph")
+COMMAND_MODULES = ("akkoord.cli.core", "akkoord.cli.keys", "akkoord.cli.audit", "akkoord.cli.graph")
 
 
 def _date(text: str) -> date:

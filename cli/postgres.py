@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from cli.session import UsageError, shown_target
-from domain.service import Akkoord
+from akkoord.cli.session import UsageError, shown_target
+from akkoord.application.service import Akkoord
 
 CONNECT_TIMEOUT = 10
 URL_FORM = "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from domain.values import euros
+from akkoord.domain.values import euros
 
 __all__ = ["emit", "euros", "print_json", "table", "Progress"]
 

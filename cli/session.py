@@ -11,18 +11,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from projections.catchup import (
+from akkoord.projections.catchup import (
     ApplicationStore,
     EventSource,
     SQLiteStore,
     ViewStore,
     default_views_path,
 )
-from projections.queries import Axes, NotFound, Queries
-from store import CHAINED_RECORDERS
+from akkoord.projections.queries import Axes, NotFound, Queries
+from akkoord.store import CHAINED_RECORDERS
 
 if TYPE_CHECKING:
-    from domain.service import Akkoord
+    from akkoord.application.service import Akkoord
 
 
 class UsageError(Exception):
@@ -50,10 +50,10 @@ def shown_target(target: str) -> str:
 
 def store_env(target: str, create: bool) -> dict[str, str]:
     """The eventsourcing environment for a store target (SQLite path or PostgreSQL URL)."""
-    from cli.keys import cipher_env
+    from akkoord.cli.keys import cipher_env
 
     if target.startswith(("postgresql://", "postgres://")):
-        from cli.postgres import postgres_env
+        from akkoord.cli.postgres import postgres_env
 
         persistence = postgres_env(target, create)
     elif not create and not Path(target).is_file():
@@ -81,8 +81,8 @@ class Session:
 
     @cached_property
     def app(self) -> Akkoord:
-        from cli.keys import check_key
-        from domain.service import Akkoord
+        from akkoord.cli.keys import check_key
+        from akkoord.application.service import Akkoord
 
         env = store_env(self.target, self.create)
         try:
@@ -112,7 +112,7 @@ class Session:
     @cached_property
     def keyed(self) -> bool:
         """Whether a key is set: the store is then read, and the views sealed, with its cipher."""
-        from cli.keys import cipher_env
+        from akkoord.cli.keys import cipher_env
 
         return "CIPHER_TOPIC" in cipher_env()
 
@@ -130,7 +130,7 @@ class Session:
 
     @cached_property
     def queries(self) -> Queries:
-        from cli.render import Progress
+        from akkoord.cli.render import Progress
 
         progress = Progress("catching up views", not getattr(self.args, "json", False))
         self.catch_up(progress)

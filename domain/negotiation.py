@@ -16,10 +16,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
 
-from domain.errors import Refusal
-from domain.schema import check_fields, check_slug, check_value
-from domain.topics import topic_of
-from domain.values import (
+from akkoord.domain.errors import Refusal
+from akkoord.domain.schema import check_fields, check_slug, check_value
+from akkoord.domain.topics import topic_of
+from akkoord.domain.values import (
     BudgetLine,
     ClaimOutcome,
     Euros,

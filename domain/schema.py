@@ -16,8 +16,8 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
-from domain.errors import Refusal
-from domain.values import Euros, require_euros
+from akkoord.domain.errors import Refusal
+from akkoord.domain.values import Euros, require_euros
 
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import NewType
 
-from domain.errors import Refusal
+from akkoord.domain.errors import Refusal
 
 Euros = NewType("Euros", int)
 """A positive whole number of euros."""

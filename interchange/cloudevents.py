@@ -12,8 +12,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from domain.negotiation import Negotiation
-from interchange.logformat import record_of
+from akkoord.domain.negotiation import Negotiation
+from akkoord.interchange.logformat import record_of
 
 SPECVERSION = "1.0"
 

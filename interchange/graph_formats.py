@@ -15,7 +15,7 @@ import json
 import textwrap
 from typing import TYPE_CHECKING, Any
 
-from interchange.graph_style import CATEGORY_SHAPES, edge_caption, line_of, node_colour, title
+from akkoord.interchange.graph_style import CATEGORY_SHAPES, edge_caption, line_of, node_colour, title
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -38,7 +38,7 @@ def render(graph: nx.MultiDiGraph, fmt: str) -> bytes:
     if fmt == "dot":
         return to_dot(graph).encode("utf-8")
     if fmt in ("svg", "png"):
-        from interchange.graph_picture import draw
+        from akkoord.interchange.graph_picture import draw
 
         return draw(graph, fmt)
     buffer = io.BytesIO()

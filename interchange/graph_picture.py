@@ -15,7 +15,7 @@ import textwrap
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from interchange.graph_style import (
+from akkoord.interchange.graph_style import (
     CATEGORY_SHAPES,
     KIND_COLOURS,
     LINES,
@@ -26,9 +26,9 @@ from interchange.graph_style import (
     node_colour,
     title,
 )
-from interchange.text import shorten
-from projections.graph import CATEGORIES, current_edges, parties, short_name
-from projections.graph_analysis import coalitions, signed_ties
+from akkoord.interchange.text import shorten
+from akkoord.projections.graph import CATEGORIES, current_edges, parties, short_name
+from akkoord.projections.graph_analysis import coalitions, signed_ties
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -20,11 +20,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from domain.errors import Refusal
-from domain.negotiation import EVENT_TYPES, Negotiation
-from domain.schema import FieldSpec, field_names_of, fields_of, item_type_of
-from domain.service import Entry
-from domain.values import Amount, BudgetLine, Euros, Period, ProposalItem, Source
+from akkoord.domain.errors import Refusal
+from akkoord.domain.negotiation import EVENT_TYPES, Negotiation
+from akkoord.domain.schema import FieldSpec, field_names_of, fields_of, item_type_of
+from akkoord.application.service import Entry
+from akkoord.domain.values import Amount, BudgetLine, Euros, Period, ProposalItem, Source
 
 FORMAT = "akkoord/1"
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

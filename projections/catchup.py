@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
-from projections.views import VIEWS, View, fact_tables, retraction_sql
+from akkoord.projections.views import VIEWS, View, fact_tables, retraction_sql
 
 Progress = Callable[[int, int], None]
 STORE_ANCHOR = "@store"
@@ -192,7 +192,7 @@ class ViewStore:
         return conn
 
     def _open_sealed(self) -> sqlite3.Connection:
-        from projections.sealed import open_sealed
+        from akkoord.projections.sealed import open_sealed
 
         conn = open_sealed(self.path, self.cipher)
         conn.isolation_level = None  # transactions are begun explicitly, as for plain views
@@ -201,13 +201,13 @@ class ViewStore:
     @cached_property
     def db(self) -> Any:
         """The views' database as sqlite-utils sees it (tables are made with it)."""
-        from projections import sqlite_utils
+        from akkoord.projections import sqlite_utils
 
         return sqlite_utils().Database(self.conn)
 
     def queries(self) -> Any:
         """Answers from these views; the log reads its events from where the views last did."""
-        from projections.queries import Queries
+        from akkoord.projections.queries import Queries
 
         source = self.source
         return Queries(self.conn, None if source is None else
@@ -215,7 +215,7 @@ class ViewStore:
 
     def close(self) -> None:
         if self.cipher is not None and self.conn.total_changes != self._changes_when_opened:
-            from projections.sealed import seal
+            from akkoord.projections.sealed import seal
 
             seal(self.conn, self.path, self.cipher)
         self.conn.close()

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
-from projections.queries import Axes, NotFound, Queries
+from akkoord.projections.queries import Axes, NotFound, Queries
 
 if TYPE_CHECKING:
     import networkx as nx

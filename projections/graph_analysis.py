@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from projections.graph import current_edges, parties
+from akkoord.projections.graph import current_edges, parties
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from domain.negotiation import Negotiation as N
-from projections.queries import Axes, NotFound, Queries, covers, year_range
+from akkoord.domain.negotiation import Negotiation as N
+from akkoord.projections.queries import Axes, NotFound, Queries, covers, year_range
 
 SUBJECT = re.compile(r"^(?:(item|commitment|claim|meeting|topic|proposal):)?([A-Za-z0-9][A-Za-z0-9._-]*)$")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.queries import Axes, NotFound, Queries
+from akkoord.projections.queries import Axes, NotFound, Queries
 
 # Keys that say where a figure comes from, not what it is.
 PROVENANCE_KEYS = frozenset({"sources", "history"})

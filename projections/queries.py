@@ -14,7 +14,7 @@ from datetime import date
 from collections.abc import Callable
 from typing import Any
 
-from projections.views import naming_positions
+from akkoord.projections.views import naming_positions
 
 LATEST = 1 << 62
 LATEST_FIRST = "date DESC, position DESC"
@@ -364,10 +364,10 @@ class Queries:
             raise NotFound("the log is read with the store at hand")
         states = self.states([row["position"] for row in rows])
         # The events are read from the store; their record and summary made for those shown.
-        from domain.service import event_from_state
-        from domain.topics import topic_of
-        from interchange.logformat import record_of
-        from projections.summaries import summary
+        from akkoord.application.service import event_from_state
+        from akkoord.domain.topics import topic_of
+        from akkoord.interchange.logformat import record_of
+        from akkoord.projections.summaries import summary
 
         entries = []
         for row in rows:

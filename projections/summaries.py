@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from domain.negotiation import Negotiation as N
-from domain.values import BudgetLine, Period, euros
+from akkoord.domain.negotiation import Negotiation as N
+from akkoord.domain.values import BudgetLine, Period, euros
 
 
 def period_text(period: Period) -> str:

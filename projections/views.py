@@ -21,7 +21,7 @@ log format are made for those alone: a rebuild copies no event.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from domain.topics import topic_of
+from akkoord.domain.topics import topic_of
 
 FACT_COLUMNS = {"negotiation": str, "position": int, "date": str, "retracted_at": int}
 # The dossier an event belongs to, by its aggregate; the dossier view is filled first.

@@ -25,7 +25,7 @@ import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from store.merkle import LEAF_PREFIX, leaf_hash
+from akkoord.store.merkle import LEAF_PREFIX, leaf_hash
 
 GENESIS = bytes(32)
 CHAIN_PREFIX = b"\x02"

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from store import merkle
-from store.chain import GENESIS, ChainKeeper, Link, StoredRow, leaf_of, next_chain, paged
+from akkoord.store import merkle
+from akkoord.store.chain import GENESIS, ChainKeeper, Link, StoredRow, leaf_of, next_chain, paged
 
 CHECKPOINT_FORMAT = "akkoord-checkpoint/1"
 CHECKPOINT_HEADER = f"""\

@@ -13,7 +13,7 @@ from eventsourcing.persistence import ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.sql import SQL, Identifier
 
-from store.chain import ChainKeeper, Link, StoredRow
+from akkoord.store.chain import ChainKeeper, Link, StoredRow
 
 
 class ChainedPostgresRecorder(ChainKeeper, PostgresApplicationRecorder):

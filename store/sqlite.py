@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from store.chain import ChainKeeper, Link, StoredRow
+from akkoord.store.chain import ChainKeeper, Link, StoredRow
 
 
 class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):

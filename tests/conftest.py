@@ -14,7 +14,7 @@ from uuid import uuid4
 
 import pytest
 
-from cli.main import main
+from akkoord.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_STORE = REPO / "events.db.example"

@@ -12,9 +12,9 @@ import networkx as nx
 import pytest
 
 from conftest import REPO, opening, party, write_log
-from interchange.graph_formats import read_back
-from projections.graph import RELATIONS, build_graph, derive_alignments
-from cli.session import Session
+from akkoord.interchange.graph_formats import read_back
+from akkoord.projections.graph import RELATIONS, build_graph, derive_alignments
+from akkoord.cli.session import Session
 
 
 def graph_of(akkoord, store: Path, *options: str) -> nx.MultiDiGraph:
@@ -261,7 +261,7 @@ def test_graph_of_a_missing_store_creates_nothing(akkoord, tmp_path):
 def test_only_graph_imports_networkx_and_only_a_picture_matplotlib(example_store, tmp_path):
     probe = f"""
 import sys
-from cli.main import main
+from akkoord.cli.main import main
 def heavy():
     print("heavy:", sorted(m for m in ("networkx", "matplotlib", "numpy") if m in sys.modules))
 heavy()

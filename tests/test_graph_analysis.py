@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 
 from conftest import opening, party, write_log
-from projections.graph_analysis import EXACT_UP_TO, balance, coalitions, frustration
+from akkoord.projections.graph_analysis import EXACT_UP_TO, balance, coalitions, frustration
 
 
 def stance(who: str, subject: str, word: str) -> dict:

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import EXAMPLE_SOURCE, opening, party, write_log
-from store import merkle
-from store.chain import GENESIS, StoredRow, encode, extend, leaf_of
+from akkoord.store import merkle
+from akkoord.store.chain import GENESIS, StoredRow, encode, extend, leaf_of
 
 CHAIN = "stored_events_chain"
 
@@ -193,9 +193,9 @@ def test_a_store_without_chain_says_so_and_the_next_import_seals_it(akkoord, sea
 
 
 def test_the_chain_covers_the_bytes_as_stored_when_compressed(akkoord, tmp_path):
-    from cli.session import store_env
-    from domain.service import Akkoord
-    from interchange.logformat import read_log_file
+    from akkoord.cli.session import store_env
+    from akkoord.application.service import Akkoord
+    from akkoord.interchange.logformat import read_log_file
 
     store = tmp_path / "compressed.db"
     env = {**store_env(str(store), create=True),
@@ -289,9 +289,9 @@ def test_a_new_store_opened_with_an_opening_only_verifies(akkoord, tmp_path):
 def test_two_writers_at_once_leave_one_unbroken_chain(akkoord, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    from cli.session import store_env
-    from domain.service import Akkoord, Entry
-    from interchange.logformat import entry_from_record
+    from akkoord.cli.session import store_env
+    from akkoord.application.service import Akkoord, Entry
+    from akkoord.interchange.logformat import entry_from_record
 
     store = tmp_path / "busy.db"
     assert akkoord("--db", store, "import", write_log(tmp_path, [opening()], negotiation="een"),

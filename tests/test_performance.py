@@ -60,7 +60,7 @@ def test_views_read_through_the_application_answer_as_views_read_from_the_file(
     store = tmp_path / "events.db"
     akkoord("--db", store, "import", generated(tmp_path, "all.json", dossier_events))
     from_file = answers(akkoord, store, tmp_path / "file-views.db")
-    from projections import catchup
+    from akkoord.projections import catchup
 
     monkeypatch.setattr(catchup.SQLiteStore, "holds_plain_json", lambda self, views: False)
     monkeypatch.setattr(catchup, "BATCH", 300)
@@ -69,8 +69,8 @@ def test_views_read_through_the_application_answer_as_views_read_from_the_file(
 
 def test_a_large_json_file_is_stored_as_a_stream_and_whole(akkoord, tmp_path, monkeypatch,
                                                            dossier_events):
-    from domain import service
-    from store import chain
+    from akkoord.application import service
+    from akkoord.store import chain
 
     monkeypatch.setattr(service, "STREAM_CHUNK", 100)
     monkeypatch.setattr(chain, "BATCH", 64)  # the chain is written in many pages, as at scale
@@ -88,7 +88,7 @@ def test_a_large_json_file_is_stored_as_a_stream_and_whole(akkoord, tmp_path, mo
 
 def test_a_refusal_late_in_a_streamed_file_stores_nothing_of_it(akkoord, tmp_path, monkeypatch,
                                                                 dossier_events):
-    from domain import service
+    from akkoord.application import service
 
     monkeypatch.setattr(service, "STREAM_CHUNK", 100)
     store = tmp_path / "events.db"
@@ -153,7 +153,7 @@ def test_views_of_an_older_layout_are_rebuilt(akkoord, example_store, tmp_path):
 def test_events_are_stored_in_the_notation_of_the_example_store(example_store):
     """Stored events keep their bytes: each event of the committed store, decoded and encoded
     again by today's code, is what was stored."""
-    from domain.service import Akkoord
+    from akkoord.application.service import Akkoord
 
     app = Akkoord(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                        "SQLITE_DBNAME": str(example_store), "CREATE_TABLE": "n"})

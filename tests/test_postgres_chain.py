@@ -16,10 +16,10 @@ import psycopg
 import pytest
 
 from conftest import EXAMPLE_SOURCE
-from domain.service import Akkoord
-from interchange.logformat import read_log_file
-from store import CHAINED_RECORDERS
-from store.integrity import Checkpoint, verify
+from akkoord.application.service import Akkoord
+from akkoord.interchange.logformat import read_log_file
+from akkoord.store import CHAINED_RECORDERS
+from akkoord.store.integrity import Checkpoint, verify
 
 SERVER = "host=127.0.0.1 port=5432 user=postgres"
 

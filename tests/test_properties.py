@@ -11,11 +11,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.service import Akkoord
-from interchange.logformat import entry_from_record
-from projections.catchup import ViewStore
-from projections.queries import Axes, NotFound, Queries
-from projections.views import VIEWS
+from akkoord.application.service import Akkoord
+from akkoord.interchange.logformat import entry_from_record
+from akkoord.projections.catchup import ViewStore
+from akkoord.projections.queries import Axes, NotFound, Queries
+from akkoord.projections.views import VIEWS
 
 NEGOTIATION = "generated"
 START = date(2025, 1, 1)

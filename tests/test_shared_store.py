@@ -170,10 +170,10 @@ RIVAL_CLAIMS = {  # what two files can both claim, and how the later one is refu
 @pytest.mark.parametrize("claimed", RIVAL_CLAIMS)
 def test_a_lost_race_is_decided_again_on_fresh_state_even_with_a_cache_switched_on(
         akkoord, store, tmp_path, monkeypatch, claimed):
-    from cli.session import store_env
-    from domain.errors import EventRefused
-    from domain.service import Akkoord
-    from interchange.logformat import read_log_file
+    from akkoord.cli.session import store_env
+    from akkoord.domain.errors import EventRefused
+    from akkoord.application.service import Akkoord
+    from akkoord.interchange.logformat import read_log_file
 
     # The library reads these from the environment; a stale cached dossier would lose every retry.
     monkeypatch.setenv("AKKOORD_AGGREGATE_CACHE_MAXSIZE", "10")

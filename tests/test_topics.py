@@ -8,7 +8,7 @@ import sqlite3
 from eventsourcing.utils import get_topic, resolve_topic
 
 from conftest import EXAMPLE_STORE
-from domain.negotiation import EVENT_TYPES, Negotiation
+from akkoord.domain.negotiation import EVENT_TYPES, Negotiation
 
 PINNED = {f"akkoord:{event_type}" for event_type in (
     "negotiation_opened", "budget_changed", "stakeholder_registered", "proposal_revised",

@@ -31,9 +31,9 @@ from eventsourcing.persistence import (
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import resolve_topic
 
-from domain.errors import DossierNotFound, EventRefused, Refusal
-from domain.negotiation import Negotiation
-from domain.values import ENUMS, VALUE_CLASSES
+from akkoord.domain.errors import DossierNotFound, EventRefused, Refusal
+from akkoord.domain.negotiation import Negotiation
+from akkoord.domain.values import ENUMS, VALUE_CLASSES
 
 CONFLICT_RETRIES = 20
 BACK_OFF_SECONDS = 0.02

@@ -1,0 +1,1 @@
+"""The application (service layer): records batches of events in dossiers; knows the domain, not the command line."""
