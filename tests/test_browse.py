@@ -220,3 +220,14 @@ def test_datasette_serves_the_views_with_the_cli_figures(akkoord, example_store,
     assert [row["year"] for row in totals] == proposal["years"]
     for key in ("total", "budget", "unallocated"):
         assert {str(row["year"]): row[f"{key}_eur"] for row in totals} == proposal[key]
+
+
+def test_views_of_an_encrypted_store_are_said_to_be_sealed(akkoord, tmp_path, monkeypatch):
+    from conftest import EXAMPLE_SOURCE
+
+    monkeypatch.setenv("AKKOORD_CIPHER_KEY", akkoord("keygen").out.strip())
+    store = tmp_path / "sealed.db"
+    assert akkoord("--db", store, "import", EXAMPLE_SOURCE).status == 0
+    result = akkoord("--db", store, "views", "--path")
+    assert result.status == 0 and "sealed" in result.err
+    assert b"Veiligheidsberaad" not in Path(result.out.strip()).read_bytes()
