@@ -118,12 +118,12 @@ figures AS (
      WHERE b.negotiation = y.negotiation AND b.first_year <= y.year
        AND (b.last_year IS NULL OR y.year <= b.last_year)) AS budget
   FROM years AS y)
-SELECT f.negotiation, c.revision, c.status, f.year,
+SELECT f.negotiation, f.year,
   CASE WHEN f.year = f.last_year THEN f.year || ' and after' ELSE CAST(f.year AS TEXT) END
     AS period,
   f.total AS total_eur, f.budget AS budget_eur, f.budget - f.total AS unallocated_eur,
   {_euros('f.total')} AS total, {_euros('f.budget')} AS budget,
-  {_euros('f.budget - f.total')} AS unallocated
+  {_euros('f.budget - f.total')} AS unallocated, c.revision, c.status
 FROM figures AS f JOIN proposal_revision AS c ON c.negotiation = f.negotiation
 ORDER BY f.negotiation, f.year
 """
@@ -133,8 +133,8 @@ PROPOSAL = f"""
 -- proposal_totals (the last stands for every year after it). A structural amount (`from` a
 -- year) counts in every year from then on, up to its `until`; an item without money in a year
 -- shows 0 there.
-SELECT negotiation, revision, status, item_order, item, purpose, recipient, distribution, year,
-  period, amount_eur, {_euros('amount_eur')} AS amount
+SELECT negotiation, year, period, item, amount_eur, {_euros('amount_eur')} AS amount, recipient,
+  distribution, purpose, item_order, revision, status
 FROM (
   SELECT t.negotiation, t.revision, t.status, i.item_order + 1 AS item_order, i.item_id AS item,
     i.purpose, i.recipient, i.distribution, t.year, t.period,
@@ -145,7 +145,7 @@ FROM (
   FROM proposal_totals AS t
   JOIN proposal_revision AS c ON c.negotiation = t.negotiation
   JOIN revision_items AS i ON i.position = c.event_position)
-ORDER BY negotiation, item_order, year
+ORDER BY negotiation, year, item_order
 """
 
 # A commitment's updates that hold today and belong to it (not to an earlier, retracted
@@ -156,10 +156,11 @@ _UPDATES = (f"FROM commitment_updates AS u WHERE u.negotiation = m.negotiation A
 COMMITMENT_REGISTER = f"""
 -- The commitments (toezeggingen) with their state today (date('now'), UTC): open, overdue (open
 -- and its latest due date has passed), fulfilled or withdrawn; `due` is the latest deadline.
-SELECT negotiation, id, promised_by, promised_to, what, made_on, due,
+SELECT negotiation, id,
   CASE WHEN ended_by IS NOT NULL THEN ended_by
        WHEN due IS NOT NULL AND due < date('now') THEN 'overdue' ELSE 'open' END AS status,
-  ended_on, evidence_or_reason, times_rescheduled, event_position
+  due, promised_by, promised_to, made_on, ended_on, times_rescheduled, what, evidence_or_reason,
+  event_position
 FROM (
   SELECT m.negotiation, m.id, m.[by] AS promised_by, {_names('m.to_parties')} AS promised_to,
     m.what, m.date AS made_on,
@@ -186,10 +187,9 @@ _SETTLEMENT = ("FROM claim_settlements AS s WHERE s.negotiation = c.negotiation 
 CLAIM_REGISTER = f"""
 -- The claims with their state today (date('now'), UTC): open until settled, then the outcome
 -- (granted, partially_granted, rejected, withdrawn).
-SELECT negotiation, id, claimant, against, subject, summary, lodged_on,
-  amount_eur, {_euros('amount_eur')} AS amount,
-  coalesce(outcome, 'open') AS status, settled_on,
-  settled_amount_eur, {_euros('settled_amount_eur')} AS settled_amount, event_position
+SELECT negotiation, id, coalesce(outcome, 'open') AS status, claimant, against, subject,
+  amount_eur, {_euros('amount_eur')} AS amount, lodged_on, settled_on,
+  settled_amount_eur, {_euros('settled_amount_eur')} AS settled_amount, summary, event_position
 FROM (
   SELECT c.negotiation, c.id, c.[by] AS claimant, c.against, c.subject, c.summary,
     c.date AS lodged_on, c.amount AS amount_eur,

@@ -146,6 +146,16 @@ def test_views_survive_a_rebuild(akkoord, example_store):
     assert rows(views, "proposal") == before != []
 
 
+def test_a_view_from_another_version_is_made_again(akkoord, example_store):
+    views = views_of(akkoord, example_store)
+    with sqlite3.connect(views) as connection:
+        connection.execute("DROP VIEW proposal")
+        connection.execute("CREATE VIEW proposal AS SELECT 1 AS outdated")
+    views_of(akkoord, example_store)
+    assert {row["item"] for row in rows(views, "proposal")} == {
+        "noodsteunpunten", "versterking-veiligheidsregios", "jenv"}
+
+
 def test_views_command_says_where_the_file_is_and_what_it_holds(akkoord, example_store):
     result = akkoord("--db", example_store, "views")
     assert result.status == 0
