@@ -8,6 +8,7 @@ from typing import Any
 
 from akkoord.cli.session import Session, add_command
 from akkoord.i18n import _
+from akkoord.projections.browse import BROWSE_VIEWS
 
 
 def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> None:
@@ -17,16 +18,13 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
         [shared["store"]],
         description=_("Catch the views up with the store and say where their file is. Besides "
                       "the tables of facts, it holds SQL views that show what holds today: "
-                      "proposal, proposal_totals, proposal_revision, budget_in_force, "
-                      "commitment_register and claim_register. Open it with Datasette: "
-                      "datasette \"$(akkoord views --path)\"."))
+                      "{names}. Datasette browses the file (see docs/browsing.md)."
+                      ).format(names=", ".join(BROWSE_VIEWS)))
     parser.add_argument("--path", action="store_true",
                         help=_("print the path of the views file only"))
 
 
 def run_views(session: Session, args: Any) -> int:
-    from akkoord.projections.browse import BROWSE_VIEWS
-
     session.catch_up()
     path = session.views.path.resolve()
     if session.keyed:
