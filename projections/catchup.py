@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
+from akkoord.projections.browse import ensure_browse_views
 from akkoord.projections.views import VIEWS, View, fact_tables, retraction_sql
 
 Progress = Callable[[int, int], None]
@@ -179,6 +180,7 @@ class ViewStore:
         self.conn.execute(f"PRAGMA cache_size = -{VIEWS_CACHE_KIB}")
         self._changes_when_opened = self.conn.total_changes
         self._ensure_schema()
+        ensure_browse_views(self.conn)  # SQL views for browsing (Datasette); survive a rebuild
 
     def _open_plain(self) -> sqlite3.Connection:
         if self.path.is_file() and not _is_sqlite_file(self.path):
