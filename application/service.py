@@ -32,7 +32,9 @@ from akkoord.domain.values import FileOrigin
 
 CONFLICT_RETRIES = 20
 BACK_OFF_SECONDS = 0.02
-SNAPSHOT_EVERY = 500
+# A writer replays the dossier from its latest snapshot before it decides: that replay is the
+# window in which another writer can get in first, so snapshots come every 100 versions.
+SNAPSHOT_EVERY = 100
 # Entries decided between two hand-overs to the recorder when a batch is streamed.
 STREAM_CHUNK = 5_000
 GC_THRESHOLD_WHILE_RECORDING = 100_000

@@ -20,6 +20,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from akkoord.domain.negotiation import EVENT_TYPES, Negotiation
+from akkoord.domain.schema import fields_of
+from akkoord.interchange.logformat import entry_from_record
+
 NEGOTIATION = "benchmark-dossier"
 FIRST_DAY = date(2020, 1, 1)
 SPAN_DAYS = 3650
@@ -271,48 +275,37 @@ class Dossier:
 
 
 def _names(event: dict[str, Any]) -> list[str]:
-    """What an event refers to, as keys of Dossier.since."""
+    """What an event refers to (``kind:key``, the kinds its class declares its fields to refer
+    to), as keys of Dossier.since."""
+    event_class = EVENT_TYPES[event["type"]]
     names = []
-    for field in ("stakeholder", "by", "against", "toward", "member_of"):
-        if event.get(field) is not None:
-            names.append(f"party:{event[field]}")
-    for field in ("to", "parties", "participants", "proposed_by"):
-        value = event.get(field, [])
-        names += [f"party:{p}" for p in ([value] if isinstance(value, str) else value)]
-    names += [f"party:{item['recipient']}" for item in event.get("items", [])]
-    kind = event["type"]
-    if kind in ("commitment_fulfilled", "commitment_rescheduled", "commitment_withdrawn"):
-        names.append(f"commitment:{event['id']}")
-    elif kind == "claim_settled":
-        names.append(f"claim:{event['id']}")
-    elif kind == "meeting_held":
-        names.append(f"meeting:{event['id']}")
-    elif kind == "agreement_reached":
-        names.append(f"revision:{event['revision']}")
-    elif kind == "event_retracted":
+    for spec in fields_of(event_class):
+        value = event.get(spec.name)
+        if spec.refers is not None and value is not None:
+            names += [f"{spec.refers}:{v}" for v in (value if isinstance(value, list) else [value])]
+    names += [f"stakeholder:{item['recipient']}" for item in event.get("items", [])]
+    if event.get("retracts") is not None:
         names.append(f"ref:{event['retracts']}")
     subject = event.get("subject", "")
-    if kind == "position_taken" and subject.startswith(("item:", "claim:")):
-        names.append(subject)
-    if kind == "position_taken" and subject == "proposal":
-        names.append("proposal")
+    if event["type"] == "position_taken":
+        kind, _, key = subject.partition(":")
+        if kind in ("item", "claim"):
+            names.append(subject)
+        elif kind == "proposal":
+            names.append(f"revision:{int(key[1:])}" if key else "proposal")
     return names
 
 
 def _established(event: dict[str, Any]) -> list[str]:
-    """What an event brings about, as keys of Dossier.since."""
-    kind, names = event["type"], []
-    if kind == "stakeholder_registered":
-        names.append(f"party:{event['id']}")
-    elif kind == "commitment_made":
-        names.append(f"commitment:{event['id']}")
-    elif kind == "claim_lodged":
-        names.append(f"claim:{event['id']}")
-    elif kind == "meeting_scheduled":
-        names.append(f"meeting:{event['id']}")
-    elif kind == "proposal_revised":
-        names += [f"revision:{event['revision']}", "proposal",
-                  *(f"item:{item['id']}" for item in event["items"])]
+    """What an event brings about (``kind:key``, as its class declares), as keys of Dossier.since."""
+    names = []
+    if EVENT_TYPES[event["type"]].establishes is not Negotiation.Event.establishes:
+        entry = entry_from_record(event)
+        decided = object.__new__(EVENT_TYPES[entry.type])
+        decided.__dict__.update(entry.fields)
+        names += [f"{kind}:{key}" for kind, key, _detail in decided.establishes()]
+        if event["type"] == "proposal_revised":
+            names.append("proposal")  # the latest revision, as a subject
     if event.get("ref") is not None:
         names.append(f"ref:{event['ref']}")
     return names

@@ -133,6 +133,8 @@ class Negotiation(Aggregate):
         ROWS: ClassVar[tuple[Row, ...]] = ()
         # Whether a retraction may name it.
         RETRACTABLE: ClassVar[bool] = True
+        # The fields a timeline of its subject (akkoord history) shows.
+        TIMELINE: ClassVar[tuple[str, ...]] = ()
         date: date
         recorded_by: str
         ref: str | None
@@ -248,6 +250,7 @@ class Negotiation(Aggregate):
         """A full new version of the verdelingsvoorstel (all items, not a delta)."""
 
         TYPE = "proposal_revised"
+        TIMELINE = ('revision', 'status', 'proposed_by')
         ROWS = (
             row("revisions", revision="revision", status="status", proposed_by="proposed_by",
                 rationale="rationale"),
@@ -292,6 +295,7 @@ class Negotiation(Aggregate):
         the earlier one."""
 
         TYPE = "position_taken"
+        TIMELINE = ('stakeholder', 'subject', 'stance')
         ROWS = (row("stances", stakeholder="stakeholder", subject="subject", stance="stance",
                     summary="summary", points="points"),)
         stakeholder: str = declared("the id of the party taking the position",
@@ -364,6 +368,7 @@ class Negotiation(Aggregate):
         """The end of a claim."""
 
         TYPE = "claim_settled"
+        TIMELINE = ('outcome', 'amount')
         ROWS = (row("claim_settlements", id="id", outcome="outcome", amount="amount",
                     summary="summary"),)
         id: str = declared("the id of the claim settled", refers="claim")
@@ -423,6 +428,7 @@ class Negotiation(Aggregate):
         """A promise one party makes (a toezegging)."""
 
         TYPE = "commitment_made"
+        TIMELINE = ('due',)
         ROWS = (row("commitments", id="id", by="by", to_parties="to", what="what", due="due"),)
         id: str = declared("the commitment's id in this dossier")
         by: str = declared("the id of the party that promises", refers="stakeholder")
@@ -471,6 +477,7 @@ class Negotiation(Aggregate):
         """A new deadline; the old one stays in the history."""
 
         TYPE = "commitment_rescheduled"
+        TIMELINE = ('due',)
         ROWS = (row("commitment_updates", id="id", type=EVENT_TYPE, due="due", detail="reason"),)
         id: str = declared("the id of the commitment", refers="commitment")
         due: date = declared("the new date (YYYY-MM-DD) by which it is due")
@@ -535,6 +542,7 @@ class Negotiation(Aggregate):
         """Those parties agree to that revision of the proposal."""
 
         TYPE = "agreement_reached"
+        TIMELINE = ('revision', 'parties')
         ROWS = (row("agreements", revision="revision", parties="parties", summary="summary"),)
         revision: int = declared("the number of the revision agreed to", refers="revision")
         parties: tuple[str, ...] = declared("the ids of the parties that agree",

@@ -274,3 +274,18 @@ def _refused(dossier: Negotiation) -> list[str | None]:
         except Refusal as refusal:
             answers.append(str(refusal))
     return answers
+
+
+def test_a_dossier_snapshot_of_before_the_registers_is_replayed_instead():
+    from tier import memory_app
+
+    app = memory_app()
+    app.record(NEGOTIATION, [entry_from_record(e) for e in BASE], "contract")
+    old = Negotiation.Snapshot.take(app.dossier(NEGOTIATION))
+    state = {k: v for k, v in old.state.items()
+             if k not in ("class_version", "standing", "established")}  # the state of before
+    app.snapshots.put([Negotiation.Snapshot(originator_id=old.originator_id,
+                                            originator_version=old.originator_version,
+                                            timestamp=old.timestamp, topic=old.topic, state=state)])
+    dossier = app.dossier(NEGOTIATION)
+    assert dossier.version == len(BASE) and dossier.holds("meeting", "m0")
