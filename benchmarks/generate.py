@@ -20,6 +20,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from akkoord.domain.negotiation import EVENT_TYPES, Negotiation
+from akkoord.domain.schema import fields_of
+from akkoord.interchange.logformat import entry_from_record
+
 NEGOTIATION = "benchmark-dossier"
 FIRST_DAY = date(2020, 1, 1)
 SPAN_DAYS = 3650
@@ -58,6 +62,8 @@ class Dossier:
         self.open_claims: list[str] = []
         self.scheduled: list[str] = []
         self.retractable: list[str] = []
+        # what the events name (party:P1, item:x, …) -> the date it came about
+        self.since: dict[str, str] = {}
         self.serial = 0
         kinds, weights = zip(*MIX)
         self.kinds, self.weights = list(kinds), list(weights)
@@ -92,11 +98,11 @@ class Dossier:
     # -- events ---------------------------------------------------------------------------------
 
     def opening(self) -> Iterator[dict[str, Any]]:
-        yield {"type": "negotiation_opened", "date": self.day(), "title": "Benchmark dossier",
+        yield {"type": "negotiation_opened", "date": FIRST_DAY.isoformat(), "title": "Benchmark dossier",
                "budget": [{"party": "RIJK", "purpose": "weerbaarheid", "from": 2027, "amount": "70M"},
                           {"party": "JENV", "year": 2025, "amount": "10M"}]}
         for number in range(CORE_PARTIES):
-            yield self.register(f"P{number:03d}")
+            yield self.dated(self.register(f"P{number:03d}"))
 
     def register(self, party_id: str) -> dict[str, Any]:
         event = {"type": "stakeholder_registered", "date": self.day(), "id": party_id,
@@ -108,12 +114,24 @@ class Dossier:
         self.parties.append(party_id)
         return event
 
+    def dated(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Dates the event: a late transcription, but never before what it names (the dossier
+        refuses that), and its own deadline or meeting never before it."""
+        on = max([self.day(), *(self.since.get(name, "") for name in _names(event))])
+        event["date"] = on
+        for later in ("due", "scheduled_for"):
+            if later in event and event[later] < on:
+                event[later] = on
+        for name in _established(event):
+            self.since[name] = max(self.since.get(name, ""), on)
+        return event
+
     def event(self) -> dict[str, Any]:
         while True:
             kind = self.random.choices(self.kinds, self.weights)[0]
             event = getattr(self, f"_{kind}")()
             if event is not None:
-                event.setdefault("date", self.day())
+                self.dated(event)
                 if self.random.random() < 0.1:
                     event["note"] = "Nagezonden na het overleg."
                 if self.random.random() < 0.05:
@@ -254,6 +272,43 @@ class Dossier:
             return None
         return {"type": "event_retracted", "retracts": self.retractable.pop(),
                 "reason": "Verkeerd genoteerd"}
+
+
+def _names(event: dict[str, Any]) -> list[str]:
+    """What an event refers to (``kind:key``, the kinds its class declares its fields to refer
+    to), as keys of Dossier.since."""
+    event_class = EVENT_TYPES[event["type"]]
+    names = []
+    for spec in fields_of(event_class):
+        value = event.get(spec.name)
+        if spec.refers is not None and value is not None:
+            names += [f"{spec.refers}:{v}" for v in (value if isinstance(value, list) else [value])]
+    names += [f"stakeholder:{item['recipient']}" for item in event.get("items", [])]
+    if event.get("retracts") is not None:
+        names.append(f"ref:{event['retracts']}")
+    subject = event.get("subject", "")
+    if event["type"] == "position_taken":
+        kind, _, key = subject.partition(":")
+        if kind in ("item", "claim"):
+            names.append(subject)
+        elif kind == "proposal":
+            names.append(f"revision:{int(key[1:])}" if key else "proposal")
+    return names
+
+
+def _established(event: dict[str, Any]) -> list[str]:
+    """What an event brings about (``kind:key``, as its class declares), as keys of Dossier.since."""
+    names = []
+    if EVENT_TYPES[event["type"]].establishes is not Negotiation.Event.establishes:
+        entry = entry_from_record(event)
+        decided = object.__new__(EVENT_TYPES[entry.type])
+        decided.__dict__.update(entry.fields)
+        names += [f"{kind}:{key}" for kind, key, _detail in decided.establishes()]
+        if event["type"] == "proposal_revised":
+            names.append("proposal")  # the latest revision, as a subject
+    if event.get("ref") is not None:
+        names.append(f"ref:{event['ref']}")
+    return names
 
 
 def write_log(stream: TextIO, events: Iterator[dict[str, Any]]) -> None:

@@ -83,7 +83,8 @@ def run_import(session: Session, args: Any) -> int:
             progress = Progress(f"importing {path}", not args.json)
             try:
                 positions = session.app.record(log_file.negotiation, entries, actor(args),
-                                               lambda done: progress(done, total))
+                                               lambda done: progress(done, total),
+                                               origin=log_file.origin)
             except EventRefused as refusal:
                 raise log_file.refusal(refusal.index, refusal.reason, refusal.event_type) from None
             except (Refusal, ChainError) as refusal:
@@ -165,6 +166,8 @@ def render_event(entry: dict[str, Any]) -> str:
     ]
     if entry["retracted_by"]:
         lines.append(f"retracted by the event at position {entry['retracted_by']}")
+    if entry.get("origin"):
+        lines.append(f"imported from {entry['origin']['name']} (SHA-256 {entry['origin']['sha256']})")
     record = StringIO()
     write_records(record, [entry["data"]])
     lines += ["", "as in the log format:", record.getvalue().rstrip()]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from akkoord.domain.negotiation import Negotiation as N
+from akkoord.domain.negotiation import EVENT_TYPES, Negotiation as N
 from akkoord.projections.queries import Axes, NotFound, Queries, covers, year_range
 
 SUBJECT = re.compile(r"^(?:(item|commitment|claim|meeting|topic|proposal):)?([A-Za-z0-9][A-Za-z0-9._-]*)$")
@@ -157,19 +157,6 @@ def _totals_per_revision(entries: list[dict[str, Any]]) -> list[int]:
 
 
 def _detail(entry: dict[str, Any]) -> dict[str, Any]:
-    """The facts of the entry that a timeline of its subject shows."""
+    """The facts of the entry that a timeline of its subject shows (its class declares which)."""
     data = entry["data"]
-    kind = entry["type"]
-    if kind == N.ProposalRevised.TYPE:
-        return {"revision": data["revision"], "status": data["status"],
-                "proposed_by": data["proposed_by"]}
-    if kind == N.PositionTaken.TYPE:
-        return {"stakeholder": data["stakeholder"], "subject": data["subject"],
-                "stance": data["stance"]}
-    if kind in (N.CommitmentMade.TYPE, N.CommitmentRescheduled.TYPE):
-        return {"due": data.get("due")}
-    if kind == N.AgreementReached.TYPE:
-        return {"revision": data["revision"], "parties": data["parties"]}
-    if kind == N.ClaimSettled.TYPE:
-        return {"outcome": data["outcome"], "amount": data.get("amount")}
-    return {}
+    return {name: data.get(name) for name in EVENT_TYPES[entry["type"]].TIMELINE}
