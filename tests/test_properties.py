@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from akkoord.application.service import Akkoord
+from akkoord.bootstrap import open_store
 from akkoord.interchange.logformat import entry_from_record
 from akkoord.projections.catchup import ViewStore
 from akkoord.projections.queries import Axes, NotFound, Queries
@@ -219,8 +220,7 @@ def _party_named_later(events: list[dict[str, Any]], ref: str) -> bool:
 
 
 def _store(path: Path) -> Akkoord:
-    return Akkoord(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path),
-                        "CREATE_TABLE": "y"})
+    return open_store(path, create=True).app
 
 
 def _record(app: Akkoord, events: list[dict[str, Any]]) -> None:
