@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from akkoord.bootstrap import StoreError
@@ -85,16 +85,11 @@ def run_import(session: Session, args: Any) -> int:
     try:
         for path in args.files:
             log_file = read_input(path, args.format)
-            entries = log_file.entries
-            total = len(entries) if isinstance(entries, list) else None
-            progress = Progress(f"importing {log_file.path}", not args.json)
-            try:
-                with refused_as_file(log_file, session):
-                    positions = session.store.record(
-                        log_file.negotiation, entries, actor(args),
-                        lambda done: progress(done, total), **recording_options(log_file, args))
-            finally:
-                progress.finish()
+            with progress_of(log_file, "importing", args) as told, \
+                    refused_as_file(log_file, session):
+                positions = session.store.record(log_file.negotiation, log_file.entries,
+                                                 actor(args), told,
+                                                 **recording_options(log_file, args))
             stored.append({"path": log_file.path, "negotiation": log_file.negotiation,
                            "events": len(positions),
                            "positions": [positions[0], positions[-1]] if positions else []})
@@ -119,17 +114,12 @@ def check_import(session: Session, args: Any) -> int:
     for path in args.files:
         try:
             log_file = read_input(path, args.format)
-            entries = log_file.entries
-            total = len(entries) if isinstance(entries, list) else None
-            progress = Progress(f"checking {log_file.path}", not args.json)
-            try:
-                with refused_as_file(log_file, session):
-                    decision = session.store.decide(
-                        log_file.negotiation, entries, actor(args),
-                        lambda done: progress(done, total),
-                        after=decided.get(log_file.negotiation), **recording_options(log_file, args))
-            finally:
-                progress.finish()
+            with progress_of(log_file, "checking", args) as told, \
+                    refused_as_file(log_file, session):
+                decision = session.store.decide(log_file.negotiation, log_file.entries,
+                                                actor(args), told,
+                                                after=decided.get(log_file.negotiation),
+                                                **recording_options(log_file, args))
         except FileRefused as refused:
             results.append({"path": refused.path, "negotiation": None, "events": 0, "types": {},
                             "refused": str(refused)})
@@ -177,6 +167,18 @@ def read_input(path: str, notation: str) -> LogFile:
 def recording_options(log_file: LogFile, args: Any) -> dict[str, Any]:
     """Which file the events come from, and whether it may be recorded a second time."""
     return {}
+
+
+@contextlib.contextmanager
+def progress_of(log_file: LogFile, doing: str, args: Any) -> Iterator[Callable[[int], None]]:
+    """A progress line for recording (or deciding) the file, told how many entries are done."""
+    entries = log_file.entries
+    total = len(entries) if isinstance(entries, list) else None
+    progress = Progress(f"{doing} {log_file.path}", not args.json)
+    try:
+        yield lambda done: progress(done, total)
+    finally:
+        progress.finish()
 
 
 @contextlib.contextmanager
