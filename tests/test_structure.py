@@ -8,6 +8,7 @@ anywhere: every ``import`` and ``from … import`` of an ``akkoord`` module, whe
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -143,8 +144,12 @@ def test_the_checks_above_can_fail():
 def test_an_installed_akkoord_adds_one_top_level_package(tmp_path):
     """``pip install .`` puts ``akkoord`` (and its dist-info) into site-packages, nothing else:
     no ``domain``, ``cli``, ``store`` … of their own."""
+    # Built from a copy: setuptools reuses a build/ folder, which may hold an older layout.
+    source = tmp_path / "source"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".hypothesis", "*.db*"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "--quiet", "--wheel-dir", str(tmp_path), str(REPO)],
+                    "--quiet", "--wheel-dir", str(tmp_path), str(source)],
                    check=True, capture_output=True)
     (wheel,) = tmp_path.glob("akkoord-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
