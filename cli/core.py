@@ -166,7 +166,7 @@ def read_input(path: str, notation: str) -> LogFile:
 
 def recording_options(log_file: LogFile, args: Any) -> dict[str, Any]:
     """Which file the events come from, and whether it may be recorded a second time."""
-    return {}
+    return {"origin": log_file.origin, "again": args.again}
 
 
 @contextlib.contextmanager

@@ -26,7 +26,8 @@ from akkoord.i18n import _
 
 SOURCE_PARTS = ("document", "section", "page", "classification")
 WHOLE_NUMBER = re.compile(r"^-?[0-9]+$")
-# What a mapping option holds, as the log format names its keys.
+# What a mapping option holds, as the log format names its keys (where the field's own
+# explanation does not say).
 MAPPING_KEYS = {
     BudgetLine: "party, purpose, amount, and year or from/until",
     ProposalItem: "id, purpose, recipient, amounts (a list of {amount, year or from/until}), "
@@ -88,7 +89,7 @@ def meaning_of(event_class: type) -> str:
     doc = event_class.__dict__.get("__doc__") or ""
     # A dataclass without a docstring is given its signature as one; that explains nothing.
     if doc and not doc.startswith(f"{event_class.__name__}("):
-        return doc.strip().splitlines()[0].rstrip(".")
+        return " ".join(doc.strip().split("\n\n")[0].split()).rstrip(".")
     return event_class.TYPE.replace("_", " ")  # type: ignore[attr-defined]
 
 
@@ -128,14 +129,15 @@ def help_of(spec: FieldSpec, value_type: Any, repeated: bool) -> str:
     """The field's own explanation where its declaration gives one, and what its value is."""
     declared = getattr(spec, "help", None)
     parts = [declared.rstrip(".")] if declared else []
-    parts.append(value_help(value_type))
+    if not (declared and value_type is str):  # "text" says nothing the explanation does not
+        parts.append(value_help(value_type, keys_told=bool(declared)))
     if repeated:
         parts.append(_("repeat the option for each value"))
     parts.append(_("required") if spec.required else _("optional"))
     return "; ".join(parts)
 
 
-def value_help(value_type: Any) -> str:
+def value_help(value_type: Any, keys_told: bool = False) -> str:
     if value_type is date:
         return _("a date, YYYY-MM-DD")
     if value_type is Euros:
@@ -143,6 +145,8 @@ def value_help(value_type: Any) -> str:
     if value_type is int:
         return _("a whole number")
     if value_type in MAPPING_KEYS:
+        if keys_told:
+            return _("written in YAML or JSON, as in a log file")
         return _("a mapping in YAML or JSON, as in a log file: {keys}").format(
             keys=MAPPING_KEYS[value_type])
     if isinstance(value_type, type) and issubclass(value_type, Enum):

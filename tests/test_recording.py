@@ -139,13 +139,13 @@ def test_check_decides_each_file_after_the_ones_before_it_and_stores_nothing(akk
     before = count_events(store)
     first = write_log(tmp_path, [party("D")], name="first.json")
     needs_first = write_log(tmp_path, [{**POSITION, "stakeholder": "D"}], name="second.json")
-    refused = write_log(tmp_path, [party("D")], name="again.json")  # D is registered by first
+    refused = write_log(tmp_path, [party("E"), party("D")], name="again.json")  # D: by first
     result = akkoord("--db", store, "import", first, needs_first, "--check", "--json")
     assert result.status == 0, result.err
     assert [(r["events"], r["refused"]) for r in result.json()] == [(1, None), (1, None)]
     result = akkoord("--db", store, "import", first, refused, "--check")
     assert result.status == 2
-    assert f"{refused}: events[0]" in result.err and "(would not be stored)" in result.err
+    assert f"{refused}: events[1]" in result.err and "(would not be stored)" in result.err
     assert f"{first}: would store 1 events" in result.out
     assert count_events(store) == before
     assert akkoord("--db", store, "import", needs_first, "--check").status == 2  # D not stored
@@ -260,6 +260,35 @@ def test_an_empty_events_list_creates_no_store(akkoord, store, tmp_path):
     assert result.status == 0
     assert "0 events stored" in result.out
     assert list(store.parent.glob(f"*{store.name}*")) == []
+
+
+def test_import_reads_standard_input(akkoord, store, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(EXAMPLE_SOURCE.read_bytes())))
+    result = akkoord("--db", store, "import", "-")
+    assert result.status == 0, result.err
+    assert "28 events stored in weerbaarheid-2025" in result.out
+    assert count_events(store) == 28
+
+
+def test_a_file_imported_before_is_refused_by_check_and_import_unless_again(akkoord, store,
+                                                                           tmp_path):
+    # Positions may be taken again, so only the repetition of the file refuses it.
+    follow_up = write_log(tmp_path, [{k: v for k, v in POSITION.items() if k != "ref"},
+                                     {**POSITION, "ref": None, "stakeholder": "B"}],
+                          name="follow-up.yaml")
+    assert akkoord("--db", store, "import", write_log(tmp_path, basic_dossier())).status == 0
+    assert akkoord("--db", store, "import", follow_up).status == 0
+    before = count_events(store)
+    for arguments in (["--check"], []):
+        result = akkoord("--db", store, "import", follow_up, *arguments)
+        assert result.status == 2, arguments
+        assert "already recorded" in result.err and "positions 6-7" in result.err
+    assert count_events(store) == before
+    assert akkoord("--db", store, "import", follow_up, "--check", "--again").status == 0
+    assert count_events(store) == before
+    result = akkoord("--db", store, "import", follow_up, "--again")
+    assert result.status == 0, result.err
+    assert count_events(store) == before + 2
 
 
 def test_standard_input_is_read_once(akkoord, store):
