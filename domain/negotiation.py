@@ -719,6 +719,23 @@ class Negotiation(Aggregate):
 
         ``looked_up``: the stored events a ``retracts_position`` names, position -> (version,
         type, date); the dossier knows its events by version, the store by position."""
+        event = self._decided(event_type, recorded_by, looked_up, fields)
+        # What trigger_event does, for an event made (and checked) first.
+        event.mutate(self)
+        self._pending_events.append(event)
+
+    def refusal(self, event_type: str, *, recorded_by: str, **fields: Any) -> str | None:
+        """Why the dossier would refuse that event next, or None if it would record it (the
+        dossier is left as it is)."""
+        try:
+            self._decided(event_type, recorded_by, None, fields)
+        except Refusal as refused:
+            return str(refused)
+        return None
+
+    def _decided(self, event_type: str, recorded_by: str,
+                 looked_up: Mapping[int, tuple[int, str, str]] | None,
+                 fields: dict[str, Any]) -> Negotiation.Event:
         event_class = EVENT_TYPES.get(event_type)
         if event_class is None:
             raise Refusal(f"unknown event type {event_type!r}")
@@ -736,12 +753,9 @@ class Negotiation(Aggregate):
         if looked_up:
             self.looked_up = looked_up
         try:
-            event = event.decide(self)
+            return event.decide(self)
         finally:
             self.__dict__.pop("looked_up", None)
-        # What trigger_event does, for an event made (and checked) first.
-        event.mutate(self)
-        self._pending_events.append(event)
 
 
 class StaleSnapshot(Exception):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import basic_dossier, count_events, opening, party, revision, write_log
+from tier import import_file, memory_app, refusal_of, stored
 
 D = "2025-07-01"
 
@@ -90,19 +91,33 @@ REFUSED_EVENTS = {
 
 
 @pytest.mark.parametrize("case", sorted(REFUSED_EVENTS))
-def test_refused_event_stores_nothing_and_names_event_and_reason(case, akkoord, store, tmp_path):
-    assert akkoord("--db", store, "import", write_log(tmp_path, basic_dossier(), name="base.json")).status == 0
-    before = count_events(store)
+def test_refused_event_stores_nothing_and_names_event_and_reason(case, tmp_path):
+    """Decided in memory, worded as the command line words it (its wiring: the test below)."""
+    app = memory_app()
+    import_file(app, write_log(tmp_path, basic_dossier(), name="base.json"))
+    before = stored(app)
     bad_events, reason = REFUSED_EVENTS[case]
     good = [party("G")]
     path = write_log(tmp_path, good + bad_events, name="bad.json")
+    refusal = refusal_of(app, path)
+    assert refusal is not None
+    bad_index = len(good) + len(bad_events) - 1
+    assert f"events[{bad_index}]" in refusal
+    assert str(path) in refusal
+    assert reason in refusal
+    assert stored(app) == before
+
+
+@pytest.mark.parametrize("case", ["unknown stakeholder", "amount zero", "opening twice"])
+def test_a_refused_event_exits_2_through_the_command_line(case, akkoord, store, tmp_path):
+    assert akkoord("--db", store, "import", write_log(tmp_path, basic_dossier(), name="base.json")).status == 0
+    before = count_events(store)
+    bad_events, reason = REFUSED_EVENTS[case]
+    path = write_log(tmp_path, [party("G"), *bad_events], name="bad.json")
     result = akkoord("--db", store, "import", path)
     assert result.status == 2
-    bad_index = len(good) + len(bad_events) - 1
-    assert f"events[{bad_index}]" in result.err
-    assert str(path) in result.err
-    assert reason in result.err
-    assert "Traceback" not in result.err
+    assert f"events[{len(bad_events)}]" in result.err and str(path) in result.err
+    assert reason in result.err and "Traceback" not in result.err
     assert count_events(store) == before
 
 
