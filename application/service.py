@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
@@ -46,6 +47,20 @@ class Entry:
 
     type: str
     fields: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """What recording a batch would store (``Akkoord.decide`` stores nothing): the dossier as it
+    would stand after the batch, and how many events of each type the batch holds."""
+
+    negotiation: str
+    dossier: Negotiation | None
+    types: dict[str, int]
+
+    @property
+    def events(self) -> int:
+        return sum(self.types.values())
 
 
 class Akkoord(Application):
@@ -103,6 +118,32 @@ class Akkoord(Application):
             f"dossier {negotiation!r} kept changing under this import "
             f"({CONFLICT_RETRIES} tries); try again"
         )
+
+    def decide(
+        self,
+        negotiation: str,
+        entries: Iterable[Entry],
+        recorded_by: str,
+        progress: Callable[[int], None] | None = None,
+        *,
+        after: Decision | None = None,
+        origin: FileOrigin | None = None,
+        again: bool = False,
+    ) -> Decision:
+        """Decides the entries as ``record`` would, and stores nothing.
+
+        Decided on the dossier as stored, or as an earlier decision ``after`` left it (so that
+        several files for one dossier are decided in turn). Raises EventRefused and
+        AlreadyRecorded as ``record`` does. Events are counted as decided, so a large batch
+        never sits in memory.
+        """
+        dossier = after.dossier if after is not None else self._load(negotiation)
+        types: Counter[str] = Counter()
+        with _rare_garbage_collection():
+            for dossier, events in self._decided_chunks(
+                    negotiation, dossier, entries, recorded_by, progress, origin, again):
+                types.update(event.TYPE for event in events)
+        return Decision(negotiation, dossier, dict(types))
 
     def construct_repository(self) -> Repository[UUID]:
         # A retry after a conflict must decide on what the store holds now; a cached dossier

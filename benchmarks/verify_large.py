@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from akkoord.cli.session import store_env  # noqa: E402
-from akkoord.application.service import Akkoord, Entry  # noqa: E402
+from akkoord.application.service import Entry  # noqa: E402
+from akkoord.bootstrap import open_store  # noqa: E402
 from akkoord.interchange.logformat import entry_from_record  # noqa: E402
 
 BATCH = 1000
@@ -44,20 +44,20 @@ def entries(start: int, count: int) -> list[Entry]:
 
 def build(path: Path, total: int) -> float:
     started = time.perf_counter()
-    app = Akkoord(env=store_env(str(path), create=True))
+    store = open_store(path, create=True)
     head = [entry_from_record(r) for r in (
         {"type": "negotiation_opened", "date": DATE, "title": "Benchmark",
          "budget": [{"party": "RIJK", "from": 2027, "amount": "70M"}]},
         {"type": "stakeholder_registered", "date": DATE, "id": "A", "name": "A", "kind": "council"},
         {"type": "stakeholder_registered", "date": DATE, "id": "B", "name": "B", "kind": "region"},
     )]
-    app.record("benchmark", head, "benchmark")
+    store.record("benchmark", head, "benchmark")
     done = len(head)
     while done < total:
         count = min(BATCH, total - done)
-        app.record("benchmark", entries(done, count), "benchmark")
+        store.record("benchmark", entries(done, count), "benchmark")
         done += count
-    app.close()
+    store.close()
     return time.perf_counter() - started
 
 

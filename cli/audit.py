@@ -55,7 +55,7 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
 
 
 def _position(text: str) -> int:
-    from akkoord.cli.main import _position as position
+    from akkoord.cli.options import _position as position
 
     return position(text)
 

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
+from akkoord.bootstrap import StoreError
+from akkoord.cli.options import _date, _position
 from akkoord.cli.render import Progress, emit, euros, moment, print_json, signed_euros, table
 from akkoord.cli.session import Session, UsageError, actor, add_command
 from akkoord.domain.errors import EventRefused, Refusal
+from akkoord.i18n import _
 from akkoord.interchange.text import shorten
 from akkoord.projections.queries import NotFound
 from akkoord.store.chain import ChainError
 
+if TYPE_CHECKING:
+    from akkoord.interchange.logformat import LogFile
+
 COMMITMENT_STATES = ("open", "overdue", "fulfilled", "withdrawn")
+STDIN = "-"
+STDIN_FORMATS = ("yaml", "json")
 
 
 def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> None:
@@ -24,15 +34,23 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
 
     p = add("import", run_import, "append the events of log files (akkoord/1), each file whole "
             "or not at all", reads=False)
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="a log file; - reads one from standard input")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--check", action="store_true",
+                   help="decide every file as an import would and say what it would store; "
+                        "store nothing, create no store (exit 2 if any file would be refused)")
+    p.add_argument("--again", action="store_true",
+                   help="record a file even though its events were recorded before")
+    p.add_argument("--format", choices=STDIN_FORMATS, default="yaml",
+                   help="the notation of standard input (-); a file's is told by its name")
 
     p = add("log", run_log, "the history in recorded order")
     p.add_argument("--stakeholder", metavar="ID")
     p.add_argument("--type", metavar="TYPE")
-    p.add_argument("--since", type=_parse_date, metavar="DATE")
-    p.add_argument("--until", type=_parse_date, metavar="DATE")
-    p.add_argument("--position", type=_parse_position, metavar="N",
+    p.add_argument("--since", type=_date, metavar="DATE")
+    p.add_argument("--until", type=_date, metavar="DATE")
+    p.add_argument("--position", type=_position, metavar="N",
                    help="show the event at position N whole: its data, how it is stored, and "
                         "what it changed in the views")
 
@@ -53,52 +71,29 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def _parse_date(text: str) -> Any:
-    from akkoord.cli.main import _date
-
-    return _date(text)
-
-
-def _parse_position(text: str) -> int:
-    from akkoord.cli.main import _position
-
-    return _position(text)
-
-
 # -- import --------------------------------------------------------------------------------------
 
 
 def run_import(session: Session, args: Any) -> int:
-    from eventsourcing.persistence import PersistenceError
+    from akkoord.interchange.logformat import FileRefused
 
-    from akkoord.interchange.logformat import FileRefused, read_log_file
-
-    target_existed = "://" in session.target or Path(session.target).exists()
+    if args.files.count(STDIN) > 1:
+        raise UsageError(_("standard input (-) can be read only once"))
+    if args.check:
+        return check_import(session, args)
     stored: list[dict[str, Any]] = []
     try:
         for path in args.files:
-            log_file = read_log_file(path)
-            entries = log_file.entries
-            total = len(entries) if isinstance(entries, list) else None
-            progress = Progress(f"importing {path}", not args.json)
-            try:
-                positions = session.app.record(log_file.negotiation, entries, actor(args),
-                                               lambda done: progress(done, total),
-                                               origin=log_file.origin)
-            except EventRefused as refusal:
-                raise log_file.refusal(refusal.index, refusal.reason, refusal.event_type) from None
-            except (Refusal, ChainError) as refusal:
-                raise FileRefused(path, str(refusal)) from None
-            except PersistenceError as error:  # e.g. a lock held longer than the lock timeout
-                raise FileRefused(path, f"store {session.shown} could not be written: {error}") from None
-            finally:
-                progress.finish()
-            stored.append({"path": path, "negotiation": log_file.negotiation,
+            log_file = read_input(path, args.format)
+            with progress_of(log_file, "importing", args) as told, \
+                    refused_as_file(log_file, session):
+                positions = session.store.record(log_file.negotiation, log_file.entries,
+                                                 actor(args), told,
+                                                 **recording_options(log_file, args))
+            stored.append({"path": log_file.path, "negotiation": log_file.negotiation,
                            "events": len(positions),
                            "positions": [positions[0], positions[-1]] if positions else []})
     except FileRefused as refused:
-        if not stored and not target_existed:
-            _remove_empty_store(session)
         done = "; ".join(f"{s['path']} stored" for s in stored)
         raise UsageError(f"{refused} (nothing of this file was stored{'; ' + done if done else ''})") from None
     if args.json:
@@ -110,13 +105,98 @@ def run_import(session: Session, args: Any) -> int:
     return 0
 
 
-def _remove_empty_store(session: Session) -> None:
-    """A refused first import leaves no empty store behind."""
-    if "app" in session.__dict__:
-        session.app.close()
-        del session.__dict__["app"]
-    for suffix in ("", "-wal", "-shm"):
-        Path(session.target + suffix).unlink(missing_ok=True)
+def check_import(session: Session, args: Any) -> int:
+    """``import --check``: each file decided as the import would, after the files before it."""
+    from akkoord.interchange.logformat import FileRefused
+
+    decided: dict[str, Any] = {}  # the dossier as the files checked so far would leave it
+    results: list[dict[str, Any]] = []
+    for path in args.files:
+        try:
+            log_file = read_input(path, args.format)
+            with progress_of(log_file, "checking", args) as told, \
+                    refused_as_file(log_file, session):
+                decision = session.store.decide(log_file.negotiation, log_file.entries,
+                                                actor(args), told,
+                                                after=decided.get(log_file.negotiation),
+                                                **recording_options(log_file, args))
+        except FileRefused as refused:
+            results.append({"path": refused.path, "negotiation": None, "events": 0, "types": {},
+                            "refused": str(refused)})
+            continue
+        decided[log_file.negotiation] = decision
+        results.append({"path": log_file.path, "negotiation": log_file.negotiation,
+                        "events": decision.events, "types": decision.types, "refused": None})
+    if args.json:
+        print_json(results)
+    else:
+        for result in results:
+            if result["refused"] is None:
+                print(render_check(result))
+    for result in results:
+        if result["refused"] is not None:
+            print(_("akkoord: {refusal} (would not be stored)").format(refusal=result["refused"]),
+                  file=sys.stderr)
+    return 2 if any(result["refused"] is not None for result in results) else 0
+
+
+def render_check(result: dict[str, Any]) -> str:
+    counts = ", ".join(f"{count} {event_type}" for event_type, count in result["types"].items())
+    return _("{path}: would store {events} events in {negotiation}{counts}; nothing stored "
+             "(--check)").format(path=result["path"], events=result["events"],
+                                 negotiation=result["negotiation"],
+                                 counts=f" ({counts})" if counts else "")
+
+
+def read_input(path: str, notation: str) -> LogFile:
+    """The log file at ``path``, or (``-``) the one on standard input in the given notation."""
+    from akkoord.interchange.logformat import FileRefused, read_log_file
+
+    if path != STDIN:
+        return read_log_file(path)
+    from akkoord.interchange.logformat import read_log_text
+
+    name = _("standard input")
+    try:
+        text = sys.stdin.buffer.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise FileRefused(name, _("cannot be read: {error}").format(error=error)) from None
+    return read_log_text(text, name, notation)
+
+
+def recording_options(log_file: LogFile, args: Any) -> dict[str, Any]:
+    """Which file the events come from, and whether it may be recorded a second time."""
+    return {"origin": log_file.origin, "again": args.again}
+
+
+@contextlib.contextmanager
+def progress_of(log_file: LogFile, doing: str, args: Any) -> Iterator[Callable[[int], None]]:
+    """A progress line for recording (or deciding) the file, told how many entries are done."""
+    entries = log_file.entries
+    total = len(entries) if isinstance(entries, list) else None
+    progress = Progress(f"{doing} {log_file.path}", not args.json)
+    try:
+        yield lambda done: progress(done, total)
+    finally:
+        progress.finish()
+
+
+@contextlib.contextmanager
+def refused_as_file(log_file: LogFile, session: Session) -> Iterator[None]:
+    """A refusal while recording the file, as the file's refusal (naming the event, if one)."""
+    from eventsourcing.persistence import PersistenceError
+
+    from akkoord.interchange.logformat import FileRefused
+
+    try:
+        yield
+    except EventRefused as refusal:
+        raise log_file.refusal(refusal.index, refusal.reason, refusal.event_type) from None
+    except (Refusal, ChainError, StoreError) as refusal:
+        raise FileRefused(log_file.path, str(refusal)) from None
+    except PersistenceError as error:  # e.g. a lock held longer than the lock timeout
+        raise FileRefused(log_file.path, _("store {store} could not be written: {error}").format(
+            store=session.shown, error=error)) from None
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -303,8 +383,7 @@ def run_status(session: Session, args: Any) -> int:
         "commitments": [c for c in commitments if c["status"] in ("open", "overdue")],
         "claims": [c for c in queries.claims(negotiation, axes) if c["status"] == "open"],
         "positions": queries.positions(negotiation, axes),
-        "meetings": [m for m in queries.meetings(negotiation, axes)
-                     if not m["held"] and m["scheduled_for"] >= judged],
+        "meetings": [m for m in queries.meetings(negotiation, axes) if not m["held"]],
     }
     return emit(args, status, render_status)
 
@@ -322,8 +401,8 @@ def render_status(status: dict[str, Any]) -> str:
           for c in status["claims"]]),
         ("Stances", ["party", "subject", "stance", "since"],
          [[p["stakeholder"], p["subject"], p["stance"], p["date"]] for p in status["positions"]]),
-        ("Meetings to come", ["meeting", "on", "participants", "title"],
-         [[m["id"], m["scheduled_for"], ", ".join(m["participants"]), m["title"]]
+        ("Meetings not held", ["meeting", "on", "state", "participants", "title"],
+         [[m["id"], m["scheduled_for"], m["state"], ", ".join(m["participants"]), m["title"]]
           for m in status["meetings"]]),
     ]
     for title, headers, rows in sections:

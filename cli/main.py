@@ -5,75 +5,44 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from datetime import date
 from typing import Any
 
+from akkoord import __version__
+from akkoord.bootstrap import StoreError
+from akkoord.cli.options import _date, _position, reading_options, store_options
 from akkoord.cli.session import UsageError
 
+__all__ = ["build_parser", "entry_point", "main", "_date", "_position"]
+
 # Each module has register(subparsers); heavy imports stay inside the command functions.
-COMMAND_MODULES = ("akkoord.cli.core", "akkoord.cli.keys", "akkoord.cli.audit", "akkoord.cli.graph",
-                   "akkoord.cli.views")
+COMMAND_MODULES = ("akkoord.cli.core", "akkoord.cli.record", "akkoord.cli.registers",
+                   "akkoord.cli.keys", "akkoord.cli.audit", "akkoord.cli.graph", "akkoord.cli.views")
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _position(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a position (a whole number)")
-    return int(text)
-
-
-def store_options(defaults: bool) -> argparse.ArgumentParser:
-    """--db, --as and --views, accepted before the command and after it."""
-    parser = argparse.ArgumentParser(add_help=False)
-    default: Any = None if defaults else argparse.SUPPRESS
-    parser.add_argument("--db", metavar="TARGET", default=default,
-                        help="SQLite file or postgresql:// URL (default: $AKKOORD_DB, else events.db)")
-    parser.add_argument("--as", dest="actor", metavar="NAME", default=default,
-                        help="who records the events (default: $AKKOORD_ACTOR, else the OS user)")
-    parser.add_argument("--views", metavar="PATH", default=default,
-                        help="where the read models live (default: $AKKOORD_VIEWS, else a file "
-                             "in the user's cache folder)")
-    return parser
-
-
-def reading_options() -> argparse.ArgumentParser:
-    """What every reading command takes: the dossier, --json and the two time axes."""
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--negotiation", metavar="SLUG",
-                        help="the dossier (may be left out when the store holds one)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument("--as-of", type=_date, metavar="DATE",
-                        help="the world as it stood on that effective date")
-    parser.add_argument("--known-at", type=_position, metavar="POSITION",
-                        help="only what had been recorded up to that global position")
-    return parser
-
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; given the arguments about to be parsed, commands whose options
+    are costly to build (``record``'s, from the event declarations) build them only if named."""
     parser = argparse.ArgumentParser(
         prog="akkoord",
         description="An event-sourced register of negotiations between public bodies.",
         parents=[store_options(defaults=True)],
     )
+    parser.add_argument("--version", action="version", version=f"akkoord {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    shared = {"store": store_options(defaults=False), "reading": reading_options()}
+    shared: dict[str, Any] = {"store": store_options(defaults=False), "reading": reading_options(),
+                              "argv": argv}
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers, shared)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)
-    except UsageError as error:
+    except (UsageError, StoreError) as error:
         print(f"akkoord: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

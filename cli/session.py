@@ -1,28 +1,25 @@
-"""What a command works on: the event store named by ``--db``, its views, and the dossier."""
+"""What a command works on: the store named by ``--db`` and its views, opened by the composition
+root (``akkoord.bootstrap``); this module only maps the options to it."""
 
 from __future__ import annotations
 
 import getpass
 import os
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from akkoord.projections.catchup import (
-    ApplicationStore,
-    EventSource,
-    SQLiteStore,
-    ViewStore,
-    default_views_path,
-)
+from akkoord.bootstrap import Store, StoreError, open_store, shown_target
 from akkoord.projections.queries import Axes, NotFound, Queries
-from akkoord.store import CHAINED_RECORDERS
 
 if TYPE_CHECKING:
     from akkoord.application.service import Akkoord
+    from akkoord.projections.catchup import ViewStore
+
+__all__ = ["Session", "UsageError", "StoreError", "actor", "add_command", "shown_target",
+           "store_target", "with_session"]
+
+# Commands that may create the store they record into.
+CREATING_COMMANDS = ("import", "record")
 
 
 class UsageError(Exception):
@@ -33,41 +30,12 @@ def store_target(args: Any) -> str:
     return args.db or os.environ.get("AKKOORD_DB") or "events.db"
 
 
+def views_target(args: Any) -> str | None:
+    return getattr(args, "views", None) or os.environ.get("AKKOORD_VIEWS") or None
+
+
 def actor(args: Any) -> str:
     return args.actor or os.environ.get("AKKOORD_ACTOR") or getpass.getuser()
-
-
-def shown_target(target: str) -> str:
-    """The store as messages name it: a URL's password is never printed."""
-    from urllib.parse import urlsplit
-
-    url = urlsplit(target)
-    userinfo, _, host = url.netloc.rpartition("@")
-    if ":" in userinfo:
-        target = url._replace(netloc=f"{userinfo.partition(':')[0]}:***@{host}").geturl()
-    return repr(target)
-
-
-def store_env(target: str, create: bool) -> dict[str, str]:
-    """The eventsourcing environment for a store target (SQLite path or PostgreSQL URL)."""
-    from akkoord.cli.keys import cipher_env
-
-    if target.startswith(("postgresql://", "postgres://")):
-        from akkoord.cli.postgres import postgres_env
-
-        persistence = postgres_env(target, create)
-    elif not create and not Path(target).is_file():
-        raise UsageError(f"store {target!r} does not exist (akkoord import creates a store)")
-    else:
-        persistence = {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": target,
-            "SQLITE_LOCK_TIMEOUT": "60",
-            "CREATE_TABLE": "y" if create else "n",
-        }
-    # The recorder writes the hash chain in the same transaction as the events it covers.
-    persistence["APPLICATION_RECORDER_TOPIC"] = CHAINED_RECORDERS[persistence["PERSISTENCE_MODULE"]]
-    return {**persistence, **cipher_env()}
 
 
 class Session:
@@ -75,84 +43,41 @@ class Session:
 
     def __init__(self, args: Any, create: bool = False):
         self.args = args
-        self.target = store_target(args)
-        self.shown = shown_target(self.target)
+        self.store: Store = open_store(store_target(args), create=create,
+                                       views=views_target(args),
+                                       decodes_events=getattr(args, "decodes_events", True))
+        self.target = self.store.target
+        self.shown = self.store.shown
         self.create = create
 
-    @cached_property
+    @property
     def app(self) -> Akkoord:
-        from akkoord.cli.keys import check_key
-        from akkoord.application.service import Akkoord
+        return self.store.app
 
-        env = store_env(self.target, self.create)
-        try:
-            app = Akkoord(env=env)
-            app.recorder.max_notification_id()
-        except (sqlite3.Error, OSError, ValueError) as error:
-            raise UsageError(f"store {self.shown} cannot be read: {error}") from None
-        except Exception as error:  # the library wraps driver errors in its own classes
-            if type(error).__module__.startswith(("eventsourcing", "psycopg")):
-                raise UsageError(f"store {self.shown} cannot be read: {error}") from None
-            raise
-        if getattr(self.args, "decodes_events", True):
-            try:
-                check_key(app, self.shown)
-            except UsageError:
-                app.close()
-                raise
-        return app
-
-    @cached_property
+    @property
     def views(self) -> ViewStore:
-        path = getattr(self.args, "views", None) or os.environ.get("AKKOORD_VIEWS")
-        # With a key, the views are sealed with the store's own cipher: no plaintext copy.
-        cipher = self.app.mapper.cipher if self.keyed else None
-        return ViewStore(path or default_views_path(self.target), cipher=cipher)
+        return self.store.views
 
-    @cached_property
+    @property
     def keyed(self) -> bool:
-        """Whether a key is set: the store is then read, and the views sealed, with its cipher."""
-        from akkoord.cli.keys import cipher_env
-
-        return "CIPHER_TOPIC" in cipher_env()
-
-    @cached_property
-    def events(self) -> EventSource:
-        """Where the views read the events: the SQLite file itself when it holds plain JSON
-        (no application, no decoding in Python), else the application's recorder."""
-        # A file that cannot be attached (missing, encrypted, no store) goes to the application,
-        # which opens or refuses it with the reason.
-        if "://" not in self.target and not self.keyed:
-            store = SQLiteStore(self.target)
-            if store.holds_plain_json(self.views.conn):
-                return store
-        return ApplicationStore(self.app)
+        return self.store.keyed
 
     @cached_property
     def queries(self) -> Queries:
         from akkoord.cli.render import Progress
 
         progress = Progress("catching up views", not getattr(self.args, "json", False))
-        self.catch_up(progress)
+        queries = self.store.queries(progress)
         progress.finish()
-        return self.views.queries()
+        return queries
 
     def catch_up(self, progress: Any = None) -> int:
         """Brings the views up to the store's last event; returns that position."""
-        with self._reading_store():
-            return self.views.catch_up(self.events, progress)
+        return self.store.catch_up(progress)
 
     def rebuild(self, progress: Any = None) -> int:
         """Drops the views and reads every event again; returns the position reached."""
-        with self._reading_store():
-            return self.views.rebuild(self.events, progress)
-
-    @contextmanager
-    def _reading_store(self) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.DatabaseError as error:
-            raise UsageError(f"store {self.shown} cannot be read: {error}") from None
+        return self.store.rebuild(progress)
 
     @property
     def axes(self) -> Axes:
@@ -179,18 +104,17 @@ class Session:
                          f"({', '.join(known)}); name one with --negotiation")
 
     def close(self) -> None:
-        if "views" in self.__dict__:
-            self.views.close()
-        if "app" in self.__dict__:
-            self.app.close()
+        self.store.close()
 
 
 def with_session(run: Any, args: Any) -> int:
     """Runs a command on the store its arguments name; a thing not found is a user's mistake."""
-    session = Session(args, create=args.command == "import")
+    # A check decides on the store as it is and creates nothing.
+    creates = args.command in CREATING_COMMANDS and not getattr(args, "check", False)
+    session = Session(args, create=creates)
     try:
         return run(session, args) or 0
-    except NotFound as error:
+    except (NotFound, StoreError) as error:
         raise UsageError(str(error)) from None
     finally:
         session.close()

@@ -306,10 +306,12 @@ class Queries:
         latest: dict[str, dict[str, Any]] = {}
         for row in self._rows("meetings", negotiation, axes):
             latest[row["id"]] = row  # a later scheduling of the same meeting moves it
+        judged = axes.judged_on().isoformat()
         return [
             {"id": m["id"], "title": m["title"], "scheduled_for": m["scheduled_for"],
              "participants": json.loads(m["participants"]), "agenda": json.loads(m["agenda"]),
              "held": m["id"] in held, "held_on": held[m["id"]]["date"] if m["id"] in held else None,
+             "state": meeting_state(m["id"] in held, m["scheduled_for"], judged),
              "sources": [m["position"]] + ([held[m["id"]]["position"]] if m["id"] in held else [])}
             for m in sorted(latest.values(), key=lambda m: (m["scheduled_for"], m["id"]))
         ]
@@ -401,6 +403,14 @@ def _proposal_sources(revision: int, budget: list[int], agreements: list[int]) -
         "total": [revision],
         "unallocated": sorted({revision, *budget}),
     }
+
+
+def meeting_state(held: bool, scheduled_for: str, judged_on: str) -> str:
+    """``held``; ``past`` when its date passed and it was not recorded as held; else
+    ``scheduled`` (a meeting on the day it is judged is still to be held that day)."""
+    if held:
+        return "held"
+    return "past" if scheduled_for < judged_on else "scheduled"
 
 
 def covers(first: int, last: int | None, year: int) -> bool:

@@ -193,17 +193,14 @@ def test_a_store_without_chain_says_so_and_the_next_import_seals_it(akkoord, sea
 
 
 def test_the_chain_covers_the_bytes_as_stored_when_compressed(akkoord, tmp_path):
-    from akkoord.cli.session import store_env
-    from akkoord.application.service import Akkoord
+    from akkoord.bootstrap import open_store
     from akkoord.interchange.logformat import read_log_file
 
     store = tmp_path / "compressed.db"
-    env = {**store_env(str(store), create=True),
-           "COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor"}
-    app = Akkoord(env=env)
     log = read_log_file(str(EXAMPLE_SOURCE))
-    app.record(log.negotiation, log.entries, "test-recorder")
-    app.close()
+    with open_store(store, create=True,
+                    settings={"COMPRESSOR_TOPIC": "eventsourcing.compressor:ZlibCompressor"}) as opened:
+        opened.record(log.negotiation, log.entries, "test-recorder")
     assert state_of(store, 11)[:1] == b"\x78"  # a zlib stream, not JSON
     assert akkoord("--db", store, "verify").status == 0
     state = bytearray(state_of(store, 11))
@@ -289,8 +286,8 @@ def test_a_new_store_opened_with_an_opening_only_verifies(akkoord, tmp_path):
 def test_two_writers_at_once_leave_one_unbroken_chain(akkoord, tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
-    from akkoord.cli.session import store_env
-    from akkoord.application.service import Akkoord, Entry
+    from akkoord.application.service import Entry
+    from akkoord.bootstrap import open_store
     from akkoord.interchange.logformat import entry_from_record
 
     store = tmp_path / "busy.db"
@@ -298,13 +295,10 @@ def test_two_writers_at_once_leave_one_unbroken_chain(akkoord, tmp_path):
                    write_log(tmp_path, [opening()], name="b.json", negotiation="twee")).status == 0
 
     def write(negotiation: str) -> None:
-        app = Akkoord(env=store_env(str(store), create=True))
-        try:
+        with open_store(store, create=True) as opened:
             for batch in range(15):
                 entries: list[Entry] = [entry_from_record(party(f"P{batch}-{i}")) for i in range(3)]
-                app.record(negotiation, entries, "test-recorder")
-        finally:
-            app.close()
+                opened.record(negotiation, entries, "test-recorder")
 
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(write, ["een", "twee"]))

@@ -153,10 +153,9 @@ def test_views_of_an_older_layout_are_rebuilt(akkoord, example_store, tmp_path):
 def test_events_are_stored_in_the_notation_of_the_example_store(example_store):
     """Stored events keep their bytes: each event of the committed store, decoded and encoded
     again by today's code, is what was stored."""
-    from akkoord.application.service import Akkoord
+    from akkoord.bootstrap import open_store
 
-    app = Akkoord(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                       "SQLITE_DBNAME": str(example_store), "CREATE_TABLE": "n"})
+    app = open_store(example_store).app
     try:
         stored = app.recorder.select_notifications(start=1, limit=1000)
         assert stored

@@ -1,9 +1,7 @@
 """The hash chain in a PostgreSQL store: written with the events, checked by the same verify.
 
-Each test gets a database of its own (``akkoord_test_<uuid>``), dropped afterwards. The
-environment is built here rather than through ``cli.session.store_env`` because the URL-to-
-environment mapping for PostgreSQL belongs to the PostgreSQL store work; the recorder is
-selected by the same topic that ``store_env`` sets.
+Each test gets a database of its own (``akkoord_test_<uuid>``), dropped afterwards, opened
+through the composition root as every command opens a store.
 """
 
 from __future__ import annotations
@@ -17,8 +15,8 @@ import pytest
 
 from conftest import EXAMPLE_SOURCE
 from akkoord.application.service import Akkoord
+from akkoord.bootstrap import open_store
 from akkoord.interchange.logformat import read_log_file
-from akkoord.store import CHAINED_RECORDERS
 from akkoord.store.integrity import Checkpoint, verify
 
 SERVER = "host=127.0.0.1 port=5432 user=postgres"
@@ -37,18 +35,12 @@ def database() -> Iterator[str]:
 
 
 def open_app(database: str, chained: bool = True) -> Akkoord:
-    env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": database,
-        "POSTGRES_HOST": "127.0.0.1",
-        "POSTGRES_PORT": "5432",
-        "POSTGRES_USER": "postgres",
-        "POSTGRES_PASSWORD": "",
-        "CREATE_TABLE": "y",
-    }
-    if chained:
-        env["APPLICATION_RECORDER_TOPIC"] = CHAINED_RECORDERS[env["PERSISTENCE_MODULE"]]
-    return Akkoord(env=env)
+    # Tables made if missing, each time: the chain's too, in a store written without it.
+    settings = {"CREATE_TABLE": "y"}
+    if not chained:  # the library's own recorder, as stores written before the chain had
+        settings["APPLICATION_RECORDER_TOPIC"] = "eventsourcing.postgres:PostgresApplicationRecorder"
+    return open_store(f"postgresql://postgres@127.0.0.1:5432/{database}", create=True,
+                      settings=settings).app
 
 
 def record_example(app: Akkoord) -> list[int]:

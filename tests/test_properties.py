@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from akkoord.application.service import Akkoord
+from akkoord.bootstrap import open_store
 from akkoord.domain.errors import Refusal
 from akkoord.domain.negotiation import Negotiation
 from akkoord.interchange.logformat import entry_from_record
@@ -217,8 +218,7 @@ def _decided(opening: dict[str, Any]) -> Negotiation:
 
 
 def _store(path: Path) -> Akkoord:
-    return Akkoord(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path),
-                        "CREATE_TABLE": "y"})
+    return open_store(path, create=True).app
 
 
 def _record(app: Akkoord, events: list[dict[str, Any]]) -> None:

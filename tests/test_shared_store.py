@@ -170,9 +170,8 @@ RIVAL_CLAIMS = {  # what two files can both claim, and how the later one is refu
 @pytest.mark.parametrize("claimed", RIVAL_CLAIMS)
 def test_a_lost_race_is_decided_again_on_fresh_state_even_with_a_cache_switched_on(
         akkoord, store, tmp_path, monkeypatch, claimed):
-    from akkoord.cli.session import store_env
+    from akkoord.bootstrap import open_store
     from akkoord.domain.errors import EventRefused
-    from akkoord.application.service import Akkoord
     from akkoord.interchange.logformat import read_log_file
 
     # The library reads these from the environment; a stale cached dossier would lose every retry.
@@ -188,8 +187,7 @@ def test_a_lost_race_is_decided_again_on_fresh_state_even_with_a_cache_switched_
         log = write_log(tmp_path, [{"date": DATE, **event, **by}], name=f"{party_id}.json")
         return read_log_file(str(log)).entries
 
-    env = store_env(str(store), create=False)
-    loser, winner = Akkoord(env=env), Akkoord(env=env)
+    loser, winner = open_store(store).app, open_store(store).app
     decide = loser._decide
     decisions = []
 

@@ -272,4 +272,5 @@ def test_status_shows_the_dossier_at_a_glance(akkoord, example_store):
     assert [m["scheduled_for"] for m in status["meetings"]] == ["2025-07-09", "2025-10-06"]
     later = akkoord("--db", example_store, "status", "--as-of", "2025-10-07").out
     assert "overdue" in later and "€ 70.000.000" in later
-    assert "Meetings to come:\n  none" in later
+    # Meetings whose date passed without meeting_held stay, marked past (cli.md revision 2).
+    assert "Meetings not held:" in later and "  past  " in later

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from akkoord.application.service import Akkoord
+from akkoord.bootstrap import in_memory
 from akkoord.domain.errors import EventRefused, Refusal
 from akkoord.interchange.logformat import FileRefused, entry_from_record, read_log_file
 
@@ -15,7 +16,7 @@ NEGOTIATION = "test-dossier"
 
 
 def memory_app() -> Akkoord:
-    return Akkoord(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    return in_memory()
 
 
 def stored(app: Akkoord) -> int:
