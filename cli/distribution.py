@@ -166,7 +166,8 @@ def render_distribution(result: dict[str, Any]) -> str:
         "",
     ]
     rows = [[r["id"], r["name"], percent(r["share"])]
-            + [euros(r["by_year"][y]) for y in years] for r in result["regions"]]
+            + [euros(r["by_year"][y]) if r["by_year"][y] else "-" for y in years]
+            for r in result["regions"]]
     rows.append([_("total"), "", "100.00%"] + [euros(result["total"][y]) for y in years])
     headers = [_("region"), _("name"), _("share")] + [year_label(result, y) for y in years]
     lines.append(table(headers, rows, right=range(2, 3 + len(years))))
