@@ -334,3 +334,19 @@ def test_a_key_reads_back_from_export_as_the_same_event(akkoord, tmp_path, store
     assert recorded["weights"] == {"inwoners": "7.31", "woonruimten": "13.1", "oppervlakte": "-2.5"}
     assert recorded["regions"][0] == {"id": "VR01", "name": "Regio 1", "inwoners": 187772,
                                       "woonruimten": "74657.1", "oppervlakte": "13.25"}
+
+
+def test_ties_in_the_remainder_go_to_the_larger_base_then_the_region_id():
+    from akkoord.domain.distribution import Region, divide
+
+    def regions(*bases):
+        return [Region(f"R{n}", f"r{n}", Fraction(b)) for n, b in enumerate(bases, start=1)]
+
+    # 2 euros by 1:3 is 0.5 and 1.5: equal remainders, the larger base gets the euro left
+    assert divide(2, regions(1, 3)) == {"R1": 0, "R2": 2}
+    assert divide(2, regions(3, 1)) == {"R1": 2, "R2": 0}
+    # 100 euros in three equal parts: the euro left goes to the first region id in order
+    assert divide(100, reversed(regions(1, 1, 1))) == {"R3": 33, "R2": 33, "R1": 34}
+    # the largest remainder first: 10 by 1:1:1:3:4 is 1, 1, 1, 3, 4 exactly; 11 leaves one euro
+    # whose largest remainder (0.1 x 4 = 0.4 of R5, against 0.3 of R4 and 0.1 of the others) wins
+    assert divide(11, regions(1, 1, 1, 3, 4)) == {"R1": 1, "R2": 1, "R3": 1, "R4": 3, "R5": 5}
