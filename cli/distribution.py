@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -318,6 +317,8 @@ def _refuse_store_as_output(session: Session, output: str) -> None:
 def write_whole(path: str, data: bytes) -> None:
     """Writes the file whole or not at all: a temporary file in the same folder, renamed into
     place, so a full disk or an interruption never leaves a half-written export."""
+    import tempfile
+
     folder = Path(path).resolve().parent
     try:
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".akkoord-", suffix=".part")

@@ -14,7 +14,6 @@ from datetime import date
 from collections.abc import Callable
 from typing import Any
 
-from akkoord.projections.divisions import key_summary, region_changes
 from akkoord.projections.views import naming_positions
 
 LATEST = 1 << 62
@@ -153,7 +152,7 @@ class Queries:
                 {"id": item["item_id"], "purpose": item["purpose"], "recipient": item["recipient"],
                  "distribution": item["distribution"], "conditions": json.loads(item["conditions"]),
                  "by_year": by_item[item["item_id"]], "sources": [chosen["position"]],
-                 "key": key_summary(in_force[item["distribution"]])
+                 "key": _key_summary(in_force[item["distribution"]])
                  if item["distribution"] in in_force else None}
                 for item in items
             ],
@@ -220,6 +219,8 @@ class Queries:
             if any(keys) and (any(c["delta"] for c in by_year.values()) or keys[0] != keys[1]):
                 # What each region gains or loses when the item's amount or key changes.
                 entry["keys"] = {"from": keys[0] and keys[0]["id"], "to": keys[1] and keys[1]["id"]}
+                from akkoord.projections.divisions import region_changes
+
                 entry["regions"] = region_changes(
                     keys[0], keys[1], lambda y, i=before: amount(i, y, left),
                     lambda y, i=after: amount(i, y, right), years)
@@ -439,6 +440,13 @@ def _proposal_sources(revision: int, budget: list[int], agreements: list[int]) -
         "total": [revision],
         "unallocated": sorted({revision, *budget}),
     }
+
+
+def _key_summary(row: dict[str, Any]) -> dict[str, Any]:
+    # Exact arithmetic is loaded only where an item has a key.
+    from akkoord.projections.divisions import key_summary
+
+    return key_summary(row)
 
 
 def covers(first: int, last: int | None, year: int) -> bool:

@@ -350,3 +350,11 @@ def test_ties_in_the_remainder_go_to_the_larger_base_then_the_region_id():
     # the largest remainder first: 10 by 1:1:1:3:4 is 1, 1, 1, 3, 4 exactly; 11 leaves one euro
     # whose largest remainder (0.1 x 4 = 0.4 of R5, against 0.3 of R4 and 0.1 of the others) wins
     assert divide(11, regions(1, 1, 1, 3, 4)) == {"R1": 1, "R2": 1, "R3": 1, "R4": 3, "R5": 5}
+
+
+def test_log_position_shows_what_a_key_changed(akkoord, tmp_path, store):
+    imported(akkoord, tmp_path, store, dossier(shares_key(), revision(1, [item("gelijk")])))
+    shown = akkoord("--db", store, "log", "--position", "4").out
+    assert "distribution_key_recorded" in shown and "+ distribution_keys gelijk" in shown
+    entries = akkoord("--db", store, "log", "--json").json()
+    assert entries[3]["summary"] == "distribution key gelijk (shares, 4 regions): given shares"
