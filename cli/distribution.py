@@ -154,7 +154,6 @@ def _no_key(session: Session, item: dict[str, Any], named: str | None, given: bo
 
 
 def render_distribution(result: dict[str, Any]) -> str:
-    from akkoord.cli.core import year_label
     from akkoord.projections.divisions import percent
 
     years = [str(y) for y in result["years"]]
@@ -168,7 +167,7 @@ def render_distribution(result: dict[str, Any]) -> str:
             + [euros(r["by_year"][y]) if r["by_year"][y] else "-" for y in years]
             for r in result["regions"]]
     rows.append([_("total"), "", "100.00%"] + [euros(result["total"][y]) for y in years])
-    headers = [_("region"), _("name"), _("share")] + [year_label(result, y) for y in years]
+    headers = [_("region"), _("name"), _("share")] + labelled(years)
     lines.append(table(headers, rows, right=range(2, 3 + len(years))))
     lines.append("")
     lines.append(_("Shares are rounded here; --json gives each exactly. Each year's euros sum to "
@@ -176,6 +175,11 @@ def render_distribution(result: dict[str, Any]) -> str:
     if years:
         lines.append(_("{year}+ is every year from {year} on (structural).").format(year=years[-1]))
     return "\n".join(lines)
+
+
+def labelled(years: list[str]) -> list[str]:
+    """Year headings: the last year stands for every year after it (``2027+``), as in proposal."""
+    return [f"{year}+" if year == years[-1] else year for year in years]
 
 
 def source_text(source: dict[str, str] | None) -> str:
@@ -211,8 +215,6 @@ def render_item_keys(items: list[dict[str, Any]]) -> list[str]:
 
 def render_region_changes(diff: dict[str, Any]) -> str:
     """For each item whose amount or key changed, what each region gains or loses per year."""
-    from akkoord.cli.core import year_label
-
     years = [str(y) for y in diff["years"]]
     parts = []
     for item in diff["items"]:
@@ -227,7 +229,7 @@ def render_region_changes(diff: dict[str, Any]) -> str:
         rows = [[region["id"], region["name"]] + [_region_change(region["by_year"][y])
                                                   for y in years]
                 for region in item["regions"]]
-        parts.append(table([_("region"), _("name")] + [year_label(diff, y) for y in years], rows,
+        parts.append(table([_("region"), _("name")] + labelled(years), rows,
                            right=range(2, 2 + len(years))))
     return "".join(parts)
 
@@ -247,10 +249,8 @@ def _region_change(cell: dict[str, Any]) -> str:
 def export_rows(result: dict[str, Any]) -> list[list[Any]]:
     """The table both exports write: a header, a row per region, the totals, then the key and
     where it comes from. Amounts are whole euros (numbers), the share exact text ``p/q``."""
-    from akkoord.cli.core import year_label
-
     years = [str(y) for y in result["years"]]
-    rows: list[list[Any]] = [["region", "name", "share"] + [year_label(result, y) for y in years]]
+    rows: list[list[Any]] = [["region", "name", "share"] + labelled(years)]
     for region in result["regions"]:
         rows.append([region["id"], region["name"], region["share"]]
                     + [region["by_year"][y] for y in years])

@@ -22,6 +22,7 @@ from akkoord.domain.errors import Refusal
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 MAX_ROWS = 10_000  # a key of regions, not a data set: a larger sheet is refused, not read
+MAX_CSV_BYTES = 16 << 20
 
 
 class TableRefused(Exception):
@@ -44,6 +45,9 @@ def read_region_table(path: str, sheet: str | None = None) -> list[dict[str, Any
 
 def _csv_rows(path: str) -> list[tuple[int, list[Any]]]:
     try:
+        if Path(path).stat().st_size > MAX_CSV_BYTES:
+            raise TableRefused(f"{path}: larger than {MAX_CSV_BYTES >> 20} MiB; a key lists "
+                               "regions")
         # utf-8-sig: a spreadsheet program's CSV often starts with a byte order mark.
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:

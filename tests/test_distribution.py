@@ -86,6 +86,18 @@ def expected_division(amount: int, bases: dict[str, Fraction]) -> tuple[dict[str
     return result, left
 
 
+def divided_as_the_rule_says(division: dict, bases: dict[str, Fraction]) -> int:
+    """Asserts every region's euros in every year of ``distribute --json``, and that they sum to
+    the item's amount; returns how many euros the floors left over in all (the rule's work)."""
+    euros_left_by_floors = 0
+    for year, amount in division["total"].items():
+        expected, left = expected_division(amount, bases)
+        euros_left_by_floors += left
+        assert {r["id"]: r["by_year"][year] for r in division["regions"]} == expected
+        assert sum(r["by_year"][year] for r in division["regions"]) == amount
+    return euros_left_by_floors
+
+
 def formula_bases(regions: list[dict]) -> dict[str, Fraction]:
     return {r["id"]: FIXED + sum(exact_number(w) * exact_number(r[m]) for m, w in WEIGHTS.items())
             for r in regions}
@@ -104,13 +116,7 @@ def test_a_25_region_formula_key_divides_every_year_exactly_as_the_formula_says(
     bases = formula_bases(region_values())
     assert len(bases) == 25
     assert [r["id"] for r in division["regions"]] == list(bases)
-    euros_left_by_floors = 0
-    for year, amount in division["total"].items():
-        expected, left = expected_division(amount, bases)
-        euros_left_by_floors += left
-        assert {r["id"]: r["by_year"][year] for r in division["regions"]} == expected
-        assert sum(r["by_year"][year] for r in division["regions"]) == amount
-    assert euros_left_by_floors > 0  # the values force remainders: the rule was exercised
+    assert divided_as_the_rule_says(division, bases) > 0  # remainders forced: the rule was used
     total_base = sum(bases.values())
     for region in division["regions"]:
         share = bases[region["id"]] / total_base
@@ -121,13 +127,7 @@ def test_a_shares_key_divides_by_the_given_weights_exactly(akkoord, tmp_path, st
     imported(akkoord, tmp_path, store, dossier(shares_key(), revision(1, [item("gelijk")])))
     division = akkoord("--db", store, "distribute", "versterking", "--json").json()
     bases = {"R1": Fraction(3), "R2": Fraction(3, 2), "R3": Fraction(9, 4), "R4": Fraction(7)}
-    euros_left_by_floors = 0
-    for year, amount in division["total"].items():
-        expected, left = expected_division(amount, bases)
-        euros_left_by_floors += left
-        assert {r["id"]: r["by_year"][year] for r in division["regions"]} == expected
-        assert sum(r["by_year"][year] for r in division["regions"]) == amount
-    assert euros_left_by_floors > 0
+    assert divided_as_the_rule_says(division, bases) > 0
     assert [r["share"] for r in division["regions"]] == ["12/55", "6/55", "9/55", "28/55"]
 
 
@@ -260,9 +260,7 @@ def test_a_new_key_version_and_a_revision_moving_the_item_to_it_on_both_axes(akk
                                 (("--as-of", "2025-09-01"), new, "bdur-2028")]:
         answer = division(*axes)
         assert answer["key"] == key_id, axes
-        for year, amount in answer["total"].items():
-            assert {r["id"]: r["by_year"][year] for r in answer["regions"]} == \
-                expected_division(amount, bases)[0]
+        divided_as_the_rule_says(answer, bases)
 
     diff = akkoord("--db", store, "diff", "1", "2", "--json").json()
     changed = diff["items"][0]
