@@ -9,31 +9,26 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import hashlib
 import itertools
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date
-from enum import Enum
-from functools import cache
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
-from eventsourcing.persistence import (
-    DatetimeAsISO,
-    DecimalAsStr,
-    IntegrityError,
-    JSONTranscoder,
-    Transcoding,
-    UUIDAsHex,
-)
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from eventsourcing.utils import resolve_topic
 
-from akkoord.domain.errors import DossierNotFound, EventRefused, Refusal
-from akkoord.domain.negotiation import Negotiation
-from akkoord.domain.values import ENUMS, VALUE_CLASSES
+from akkoord.application.notation import (  # noqa: F401 - the notation's readers are asked here
+    event_from_state,
+    register_transcodings,
+    stored_event_transcoder,
+)
+from akkoord.domain.errors import AlreadyRecorded, DossierNotFound, EventRefused, Refusal
+from akkoord.domain.negotiation import Negotiation, StaleSnapshot
+from akkoord.domain.values import FileOrigin
 
 CONFLICT_RETRIES = 20
 BACK_OFF_SECONDS = 0.02
@@ -51,89 +46,6 @@ class Entry:
     fields: dict[str, Any]
 
 
-class DateAsISO(Transcoding):
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
-
-
-class SetAsSortedList(Transcoding):
-    type = set
-    name = "set"
-
-    def encode(self, obj: set[Any]) -> list[Any]:
-        return sorted(obj)
-
-    def decode(self, data: list[Any]) -> set[Any]:
-        return set(data)
-
-
-class EnumAsValue(Transcoding):
-    def __init__(self, enum_class: type[Enum]):
-        self.type = enum_class
-        self.name = f"akkoord.{enum_class.__name__}"
-
-    def encode(self, obj: Enum) -> Any:
-        return obj.value
-
-    def decode(self, data: Any) -> Enum:
-        return self.type(data)
-
-
-class DataclassAsDict(Transcoding):
-    """A frozen value object as a dict of its fields; lists come back as tuples."""
-
-    def __init__(self, value_class: type):
-        self.type = value_class
-        self.name = f"akkoord.{value_class.__name__}"
-
-    def encode(self, obj: Any) -> dict[str, Any]:
-        # A frozen dataclass's __dict__ holds its fields in declaration order: the same dict
-        # as reading them one by one, made once per value instead.
-        return obj.__dict__
-
-    def decode(self, data: dict[str, Any]) -> Any:
-        return self.type(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
-
-
-def register_transcodings(transcoder: JSONTranscoder) -> None:
-    # Event states hold no cycles; the encoder's bookkeeping to detect them costs about a
-    # tenth of encoding an event (the bytes written are the same).
-    transcoder.encoder.check_circular = False
-    transcoder.register(DateAsISO())
-    transcoder.register(SetAsSortedList())
-    for enum_class in ENUMS:
-        transcoder.register(EnumAsValue(enum_class))
-    for value_class in VALUE_CLASSES:
-        transcoder.register(DataclassAsDict(value_class))
-
-
-@cache
-def stored_event_transcoder() -> JSONTranscoder:
-    """The transcoder the application stores events with (the library's and the domain's types)."""
-    transcoder = JSONTranscoder()
-    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
-        transcoder.register(transcoding)
-    register_transcodings(transcoder)
-    return transcoder
-
-
-def event_from_state(topic: str, state: str | bytes) -> Negotiation.Event:
-    """The domain event of a stored event's plain JSON state, without its aggregate id and version.
-
-    For readers that show events as recorded (the log) from a copy of their state.
-    """
-    event = object.__new__(resolve_topic(topic))
-    data = state if isinstance(state, bytes) else state.encode()
-    event.__dict__.update(stored_event_transcoder().decode(data))
-    return event
-
-
 class Akkoord(Application):
     """The negotiation register: dossiers of immutable events."""
 
@@ -145,10 +57,17 @@ class Akkoord(Application):
         register_transcodings(transcoder)
 
     def dossier(self, negotiation: str) -> Negotiation:
+        dossier_id = Negotiation.create_id(negotiation)
         try:
-            return self.repository.get(Negotiation.create_id(negotiation))
+            return self.repository.get(dossier_id)
         except AggregateNotFoundError:
             raise DossierNotFound(negotiation) from None
+        except StaleSnapshot:
+            # A snapshot written before the dossier's state took its present form: replayed.
+            dossier = None
+            for event in self.events.get(dossier_id):
+                dossier = event.mutate(dossier)
+            return dossier  # type: ignore[return-value]
 
     def record(
         self,
@@ -156,10 +75,16 @@ class Akkoord(Application):
         entries: Iterable[Entry],
         recorded_by: str,
         progress: Callable[[int], None] | None = None,
+        *,
+        origin: FileOrigin | None = None,
+        again: bool = False,
     ) -> list[int]:
         """Records the entries in the dossier in one transaction; returns their positions.
 
-        Raises EventRefused (nothing stored) when an entry breaks a rule. When another writer
+        Raises EventRefused (nothing stored) when an entry breaks a rule. ``origin``: the file
+        the entries come from, kept with each event; a file whose events the dossier already
+        recorded from a file (the same events in the same order, in any layout) raises
+        AlreadyRecorded, unless ``again``. When another writer
         stored events in the dossier first, the whole batch is decided again on fresh state, so
         ``entries`` is iterated once per attempt (a list, or entries read again from a file).
         ``progress`` is told how many entries are decided, every STREAM_CHUNK entries.
@@ -167,7 +92,8 @@ class Akkoord(Application):
         with _rare_garbage_collection():
             for attempt in range(CONFLICT_RETRIES):
                 try:
-                    return self._record_once(negotiation, entries, recorded_by, progress)
+                    return self._record_once(negotiation, entries, recorded_by, progress,
+                                             origin, again)
                 except IntegrityError:
                     _back_off(attempt)
                     continue
@@ -190,6 +116,8 @@ class Akkoord(Application):
         entries: Iterable[Entry],
         recorded_by: str,
         progress: Callable[[int], None] | None,
+        origin: FileOrigin | None = None,
+        again: bool = False,
     ) -> list[int]:
         """One attempt. A batch of one chunk is saved as the library saves; a larger batch is
         stored as it is decided: its events go to the recorder in one insert (so in one
@@ -197,7 +125,8 @@ class Akkoord(Application):
         half-way rolls all of it back. A million events then never sit in memory."""
         dossier = self._load(negotiation)
         first_new_version = (dossier.version if dossier is not None else 0) + 1
-        chunks = self._decided_chunks(negotiation, dossier, entries, recorded_by, progress)
+        chunks = self._decided_chunks(negotiation, dossier, entries, recorded_by, progress,
+                                      origin, again)
         first = next(chunks, None)
         if first is None:
             return []
@@ -232,38 +161,106 @@ class Akkoord(Application):
         entries: Iterable[Entry],
         recorded_by: str,
         progress: Callable[[int], None] | None,
+        origin: FileOrigin | None = None,
+        again: bool = False,
     ) -> Iterator[tuple[Negotiation, list[Negotiation.Event]]]:
-        """The dossier and the events it decided, every STREAM_CHUNK entries and at the end."""
+        """The dossier and the events it decided, every STREAM_CHUNK entries and at the end.
+
+        The entries are read one ahead, so that the last of a file is known as the last: it
+        carries the digest of the file's events, by which a second import of them is known."""
         count = 0
-        for index, entry in enumerate(entries):
-            dossier = self._decide(negotiation, dossier, index, entry, recorded_by)
+        digest = hashlib.sha256() if origin is not None else None
+        plain_origin = None if origin is None else FileOrigin(origin.name, origin.sha256)
+        iterator = iter(entries)
+        entry = next(iterator, None)
+        while entry is not None:
+            following = next(iterator, None)
+            marked = plain_origin
+            if digest is not None:
+                digest.update(canonical_form(entry))
+                if following is None:
+                    marked = FileOrigin(origin.name, origin.sha256, digest.hexdigest())
+                    if not again and dossier is not None:
+                        self._refuse_repetition(dossier, marked.events_sha256)
+            dossier = self._decide(negotiation, dossier, count, entry, recorded_by, marked)
             count += 1
             if count % STREAM_CHUNK == 0:
                 yield dossier, dossier.collect_events()
                 if progress is not None:
                     progress(count)
+            entry = following
         if dossier is not None and count % STREAM_CHUNK:
             yield dossier, dossier.collect_events()
             if progress is not None:
                 progress(count)
 
-    @staticmethod
+    def _refuse_repetition(self, dossier: Negotiation, events_sha256: str) -> None:
+        earlier = dossier.imports.get(events_sha256)
+        if earlier is None:
+            return
+        first, last, recorded_by, recorded_at = earlier
+        positions = self._positions_of(dossier.id, (first, last))
+        raise AlreadyRecorded(recorded_at, recorded_by, (positions[0], positions[1]))
+
     def _decide(
-        negotiation: str, dossier: Negotiation | None, index: int, entry: Entry, recorded_by: str
+        self, negotiation: str, dossier: Negotiation | None, index: int, entry: Entry,
+        recorded_by: str, origin: FileOrigin | None = None,
     ) -> Negotiation:
         fields = entry.fields  # passed as keywords, so the callee's dict is its own
         try:
             if entry.type == Negotiation.Opened.TYPE and dossier is None:
-                return Negotiation.open(negotiation, recorded_by=recorded_by, **fields)
+                return Negotiation.open(negotiation, recorded_by=recorded_by, origin=origin,
+                                        **fields)
             if dossier is None:
                 raise Refusal(
                     f"dossier {negotiation!r} is not opened: its first event must be "
                     "negotiation_opened"
                 )
-            dossier.record(entry.type, recorded_by=recorded_by, **fields)
+            looked_up = None
+            if fields.get("retracts_position") is not None:
+                looked_up = self._looked_up(dossier, fields["retracts_position"])
+            dossier.record(entry.type, recorded_by=recorded_by, origin=origin,
+                           looked_up=looked_up, **fields)
             return dossier
         except Refusal as refusal:
             raise EventRefused(index, entry.type, str(refusal)) from None
+
+    def _looked_up(self, dossier: Negotiation, position: Any) -> dict[int, tuple[int, str, str]]:
+        """The stored event at that position, if it is one of the dossier's: position ->
+        (version, type, date). The dossier knows its events by version; the store by position."""
+        if isinstance(position, bool) or not isinstance(position, int) or position < 1:
+            return {}
+        found = self.recorder.select_notifications(start=position, limit=1, stop=position)
+        if not found or found[0].id != position or found[0].originator_id != dossier.id:
+            return {}
+        event = self.mapper.to_domain_event(found[0])
+        return {position: (event.originator_version, event.TYPE, event.date.isoformat())}
+
+    def _positions_of(self, dossier_id: UUID, versions: Sequence[int]) -> list[int]:
+        """The global positions of the dossier's events of those versions (rarely asked: a
+        refusal names them), each found by the store's key (dossier, version)."""
+        recorder: Any = self.recorder
+        table = getattr(recorder, "events_table_name", None)
+        found = []
+        for version in versions:
+            if isinstance(recorder, SQLiteApplicationRecorder):
+                with recorder.datastore.transaction(commit=False) as cursor:
+                    cursor.execute(f"SELECT rowid FROM {table} WHERE originator_id = ? AND "
+                                   "originator_version = ?", (dossier_id.hex, version))
+                    row = cursor.fetchone()
+                found.append(row[0] if row else 0)
+            elif table is not None and hasattr(recorder, "datastore"):
+                with recorder.datastore.transaction(commit=False) as cursor:
+                    cursor.execute(f"SELECT notification_id FROM {recorder.datastore.schema}."
+                                   f"{table} WHERE originator_id = %s AND originator_version = %s",
+                                   (dossier_id, version))
+                    row = cursor.fetchone()
+                found.append(row["notification_id"] if row else 0)
+            else:  # a recorder in memory: its notifications are at hand
+                found.append(next((n.id for n in self._notifications()
+                                   if n.originator_id == dossier_id
+                                   and n.originator_version == version), 0))
+        return found
 
     def _snapshot_now_and_then(self, dossier: Negotiation, first_new_version: int) -> None:
         # A snapshot taken from the aggregate in hand spares the next import a replay of the
@@ -293,6 +290,13 @@ class Akkoord(Application):
         ):
             yield from notifications
             start = notifications[-1].id + 1
+
+
+def canonical_form(entry: Entry) -> bytes:
+    """An entry as the same bytes however its file was laid out (YAML or JSON, key order,
+    comments, name): its type and fields in the stored notation, keys sorted."""
+    fields = {key: entry.fields[key] for key in sorted(entry.fields)}
+    return stored_event_transcoder().encode({"type": entry.type, "fields": fields}) + b"\n"
 
 
 @contextlib.contextmanager

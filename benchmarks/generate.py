@@ -58,6 +58,8 @@ class Dossier:
         self.open_claims: list[str] = []
         self.scheduled: list[str] = []
         self.retractable: list[str] = []
+        # what the events name (party:P1, item:x, …) -> the date it came about
+        self.since: dict[str, str] = {}
         self.serial = 0
         kinds, weights = zip(*MIX)
         self.kinds, self.weights = list(kinds), list(weights)
@@ -92,11 +94,11 @@ class Dossier:
     # -- events ---------------------------------------------------------------------------------
 
     def opening(self) -> Iterator[dict[str, Any]]:
-        yield {"type": "negotiation_opened", "date": self.day(), "title": "Benchmark dossier",
+        yield {"type": "negotiation_opened", "date": FIRST_DAY.isoformat(), "title": "Benchmark dossier",
                "budget": [{"party": "RIJK", "purpose": "weerbaarheid", "from": 2027, "amount": "70M"},
                           {"party": "JENV", "year": 2025, "amount": "10M"}]}
         for number in range(CORE_PARTIES):
-            yield self.register(f"P{number:03d}")
+            yield self.dated(self.register(f"P{number:03d}"))
 
     def register(self, party_id: str) -> dict[str, Any]:
         event = {"type": "stakeholder_registered", "date": self.day(), "id": party_id,
@@ -108,12 +110,24 @@ class Dossier:
         self.parties.append(party_id)
         return event
 
+    def dated(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Dates the event: a late transcription, but never before what it names (the dossier
+        refuses that), and its own deadline or meeting never before it."""
+        on = max([self.day(), *(self.since.get(name, "") for name in _names(event))])
+        event["date"] = on
+        for later in ("due", "scheduled_for"):
+            if later in event and event[later] < on:
+                event[later] = on
+        for name in _established(event):
+            self.since[name] = max(self.since.get(name, ""), on)
+        return event
+
     def event(self) -> dict[str, Any]:
         while True:
             kind = self.random.choices(self.kinds, self.weights)[0]
             event = getattr(self, f"_{kind}")()
             if event is not None:
-                event.setdefault("date", self.day())
+                self.dated(event)
                 if self.random.random() < 0.1:
                     event["note"] = "Nagezonden na het overleg."
                 if self.random.random() < 0.05:
@@ -254,6 +268,54 @@ class Dossier:
             return None
         return {"type": "event_retracted", "retracts": self.retractable.pop(),
                 "reason": "Verkeerd genoteerd"}
+
+
+def _names(event: dict[str, Any]) -> list[str]:
+    """What an event refers to, as keys of Dossier.since."""
+    names = []
+    for field in ("stakeholder", "by", "against", "toward", "member_of"):
+        if event.get(field) is not None:
+            names.append(f"party:{event[field]}")
+    for field in ("to", "parties", "participants", "proposed_by"):
+        value = event.get(field, [])
+        names += [f"party:{p}" for p in ([value] if isinstance(value, str) else value)]
+    names += [f"party:{item['recipient']}" for item in event.get("items", [])]
+    kind = event["type"]
+    if kind in ("commitment_fulfilled", "commitment_rescheduled", "commitment_withdrawn"):
+        names.append(f"commitment:{event['id']}")
+    elif kind == "claim_settled":
+        names.append(f"claim:{event['id']}")
+    elif kind == "meeting_held":
+        names.append(f"meeting:{event['id']}")
+    elif kind == "agreement_reached":
+        names.append(f"revision:{event['revision']}")
+    elif kind == "event_retracted":
+        names.append(f"ref:{event['retracts']}")
+    subject = event.get("subject", "")
+    if kind == "position_taken" and subject.startswith(("item:", "claim:")):
+        names.append(subject)
+    if kind == "position_taken" and subject == "proposal":
+        names.append("proposal")
+    return names
+
+
+def _established(event: dict[str, Any]) -> list[str]:
+    """What an event brings about, as keys of Dossier.since."""
+    kind, names = event["type"], []
+    if kind == "stakeholder_registered":
+        names.append(f"party:{event['id']}")
+    elif kind == "commitment_made":
+        names.append(f"commitment:{event['id']}")
+    elif kind == "claim_lodged":
+        names.append(f"claim:{event['id']}")
+    elif kind == "meeting_scheduled":
+        names.append(f"meeting:{event['id']}")
+    elif kind == "proposal_revised":
+        names += [f"revision:{event['revision']}", "proposal",
+                  *(f"item:{item['id']}" for item in event["items"])]
+    if event.get("ref") is not None:
+        names.append(f"ref:{event['ref']}")
+    return names
 
 
 def write_log(stream: TextIO, events: Iterator[dict[str, Any]]) -> None:

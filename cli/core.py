@@ -83,7 +83,8 @@ def run_import(session: Session, args: Any) -> int:
             progress = Progress(f"importing {path}", not args.json)
             try:
                 positions = session.app.record(log_file.negotiation, entries, actor(args),
-                                               lambda done: progress(done, total))
+                                               lambda done: progress(done, total),
+                                               origin=log_file.origin)
             except EventRefused as refusal:
                 raise log_file.refusal(refusal.index, refusal.reason, refusal.event_type) from None
             except (Refusal, ChainError) as refusal:

@@ -17,3 +17,16 @@ class EventRefused(Refusal):
 
 class DossierNotFound(LookupError):
     """No dossier with that slug is recorded in the store."""
+
+
+class AlreadyRecorded(Refusal):
+    """The events of a file were recorded in the dossier before (``again`` records them anyway)."""
+
+    def __init__(self, recorded_at: str, recorded_by: str, positions: tuple[int, int]):
+        super().__init__(
+            f"these events were already recorded in this dossier on {recorded_at} by "
+            f"{recorded_by}, at positions {positions[0]}-{positions[1]} (import again "
+            "with --again to record them anyway)")
+        self.recorded_at = recorded_at
+        self.recorded_by = recorded_by
+        self.positions = positions

@@ -4,11 +4,19 @@ The dossier is the consistency boundary: every refusal of the log format is a ru
 the dossier already holds (registered parties, open commitments, the next revision number), so
 one aggregate per dossier lets the domain enforce them all, and lets the store's optimistic
 concurrency control refuse a second writer that decided on stale state.
+
+Each event type is one class, and the class is the one place that says what the type means: its
+fields (with their help), its rule (``check``), what it establishes in the dossier while it
+stands (``establishes``: a retraction takes exactly that away again, so undo needs no table of
+its own), its one-line ``summary_line`` and the view rows it fills (``ROWS``, plain data the
+projections make their SQL from).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -18,28 +26,66 @@ from eventsourcing.utils import register_topic
 
 from akkoord.domain.distribution import checked_key
 from akkoord.domain.errors import Refusal
-from akkoord.domain.schema import check_fields, check_slug, check_value
+from akkoord.domain.schema import (
+    AGGREGATE,
+    ELEMENT_INDEX,
+    EVENT_TYPE,
+    Row,
+    check_fields,
+    check_slug,
+    check_value,
+    declared,
+    fields_of,
+    row,
+)
 from akkoord.domain.topics import topic_of
 from akkoord.domain.values import (
     BudgetLine,
     ClaimOutcome,
     Euros,
+    FileOrigin,
+    Period,
     ProposalItem,
     ProposalStatus,
     Role,
     Source,
     Stance,
     StakeholderKind,
+    euros,
 )
 
 DOSSIER_NAMESPACE = uuid5(NAMESPACE_URL, "https://akkoord.invalid/dossier")
 
-ONE_OR_MANY = {"one_or_many": True}
-# A field the recorder does not write per event: the dossier's slug comes with the batch.
-IMPLIED = {"implied": True}
-
 # event type -> event class, filled as the classes are defined
 EVENT_TYPES: dict[str, type[Negotiation.Event]] = {}
+
+# What the dossier holds, each a register of keys established by the events still standing.
+KINDS = ("stakeholder", "revision", "item", "claim", "claim_settled", "commitment",
+         "commitment_closed", "meeting", "ref", "distribution_key", "distribution_key_retired")
+# How a kind is named in a refusal, and what its absence is called.
+MISSING = {
+    "stakeholder": "stakeholder {key!r} is not registered",
+    "revision": "revision {key} does not exist",
+    "claim": "claim {key!r} does not exist",
+    "commitment": "commitment {key!r} does not exist",
+    "meeting": "meeting {key!r} is not scheduled",
+    "item": "item {key!r} is in no revision",
+    "ref": "ref {key!r} does not exist",
+    "distribution_key": "distribution key {key!r} is not recorded",
+}
+# The kind that closes a claim or a commitment.
+CLOSED_BY = {"claim": "claim_settled", "commitment": "commitment_closed",
+             "distribution_key": "distribution_key_retired"}
+ESTABLISHED = {
+    "stakeholder": "stakeholder {key!r} is registered on {on}",
+    "revision": "revision {key} is dated {on}",
+    "claim": "claim {key!r} is lodged on {on}",
+    "commitment": "commitment {key!r} is made on {on}",
+    "meeting": "meeting {key!r} is scheduled on {on}",
+    "item": "item {key!r} is first proposed on {on}",
+    "ref": "ref {key!r} is dated {on}",
+    "distribution_key": "distribution key {key!r} is recorded on {on}",
+}
 
 
 def _stable_topic(cls: type, name: str) -> None:
@@ -52,16 +98,51 @@ def _stable_topic(cls: type, name: str) -> None:
     register_topic(cls.TOPIC, cls)  # type: ignore[attr-defined]
 
 
+def _parties(parties: Iterable[str]) -> str:
+    return ", ".join(parties)
+
+
+def period_text(period: Period) -> str:
+    if period.is_single_year:
+        return str(period.first)
+    if period.last is None:
+        return f"from {period.first}"
+    return f"{period.first}-{period.last}"
+
+
+def _budget(lines: Iterable[BudgetLine]) -> str:
+    return "; ".join(f"{line.party} {euros(line.amount)} {period_text(line.period)}"
+                     for line in lines)
+
+
+BUDGET_ROWS = (row("budget_lines", each="budget", line=ELEMENT_INDEX, party="each.party",
+                   purpose="each.purpose", amount="each.amount",
+                   first_year="each.period.first", last_year="each.period.last",
+                   # An empty envelope is still the latest budget.
+                   when_empty={"line": -1, "party": None, "purpose": None, "amount": 0,
+                               "first_year": None, "last_year": None}),)
+
+
 class Negotiation(Aggregate):
     """A dossier: the record of one negotiation, built up from its events."""
 
+    # 2: the dossier's state is registers of what stands (earlier snapshots are replayed instead)
+    class_version = 2
+
     class Event(Aggregate.Event):
+        """An event of a dossier."""
+
         TYPE: ClassVar[str] = ""
+        # The view rows the event fills (plain data: projections.views makes the SQL of them).
+        ROWS: ClassVar[tuple[Row, ...]] = ()
+        # Whether a retraction may name it.
+        RETRACTABLE: ClassVar[bool] = True
         date: date
         recorded_by: str
         ref: str | None
         source: Source | None
         note: str | None
+        origin: FileOrigin | None
 
         def __init_subclass__(cls, **kwargs: Any) -> None:
             super().__init_subclass__(**kwargs)
@@ -69,209 +150,518 @@ class Negotiation(Aggregate):
                 EVENT_TYPES[cls.TYPE] = cls
                 _stable_topic(cls, cls.TYPE)
 
-        def apply(self, aggregate: Negotiation) -> None:
-            if self.ref is not None:
-                aggregate.refs[self.ref] = [self.TYPE, self.key]
+        # -- the declaration every type fills in ------------------------------------------------
 
-        @property
-        def key(self) -> str | None:
-            """The id of the thing this event is about, where it has one."""
-            return getattr(self, "id", None)
+        def check(self, dossier: Negotiation) -> None:
+            """Refuses the event if the dossier's rules forbid it (beyond its fields' types and
+            references, which every event has checked)."""
+
+        def establishes(self) -> Iterable[tuple[str, str, Any]]:
+            """(kind, key, detail) of what the dossier holds while this event stands."""
+            return ()
+
+        def summary_line(self) -> str:
+            """One line for the log: what happened, in the words of the dossier."""
+            raise NotImplementedError
+
+        def resolved(self, dossier: Negotiation) -> Negotiation.Event:
+            """The event as stored: a value that depends on the dossier made explicit."""
+            return self
+
+        # -- shared by every type ---------------------------------------------------------------
+
+        def decide(self, dossier: Negotiation) -> Negotiation.Event:
+            """Refuses the event, or returns it as it is to be stored."""
+            if dossier.opened_on and self.date.isoformat() < dossier.opened_on:
+                raise Refusal(f"date {self.date.isoformat()} lies before the dossier was opened "
+                              f"({dossier.opened_on})")
+            if self.ref is not None and self.ref in dossier.standing["ref"]:
+                raise Refusal(f"ref {self.ref!r} is already used in this dossier")
+            for name, kind, many in _references(type(self)):
+                found = getattr(self, name)
+                for key in (found if many else (found,)):
+                    if key is not None:
+                        dossier.require(name, kind, str(key), self.date)
+            self.check(dossier)
+            return self.resolved(dossier)
+
+        def apply(self, aggregate: Negotiation) -> None:
+            aggregate.establish(self)
 
     @staticmethod
     def create_id(negotiation: str) -> UUID:
         return uuid5(DOSSIER_NAMESPACE, negotiation)
 
     class Opened(Event, Aggregate.Created):
+        """The dossier starts; the budget lines are the money on the table."""
+
         TYPE = "negotiation_opened"
-        negotiation: str = dataclasses.field(metadata=IMPLIED)
-        title: str = dataclasses.field()
-        budget: tuple[BudgetLine, ...]
+        ROWS = (row("dossiers", negotiation="negotiation", title="title",
+                    aggregate_id=AGGREGATE), *BUDGET_ROWS)
+        RETRACTABLE = False
+        negotiation: str = declared("the dossier's slug", implied=True)
+        title: str = declared("the negotiation's title")
+        budget: tuple[BudgetLine, ...] = declared(
+            "the money on the table: {party, purpose?, amount, year | from [, until]} per line "
+            "(party need not be a registered stakeholder)")
 
         def apply(self, aggregate: Negotiation) -> None:
             aggregate.negotiation = self.negotiation
             aggregate.title = self.title
+            aggregate.opened_on = self.date.isoformat()
             super().apply(aggregate)
+
+        def summary_line(self) -> str:
+            return f"opened {self.title!r}; budget: {_budget(self.budget)}"
 
     class BudgetChanged(Event):
+        """Replaces the whole budget envelope."""
+
         TYPE = "budget_changed"
-        budget: tuple[BudgetLine, ...]
+        ROWS = BUDGET_ROWS
+        budget: tuple[BudgetLine, ...] = declared(
+            "the new envelope, every line: {party, purpose?, amount, year | from [, until]}")
+
+        def summary_line(self) -> str:
+            return f"budget now: {_budget(self.budget)}"
 
     class StakeholderRegistered(Event):
-        TYPE = "stakeholder_registered"
-        id: str
-        name: str
-        kind: StakeholderKind
-        description: str | None
-        member_of: str | None
+        """A party or group that takes part or is spoken of."""
 
-        def apply(self, aggregate: Negotiation) -> None:
-            aggregate.stakeholders.add(self.id)
-            super().apply(aggregate)
+        TYPE = "stakeholder_registered"
+        ROWS = (row("stakeholders", id="id", name="name", kind="kind",
+                    description="description", member_of="member_of"),)
+        id: str = declared("the party's id in this dossier (e.g. VB)")
+        name: str = declared("the party's name")
+        kind: StakeholderKind = declared("what kind of body it is")
+        description: str | None = declared("free text about the party")
+        member_of: str | None = declared("the id of a group it belongs to",
+                                         refers="stakeholder")
+
+        def check(self, dossier: Negotiation) -> None:
+            if dossier.holds("stakeholder", self.id):
+                raise Refusal(f"stakeholder {self.id!r} is already registered")
+
+        def establishes(self) -> Iterable[tuple[str, str, Any]]:
+            yield "stakeholder", self.id, None
+
+        def summary_line(self) -> str:
+            return f"{self.id} registered: {self.name} ({self.kind.value})"
 
     class ProposalRevised(Event):
+        """A full new version of the verdelingsvoorstel (all items, not a delta)."""
+
         TYPE = "proposal_revised"
-        revision: int
-        status: ProposalStatus
-        proposed_by: tuple[str, ...]
-        rationale: str | None
-        items: tuple[ProposalItem, ...]
+        ROWS = (
+            row("revisions", revision="revision", status="status", proposed_by="proposed_by",
+                rationale="rationale"),
+            row("revision_items", each="items", revision="revision", item_order=ELEMENT_INDEX,
+                item_id="each.id", purpose="each.purpose", recipient="each.recipient",
+                amounts="each.amounts", distribution="each.distribution",
+                conditions="each.conditions"),
+        )
+        revision: int = declared("the revision's number: 1, 2, 3 … in order")
+        status: ProposalStatus = declared("how far the proposal is")
+        proposed_by: tuple[str, ...] = declared("the ids of the parties proposing it",
+                                                refers="stakeholder")
+        rationale: str | None = declared("why this revision")
+        items: tuple[ProposalItem, ...] = declared(
+            "every item: {id, purpose, recipient, amounts: list of {amount, year | from "
+            "[, until]}, distribution?, conditions?}")
 
-        @property
-        def key(self) -> str:
-            return str(self.revision)
+        def check(self, dossier: Negotiation) -> None:
+            latest = dossier.latest_revision()
+            if self.revision != latest + 1:
+                raise Refusal(f"revision {self.revision} does not follow revision {latest}")
+            seen: set[str] = set()
+            for item in self.items:
+                check_slug("item id", item.id)
+                if item.id in seen:
+                    raise Refusal(f"item id {item.id!r} repeats in revision {self.revision}")
+                seen.add(item.id)
+                dossier.require(f"item {item.id} recipient", "stakeholder", item.recipient,
+                                self.date)
 
-        def apply(self, aggregate: Negotiation) -> None:
-            aggregate.last_revision = self.revision
-            aggregate.items.update(item.id for item in self.items)
-            super().apply(aggregate)
+        def establishes(self) -> Iterable[tuple[str, str, Any]]:
+            yield "revision", str(self.revision), None
+            for item in self.items:
+                yield "item", item.id, None
+
+        def summary_line(self) -> str:
+            return (f"revision {self.revision} ({self.status.value}) by "
+                    f"{_parties(self.proposed_by)}: " + ", ".join(item.id for item in self.items))
 
     class PositionTaken(Event):
+        """What a party says about a subject; a later position on the same subject supersedes
+        the earlier one."""
+
         TYPE = "position_taken"
-        stakeholder: str
-        subject: str
-        stance: Stance
-        summary: str
-        points: tuple[str, ...] | None
+        ROWS = (row("stances", stakeholder="stakeholder", subject="subject", stance="stance",
+                    summary="summary", points="points"),)
+        stakeholder: str = declared("the id of the party taking the position",
+                                    refers="stakeholder")
+        subject: str = declared(
+            "what it is about: proposal (the latest revision), proposal:rN, item:ID, claim:ID "
+            "or topic:SLUG")
+        stance: Stance = declared("the party's stance")
+        summary: str = declared("what the party says, in one sentence")
+        points: tuple[str, ...] | None = declared("the points it makes, one text each")
+
+        def check(self, dossier: Negotiation) -> None:
+            if self.subject == "proposal":
+                if not dossier.latest_revision():
+                    raise Refusal("subject 'proposal': no revision of the proposal is "
+                                  "recorded yet")
+                return
+            kind, _, name = self.subject.partition(":")
+            wrong = (f"subject {self.subject!r} must be proposal, proposal:rN, item:ID, "
+                     "claim:ID or topic:SLUG")
+            if not name:
+                raise Refusal(wrong)
+            if kind == "proposal":
+                if not (name.startswith("r") and name[1:].isdigit()):
+                    raise Refusal(f"subject {self.subject!r}: a revision is written proposal:rN")
+                dossier.require(f"subject {self.subject!r}", "revision", str(int(name[1:])),
+                                self.date)
+            elif kind in ("item", "claim"):
+                dossier.require(f"subject {self.subject!r}", kind, name, self.date)
+            elif kind == "topic":
+                check_slug("topic", name)
+            else:
+                raise Refusal(wrong)
+
+        def resolved(self, dossier: Negotiation) -> Negotiation.Event:
+            if self.subject != "proposal":
+                return self
+            # ``proposal`` is stored as the latest revision standing: proposal:rN.
+            return dataclasses.replace(self, subject=f"proposal:r{dossier.latest_revision()}")
+
+        def summary_line(self) -> str:
+            return f"{self.stakeholder} {self.stance.value} on {self.subject}: {self.summary}"
 
     class ClaimLodged(Event):
-        TYPE = "claim_lodged"
-        id: str
-        by: str
-        against: str
-        subject: str
-        summary: str
-        amount: Euros | None
+        """A financial or other claim one party holds against another."""
 
-        def apply(self, aggregate: Negotiation) -> None:
-            aggregate.claims[self.id] = "open"
-            super().apply(aggregate)
+        TYPE = "claim_lodged"
+        ROWS = (row("claims", id="id", by="by", against="against", subject="subject",
+                    summary="summary", amount="amount"),)
+        id: str = declared("the claim's id in this dossier")
+        by: str = declared("the id of the party holding the claim", refers="stakeholder")
+        against: str = declared("the id of the party it is held against", refers="stakeholder")
+        subject: str = declared("what the claim is about")
+        summary: str = declared("the claim, in one sentence")
+        amount: Euros | None = declared("the amount claimed, in whole euros (or e.g. \"27.7M\")")
+
+        def check(self, dossier: Negotiation) -> None:
+            if dossier.holds("claim", self.id):
+                raise Refusal(f"claim {self.id!r} already exists")
+
+        def establishes(self) -> Iterable[tuple[str, str, Any]]:
+            yield "claim", self.id, None
+
+        def summary_line(self) -> str:
+            amount = f" ({euros(self.amount)})" if self.amount else ""
+            return (f"claim {self.id} by {self.by} against {self.against}{amount}: "
+                    f"{self.summary}")
 
     class ClaimSettled(Event):
-        TYPE = "claim_settled"
-        id: str
-        outcome: ClaimOutcome
-        amount: Euros | None
-        summary: str | None
+        """The end of a claim."""
 
-        def apply(self, aggregate: Negotiation) -> None:
-            aggregate.claims[self.id] = self.outcome.value
-            super().apply(aggregate)
+        TYPE = "claim_settled"
+        ROWS = (row("claim_settlements", id="id", outcome="outcome", amount="amount",
+                    summary="summary"),)
+        id: str = declared("the id of the claim settled", refers="claim")
+        outcome: ClaimOutcome = declared("how the claim ended")
+        amount: Euros | None = declared("the amount granted, in whole euros")
+        summary: str | None = declared("the settlement, in one sentence")
+
+        def check(self, dossier: Negotiation) -> None:
+            state = dossier.closing("claim", self.id)
+            if state is not None:
+                raise Refusal(f"claim {self.id!r} is already settled ({state})")
+
+        def establishes(self) -> Iterable[tuple[str, str, Any]]:
+            yield "claim_settled", self.id, self.outcome.value
+
+        def summary_line(self) -> str:
+            amount = f" ({euros(self.amount)})" if self.amount else ""
+            return f"claim {self.id} {self.outcome.value}{amount}"
 
     class AlignmentDeclared(Event):
+        """Parties state that they act together."""
+
         TYPE = "alignment_declared"
-        parties: tuple[str, ...]
-        toward: str | None
-        summary: str
+        ROWS = (row("alignments", parties="parties", toward="toward", summary="summary"),)
+        parties: tuple[str, ...] = declared("the ids of at least 2 parties",
+                                            refers="stakeholder")
+        toward: str | None = declared("the id of the party they stand together toward",
+                                      refers="stakeholder")
+        summary: str = declared("what they declare, in one sentence")
+
+        def check(self, dossier: Negotiation) -> None:
+            if len(set(self.parties)) < 2:
+                raise Refusal("parties must name at least 2 different stakeholders")
+
+        def summary_line(self) -> str:
+            toward = f" toward {self.toward}" if self.toward else ""
+            return f"{_parties(self.parties)} act together{toward}: {self.summary}"
 
     class RoleAssigned(Event):
+        """Who does what in a shared task."""
+
         TYPE = "role_assigned"
-        task: str
-        stakeholder: str
-        role: Role
-        summary: str | None
+        ROWS = (row("roles", task="task", stakeholder="stakeholder", role="role",
+                    summary="summary"),)
+        task: str = declared("the shared task, a slug (e.g. bevolkingszorg)")
+        stakeholder: str = declared("the id of the party given the role", refers="stakeholder")
+        role: Role = declared("the party's role in the task")
+        summary: str | None = declared("the assignment, in one sentence")
+
+        def check(self, dossier: Negotiation) -> None:
+            check_slug("task", self.task)
+
+        def summary_line(self) -> str:
+            return f"{self.stakeholder} {self.role.value} in task {self.task}"
 
     class CommitmentMade(Event):
+        """A promise one party makes (a toezegging)."""
+
         TYPE = "commitment_made"
-        id: str
-        by: str
-        to: tuple[str, ...] = dataclasses.field(metadata=ONE_OR_MANY)
-        what: str = dataclasses.field()
-        due: date | None = dataclasses.field()
+        ROWS = (row("commitments", id="id", by="by", to_parties="to", what="what", due="due"),)
+        id: str = declared("the commitment's id in this dossier")
+        by: str = declared("the id of the party that promises", refers="stakeholder")
+        to: tuple[str, ...] = declared("the id (or list of ids) of the parties promised to",
+                                       refers="stakeholder", one_or_many=True)
+        what: str = declared("what is promised")
+        due: date | None = declared("the date (YYYY-MM-DD) by which it is due")
 
-        def apply(self, aggregate: Negotiation) -> None:
-            aggregate.commitments[self.id] = "open"
-            super().apply(aggregate)
+        def check(self, dossier: Negotiation) -> None:
+            if dossier.holds("commitment", self.id):
+                raise Refusal(f"commitment {self.id!r} already exists")
+            if not self.to:
+                raise Refusal("to must name at least one stakeholder")
+            _due_after(self.due, self.date)
 
-    class CommitmentFulfilled(Event):
+        def establishes(self) -> Iterable[tuple[str, str, Any]]:
+            yield "commitment", self.id, None
+
+        def summary_line(self) -> str:
+            due = f" (due {self.due.isoformat()})" if self.due else ""
+            return f"{self.by} commits to {_parties(self.to)}: {self.what}{due}"
+
+    class _CommitmentChanged(Event):
+        """A change of an open commitment."""
+
+        def check(self, dossier: Negotiation) -> None:
+            state = dossier.closing("commitment", self.id)
+            if state is not None:
+                raise Refusal(f"commitment {self.id!r} is not open ({state})")
+
+    class CommitmentFulfilled(_CommitmentChanged):
+        """The promise was kept."""
+
         TYPE = "commitment_fulfilled"
-        id: str
-        evidence: str | None
+        ROWS = (row("commitment_updates", id="id", type=EVENT_TYPE, detail="evidence"),)
+        id: str = declared("the id of the commitment kept", refers="commitment")
+        evidence: str | None = declared("what shows it was kept")
 
-        def apply(self, aggregate: Negotiation) -> None:
-            aggregate.commitments[self.id] = "fulfilled"
-            super().apply(aggregate)
+        def establishes(self) -> Iterable[tuple[str, str, Any]]:
+            yield "commitment_closed", self.id, "fulfilled"
 
-    class CommitmentRescheduled(Event):
+        def summary_line(self) -> str:
+            return f"commitment {self.id} fulfilled" + (f": {self.evidence}" if self.evidence else "")
+
+    class CommitmentRescheduled(_CommitmentChanged):
+        """A new deadline; the old one stays in the history."""
+
         TYPE = "commitment_rescheduled"
-        id: str
-        due: date
-        reason: str
+        ROWS = (row("commitment_updates", id="id", type=EVENT_TYPE, due="due", detail="reason"),)
+        id: str = declared("the id of the commitment", refers="commitment")
+        due: date = declared("the new date (YYYY-MM-DD) by which it is due")
+        reason: str = declared("why the deadline moves")
 
-    class CommitmentWithdrawn(Event):
+        def check(self, dossier: Negotiation) -> None:
+            super().check(dossier)
+            _due_after(self.due, self.date)
+
+        def summary_line(self) -> str:
+            return f"commitment {self.id} now due {self.due.isoformat()}: {self.reason}"
+
+    class CommitmentWithdrawn(_CommitmentChanged):
+        """The promise no longer stands."""
+
         TYPE = "commitment_withdrawn"
-        id: str
-        reason: str
+        ROWS = (row("commitment_updates", id="id", type=EVENT_TYPE, detail="reason"),)
+        id: str = declared("the id of the commitment withdrawn", refers="commitment")
+        reason: str = declared("why it no longer stands")
 
-        def apply(self, aggregate: Negotiation) -> None:
-            aggregate.commitments[self.id] = "withdrawn"
-            super().apply(aggregate)
+        def establishes(self) -> Iterable[tuple[str, str, Any]]:
+            yield "commitment_closed", self.id, "withdrawn"
+
+        def summary_line(self) -> str:
+            return f"commitment {self.id} withdrawn: {self.reason}"
 
     class MeetingScheduled(Event):
-        TYPE = "meeting_scheduled"
-        id: str
-        title: str
-        scheduled_for: date
-        participants: tuple[str, ...]
-        agenda: tuple[str, ...] | None
+        """A meeting that will decide or discuss."""
 
-        def apply(self, aggregate: Negotiation) -> None:
-            aggregate.meetings.add(self.id)
-            super().apply(aggregate)
+        TYPE = "meeting_scheduled"
+        ROWS = (row("meetings", id="id", title="title", scheduled_for="scheduled_for",
+                    participants="participants", agenda="agenda"),)
+        id: str = declared("the meeting's id in this dossier")
+        title: str = declared("the meeting's title")
+        scheduled_for: date = declared("the date (YYYY-MM-DD) it is to take place")
+        participants: tuple[str, ...] = declared("the ids of the parties taking part",
+                                                 refers="stakeholder")
+        agenda: tuple[str, ...] | None = declared("the agenda, one text per point")
+
+        def check(self, dossier: Negotiation) -> None:
+            if self.scheduled_for < self.date:
+                raise Refusal(f"scheduled_for {self.scheduled_for.isoformat()} lies before this "
+                              f"event's date {self.date.isoformat()}")
+
+        def establishes(self) -> Iterable[tuple[str, str, Any]]:
+            yield "meeting", self.id, None
+
+        def summary_line(self) -> str:
+            return f"meeting {self.id} set for {self.scheduled_for.isoformat()}: {self.title}"
 
     class MeetingHeld(Event):
+        """The meeting took place (on the event's date)."""
+
         TYPE = "meeting_held"
-        id: str
+        ROWS = (row("meetings_held", id="id"),)
+        id: str = declared("the id of the meeting held", refers="meeting")
+
+        def summary_line(self) -> str:
+            return f"meeting {self.id} held"
 
     class AgreementReached(Event):
-        TYPE = "agreement_reached"
-        revision: int
-        parties: tuple[str, ...]
-        summary: str | None
+        """Those parties agree to that revision of the proposal."""
 
-        @property
-        def key(self) -> str:
-            return str(self.revision)
+        TYPE = "agreement_reached"
+        ROWS = (row("agreements", revision="revision", parties="parties", summary="summary"),)
+        revision: int = declared("the number of the revision agreed to", refers="revision")
+        parties: tuple[str, ...] = declared("the ids of the parties that agree",
+                                            refers="stakeholder")
+        summary: str | None = declared("the agreement, in one sentence")
+
+        def check(self, dossier: Negotiation) -> None:
+            if not self.parties:
+                raise Refusal("parties must name at least one stakeholder")
+
+        def summary_line(self) -> str:
+            return f"{_parties(self.parties)} agree to revision {self.revision}"
 
     class EventRetracted(Event):
-        TYPE = "event_retracted"
-        retracts: str
-        reason: str
+        """An earlier event was recorded in error; it stays in the history, but the dossier and
+        the views treat it as if it had never been recorded."""
 
-        @property
-        def key(self) -> str:
-            return self.retracts
+        TYPE = "event_retracted"
+        RETRACTABLE = False
+        retracts: str | None = declared("the ref of the event retracted")
+        retracts_position: int | None = declared(
+            "the global position of the event retracted, as akkoord log shows it "
+            "(instead of retracts)")
+        reason: str = declared("why it was recorded in error")
+        retracts_version: int | None = declared(
+            "the dossier's version of the event retracted", implied=True)
+
+        def target(self, dossier: Negotiation) -> tuple[int, str, str, str]:
+            """(version, type, date) of the event retracted, and how this event names it."""
+            if (self.retracts is None) == (self.retracts_position is None):
+                raise Refusal("name the event retracted by retracts or by retracts_position, "
+                              "not both and not neither")
+            if self.retracts is not None:
+                found = dossier.standing_fact("ref", self.retracts)
+                if found is None:
+                    raise Refusal(f"retracts: ref {self.retracts!r} does not exist")
+                version, (event_type, on) = found
+                return version, event_type, on, f"retracts: {self.retracts!r}"
+            looked_up = dossier.looked_up.get(self.retracts_position)
+            if looked_up is None:
+                raise Refusal(f"retracts_position: no event of this dossier is stored at "
+                              f"position {self.retracts_position}")
+            return (*looked_up, f"retracts_position: {self.retracts_position}")
+
+        def check(self, dossier: Negotiation) -> None:
+            version, event_type, on, what = self.target(dossier)
+            if event_type == Negotiation.EventRetracted.TYPE:
+                raise Refusal(f"{what} is itself a retraction; record the fact again")
+            if not EVENT_TYPES[event_type].RETRACTABLE:
+                raise Refusal(f"{what} is the {event_type}, which cannot be retracted")
+            if str(version) in dossier.retracted:
+                raise Refusal(f"{what} is already retracted")
+            if self.date.isoformat() < on:
+                raise Refusal(f"{what} is dated {on}, after this retraction's date "
+                              f"{self.date.isoformat()}")
+
+        def resolved(self, dossier: Negotiation) -> Negotiation.Event:
+            return dataclasses.replace(self, retracts_version=self.target(dossier)[0])
 
         def apply(self, aggregate: Negotiation) -> None:
-            retracted_type, key = aggregate.refs[self.retracts]
-            aggregate.retracted_refs.add(self.retracts)
-            undo = _UNDO.get(retracted_type)
-            if undo is not None and key is not None:
-                undo(aggregate, key)
+            aggregate.withdraw(self.retracts_version, self.originator_version)
             super().apply(aggregate)
+
+        def summary_line(self) -> str:
+            target = self.retracts if self.retracts is not None else (
+                f"the event at position {self.retracts_position}")
+            return f"retracts {target}: {self.reason}"
 
     class DistributionKeyRecorded(Event):
-        TYPE = "distribution_key_recorded"
-        id: str
-        method: str
-        title: str
-        # The key's data as the log format writes it (domain.distribution checks it).
-        regions: tuple[dict, ...]
-        weights: dict | None
-        fixed: int | None
+        """The key by which an item's amount is divided over regions (the BDuR-systematiek, or
+        given shares); an item whose distribution names it is divided by it."""
 
-        def apply(self, aggregate: Negotiation) -> None:
-            aggregate.key_states[self.id] = "open"
-            super().apply(aggregate)
+        TYPE = "distribution_key_recorded"
+        ROWS = (row("distribution_keys", id="id", method="method", title="title",
+                    regions="regions", weights="weights", fixed="fixed", source="source"),)
+        id: str = declared("the key's id, a slug; a new version of a key is a new id")
+        method: str = declared("formula (fixed + weighted maatstaven, the BDuR-systematiek) or "
+                               "shares (given weights)")
+        title: str = declared("the key's title")
+        # The key's data as the log format writes it; domain.distribution checks it.
+        regions: tuple[dict, ...] = declared(
+            "every region: {id, name, and a value per maatstaf of weights (formula) or weight "
+            "(shares)}, at least 2")
+        weights: dict | None = declared(
+            "formula: maatstaf -> euros per unit (decimal text allowed, negative allowed)")
+        fixed: int | None = declared("formula: whole euros every region gets first (may be 0)")
+
+        def check(self, dossier: Negotiation) -> None:
+            check_slug("key id", self.id)
+            if dossier.holds("distribution_key", self.id):
+                raise Refusal(f"distribution key {self.id!r} is already recorded; record a new "
+                              "version under another id")
+
+        def resolved(self, dossier: Negotiation) -> Negotiation.Event:
+            # Stored with its numbers exact and in one notation (refused here if they break a
+            # rule of a key).
+            return dataclasses.replace(
+                self, **checked_key(self.method, self.regions, self.weights, self.fixed))
+
+        def establishes(self) -> Iterable[tuple[str, str, Any]]:
+            yield "distribution_key", self.id, None
+
+        def summary_line(self) -> str:
+            return (f"distribution key {self.id} ({self.method}, {len(self.regions)} regions): "
+                    f"{self.title}")
 
     class DistributionKeyRetired(Event):
-        TYPE = "distribution_key_retired"
-        id: str
-        reason: str
+        """The key no longer applies from this event's date."""
 
-        def apply(self, aggregate: Negotiation) -> None:
-            aggregate.key_states[self.id] = "retired"
-            super().apply(aggregate)
+        TYPE = "distribution_key_retired"
+        ROWS = (row("distribution_keys_retired", id="id", reason="reason"),)
+        id: str = declared("the id of the key retired", refers="distribution_key")
+        reason: str = declared("why it no longer applies")
+
+        def check(self, dossier: Negotiation) -> None:
+            if dossier.closing("distribution_key", self.id) is not None:
+                raise Refusal(f"distribution key {self.id!r} is already retired")
+
+        def establishes(self) -> Iterable[tuple[str, str, Any]]:
+            yield "distribution_key_retired", self.id, "retired"
+
+        def summary_line(self) -> str:
+            return f"distribution key {self.id} retired: {self.reason}"
 
     class Snapshot(Aggregate.Snapshot):
         pass
@@ -279,21 +669,91 @@ class Negotiation(Aggregate):
     def __init__(self) -> None:
         self.negotiation = ""
         self.title = ""
-        self.stakeholders: set[str] = set()
-        self.last_revision = 0
-        self.retracted_revisions: set[str] = set()
-        self.items: set[str] = set()
-        self.claims: dict[str, str] = {}
-        self.commitments: dict[str, str] = {}
-        self.meetings: set[str] = set()
-        self.refs: dict[str, list[str | None]] = {}
-        self.retracted_refs: set[str] = set()
+        self.opened_on = ""
+        # kind -> key -> [[version, date, detail], ...]: what the events still standing
+        # establish, in recorded order (a key several standing events establish, such as an
+        # item in two revisions, holds them all).
+        self.standing: dict[str, dict[str, list[list[Any]]]] = {kind: {} for kind in KINDS}
+        # version -> the [kind, key] it established (to take away when it is retracted)
+        self.established: dict[str, list[list[str]]] = {}
+        # version of a retracted event -> version of its retraction
+        self.retracted: dict[str, int] = {}
+        # canonical digest of an imported file's events -> [first, last version, by, at]
+        self.imports: dict[str, list[Any]] = {}
+        self.import_started: int | None = None
 
-    @property
-    def key_states(self) -> dict[str, str]:
-        """Distribution key id -> "open" or "retired" (kept out of ``__init__`` so that a
-        snapshot taken before keys existed reads back)."""
-        return self.__dict__.setdefault("distribution_keys", {})
+    # Stored events a retraction by position names: position -> (version, type, date), looked
+    # up by the application for one decision (an attribute of the class, so never in the state).
+    looked_up: ClassVar[Mapping[int, tuple[int, str, str]]] = {}
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A dossier snapshot of before the registers cannot be read: replay the events."""
+        raise StaleSnapshot()
+
+    # -- what the dossier holds -----------------------------------------------------------------
+
+    def establish(self, event: Negotiation.Event) -> None:
+        version, on = event.originator_version, event.date.isoformat()
+        made: list[list[str]] = []
+        for kind, key, detail in event.establishes():
+            self.standing[kind].setdefault(key, []).append([version, on, detail])
+            made.append([kind, key])
+        if event.ref is not None:
+            self.standing["ref"].setdefault(event.ref, []).append([version, on, event.TYPE])
+            made.append(["ref", event.ref])
+        if made:
+            self.established[str(version)] = made
+        origin = event.origin
+        if origin is not None:
+            if self.import_started is None:
+                self.import_started = version
+            if origin.events_sha256 is not None:
+                self.imports[origin.events_sha256] = [
+                    self.import_started, version, event.recorded_by, event.timestamp.isoformat()]
+                self.import_started = None
+
+    def withdraw(self, version: int, retraction: int) -> None:
+        """Takes away what the event of that version established: it never happened."""
+        self.retracted[str(version)] = retraction
+        for kind, key in self.established.pop(str(version), ()):
+            stack = self.standing[kind][key]
+            stack[:] = [entry for entry in stack if entry[0] != version]
+            if not stack:
+                del self.standing[kind][key]
+
+    def holds(self, kind: str, key: str) -> bool:
+        return key in self.standing[kind]
+
+    def standing_fact(self, kind: str, key: str) -> tuple[int, tuple[Any, str]] | None:
+        """(version, (detail, date)) of the latest standing event that established the key."""
+        stack = self.standing[kind].get(key)
+        if not stack:
+            return None
+        version, on, detail = stack[-1]
+        return version, (detail, on)
+
+    def require(self, field: str, kind: str, key: str, on: date) -> None:
+        """Refuses a reference to a thing that does not stand, or that came about after ``on``."""
+        stack = self.standing[kind].get(key)
+        if not stack:
+            raise Refusal(f"{field}: " + MISSING[kind].format(key=key))
+        first = min(entry[1] for entry in stack)
+        if first > on.isoformat():
+            raise Refusal(f"{field}: " + ESTABLISHED[kind].format(key=key, on=first)
+                          + f", after this event's date {on.isoformat()}")
+
+    def closing(self, kind: str, key: str) -> str | None:
+        """How the standing claim or commitment was closed (settled, fulfilled, withdrawn),
+        counting only what was recorded after it was lodged or made; None while it is open."""
+        opened = self.standing[kind][key][-1][0]
+        closed = [entry for entry in self.standing[CLOSED_BY[kind]].get(key, ())
+                  if entry[0] > opened]
+        return closed[-1][2] if closed else None
+
+    def latest_revision(self) -> int:
+        """The number of the latest revision standing, 0 before the first."""
+        return max(map(int, self.standing["revision"]), default=0)
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -313,8 +773,12 @@ class Negotiation(Aggregate):
             **own,
         )
 
-    def record(self, event_type: str, *, recorded_by: str, **fields: Any) -> None:
-        """Records one event of the given type, if the dossier's rules allow it."""
+    def record(self, event_type: str, *, recorded_by: str,
+               looked_up: Mapping[int, tuple[int, str, str]] | None = None, **fields: Any) -> None:
+        """Records one event of the given type, if the dossier's rules allow it.
+
+        ``looked_up``: the stored events a ``retracts_position`` names, position -> (version,
+        type, date); the dossier knows its events by version, the store by position."""
         event_class = EVENT_TYPES.get(event_type)
         if event_class is None:
             raise Refusal(f"unknown event type {event_type!r}")
@@ -323,167 +787,49 @@ class Negotiation(Aggregate):
         common, own = _split_common(fields)
         check_fields(event_type, event_class, own)
         _check_common(common)
-        if common.get("ref") is not None and common["ref"] in self.refs:
-            raise Refusal(f"ref {common['ref']!r} is already used in this dossier")
-        check_rules = _RULES.get(event_type)
-        if check_rules is not None:
-            own = check_rules(self, **own) or own
-        self.trigger_event(event_class, recorded_by=recorded_by, **common, **own)
+        for name, empty in _optional_fields(event_class):
+            if name not in own:
+                own[name] = empty
+        event = event_class(  # type: ignore[call-arg]
+            originator_id=self.id, originator_version=self.version + 1,
+            timestamp=event_class.create_timestamp(), recorded_by=recorded_by, **common, **own)
+        if looked_up:
+            self.looked_up = looked_up
+        try:
+            event = event.decide(self)
+        finally:
+            self.__dict__.pop("looked_up", None)
+        # What trigger_event does, for an event made (and checked) first.
+        event.mutate(self)
+        self._pending_events.append(event)
 
-    # -- the rules, one method per event type that has any ----------------------------------
 
-    def _require_party(self, field: str, party: str | None) -> None:
-        if party is not None and party not in self.stakeholders:
-            raise Refusal(f"{field}: stakeholder {party!r} is not registered")
+class StaleSnapshot(Exception):
+    """A snapshot of the dossier in a form of before: the dossier is replayed from its events."""
 
-    def _require_parties(self, field: str, parties: tuple[str, ...] | list[str]) -> None:
-        for party in parties:
-            self._require_party(field, party)
 
-    def _require_revision(self, revision: int) -> None:
-        if not 1 <= revision <= self.last_revision or str(revision) in self.retracted_revisions:
-            raise Refusal(f"revision {revision} does not exist")
+def _due_after(due: date | None, on: date) -> None:
+    if due is not None and due < on:
+        raise Refusal(f"due {due.isoformat()} lies before this event's date {on.isoformat()}")
 
-    def _check_stakeholder_registered(self, *, id: str, member_of: str | None, **_: Any) -> None:
-        if id in self.stakeholders:
-            raise Refusal(f"stakeholder {id!r} is already registered")
-        self._require_party("member_of", member_of)
 
-    def _check_proposal_revised(
-        self, *, revision: int, proposed_by: tuple[str, ...], items: tuple[ProposalItem, ...], **_: Any
-    ) -> None:
-        if revision != self.last_revision + 1:
-            raise Refusal(f"revision {revision} does not follow revision {self.last_revision}")
-        self._require_parties("proposed_by", proposed_by)
-        seen: set[str] = set()
-        for item in items:
-            check_slug("item id", item.id)
-            if item.id in seen:
-                raise Refusal(f"item id {item.id!r} repeats in revision {revision}")
-            seen.add(item.id)
-            self._require_party(f"item {item.id} recipient", item.recipient)
+_REFERENCES: dict[type, tuple[tuple[str, str, bool], ...]] = {}
 
-    def _check_position_taken(self, *, stakeholder: str, subject: str, **own: Any) -> dict[str, Any]:
-        self._require_party("stakeholder", stakeholder)
-        return {**own, "stakeholder": stakeholder, "subject": self._resolve_subject(subject)}
 
-    def _resolve_subject(self, subject: str) -> str:
-        """The subject as stored: ``proposal`` becomes the latest revision, ``proposal:rN``."""
-        if subject == "proposal":
-            # The latest revision not retracted: found from the top, not by listing them all.
-            latest = next((n for n in range(self.last_revision, 0, -1)
-                           if str(n) not in self.retracted_revisions), None)
-            if latest is None:
-                raise Refusal("subject 'proposal': no revision of the proposal is recorded yet")
-            return f"proposal:r{latest}"
-        kind, _, name = subject.partition(":")
-        if not name:
-            raise Refusal(
-                f"subject {subject!r} must be proposal, proposal:rN, item:ID, claim:ID or topic:SLUG"
-            )
-        if kind == "proposal":
-            if not (name.startswith("r") and name[1:].isdigit()):
-                raise Refusal(f"subject {subject!r}: a revision is written proposal:rN")
-            self._require_revision(int(name[1:]))
-        elif kind == "item":
-            if name not in self.items:
-                raise Refusal(f"subject {subject!r}: item {name!r} is in no revision")
-        elif kind == "claim":
-            if name not in self.claims:
-                raise Refusal(f"subject {subject!r}: claim {name!r} does not exist")
-        elif kind == "topic":
-            check_slug("topic", name)
-        else:
-            raise Refusal(
-                f"subject {subject!r} must be proposal, proposal:rN, item:ID, claim:ID or topic:SLUG"
-            )
-        return subject
+def _references(event_class: type) -> tuple[tuple[str, str, bool], ...]:
+    """(field, kind, holds a list) of the fields naming things of the dossier (found once)."""
+    found = _REFERENCES.get(event_class)
+    if found is None:
+        found = _REFERENCES[event_class] = tuple(
+            (spec.name, spec.refers, spec.empty == ()) for spec in fields_of(event_class)
+            if spec.refers is not None)
+    return found
 
-    def _check_claim_lodged(self, *, id: str, by: str, against: str, **_: Any) -> None:
-        if id in self.claims:
-            raise Refusal(f"claim {id!r} already exists")
-        self._require_party("by", by)
-        self._require_party("against", against)
 
-    def _check_claim_settled(self, *, id: str, **_: Any) -> None:
-        state = self.claims.get(id)
-        if state is None:
-            raise Refusal(f"claim {id!r} does not exist")
-        if state != "open":
-            raise Refusal(f"claim {id!r} is already settled ({state})")
-
-    def _check_alignment_declared(
-        self, *, parties: tuple[str, ...], toward: str | None, **_: Any
-    ) -> None:
-        if len(set(parties)) < 2:
-            raise Refusal("parties must name at least 2 different stakeholders")
-        self._require_parties("parties", parties)
-        self._require_party("toward", toward)
-
-    def _check_role_assigned(self, *, task: str, stakeholder: str, **_: Any) -> None:
-        check_slug("task", task)
-        self._require_party("stakeholder", stakeholder)
-
-    def _check_commitment_made(self, *, id: str, by: str, to: tuple[str, ...], **_: Any) -> None:
-        if id in self.commitments:
-            raise Refusal(f"commitment {id!r} already exists")
-        if not to:
-            raise Refusal("to must name at least one stakeholder")
-        self._require_party("by", by)
-        self._require_parties("to", to)
-
-    def _require_open_commitment(self, id: str) -> None:
-        state = self.commitments.get(id)
-        if state is None:
-            raise Refusal(f"commitment {id!r} does not exist")
-        if state != "open":
-            raise Refusal(f"commitment {id!r} is not open ({state})")
-
-    def _check_commitment_fulfilled(self, *, id: str, **_: Any) -> None:
-        self._require_open_commitment(id)
-
-    def _check_commitment_rescheduled(self, *, id: str, **_: Any) -> None:
-        self._require_open_commitment(id)
-
-    def _check_commitment_withdrawn(self, *, id: str, **_: Any) -> None:
-        self._require_open_commitment(id)
-
-    def _check_meeting_scheduled(self, *, participants: tuple[str, ...], **_: Any) -> None:
-        self._require_parties("participants", participants)
-
-    def _check_meeting_held(self, *, id: str, **_: Any) -> None:
-        if id not in self.meetings:
-            raise Refusal(f"meeting {id!r} is not scheduled")
-
-    def _check_agreement_reached(self, *, revision: int, parties: tuple[str, ...], **_: Any) -> None:
-        self._require_revision(revision)
-        if not parties:
-            raise Refusal("parties must name at least one stakeholder")
-        self._require_parties("parties", parties)
-
-    def _check_event_retracted(self, *, retracts: str, **_: Any) -> None:
-        target = self.refs.get(retracts)
-        if target is None:
-            raise Refusal(f"retracts: ref {retracts!r} does not exist")
-        if target[0] == Negotiation.EventRetracted.TYPE:
-            raise Refusal(f"retracts: {retracts!r} is itself a retraction; record the fact again")
-        if retracts in self.retracted_refs:
-            raise Refusal(f"retracts: {retracts!r} is already retracted")
-
-    def _check_distribution_key_recorded(self, *, id: str, method: str, regions: tuple[Any, ...],
-                                         weights: Any, fixed: Any, **own: Any) -> dict[str, Any]:
-        check_slug("key id", id)
-        if id in self.key_states:
-            raise Refusal(f"distribution key {id!r} is already recorded; record a new version "
-                          "under another id")
-        return {**own, "id": id, **checked_key(method, regions, weights, fixed)}
-
-    def _check_distribution_key_retired(self, *, id: str, **_: Any) -> None:
-        state = self.key_states.get(id)
-        if state is None:
-            raise Refusal(f"distribution key {id!r} is not recorded")
-        if state != "open":
-            raise Refusal(f"distribution key {id!r} is already retired")
+@functools.cache
+def _optional_fields(event_class: type) -> tuple[tuple[str, Any], ...]:
+    """(name, what it holds when left out) of the type's optional fields."""
+    return tuple((spec.name, spec.empty) for spec in fields_of(event_class) if not spec.required)
 
 
 def _split_common(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -492,6 +838,7 @@ def _split_common(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
         "ref": fields.pop("ref", None),
         "source": fields.pop("source", None),
         "note": fields.pop("note", None),
+        "origin": fields.pop("origin", None),
     }
     return common, fields
 
@@ -510,46 +857,8 @@ def _check_common(common: dict[str, Any]) -> None:
         check_value("note", common["note"], str)
 
 
-def _forget(collection: str) -> Any:
-    def undo(aggregate: Negotiation, key: str) -> None:
-        container = getattr(aggregate, collection)
-        if isinstance(container, set):
-            container.discard(key)
-        else:
-            container.pop(key, None)
-
-    return undo
-
-
-def _reopen(collection: str) -> Any:
-    def undo(aggregate: Negotiation, key: str) -> None:
-        container = getattr(aggregate, collection)
-        if key in container:
-            container[key] = "open"
-
-    return undo
-
-
-def _withdraw_revision(aggregate: Negotiation, key: str) -> None:
-    aggregate.retracted_revisions.add(key)
-
-
-# What a retraction undoes in the dossier's rules: the retracted fact never happened.
-_UNDO = {
-    Negotiation.StakeholderRegistered.TYPE: _forget("stakeholders"),
-    Negotiation.ProposalRevised.TYPE: _withdraw_revision,
-    Negotiation.ClaimLodged.TYPE: _forget("claims"),
-    Negotiation.ClaimSettled.TYPE: _reopen("claims"),
-    Negotiation.CommitmentMade.TYPE: _forget("commitments"),
-    Negotiation.CommitmentFulfilled.TYPE: _reopen("commitments"),
-    Negotiation.CommitmentWithdrawn.TYPE: _reopen("commitments"),
-    Negotiation.DistributionKeyRecorded.TYPE: _forget("key_states"),
-    Negotiation.DistributionKeyRetired.TYPE: _reopen("key_states"),
-}
-
-# event type -> the method with its rules, looked up once rather than by name per event
-_RULES = {event_type: vars(Negotiation)[f"_check_{event_type}"]
-          for event_type in EVENT_TYPES if f"_check_{event_type}" in vars(Negotiation)}
+# Events stored before a common field existed have none (the stored state lacks the key).
+Negotiation.Event.origin = None  # type: ignore[misc]
 
 _stable_topic(Negotiation, "Negotiation")
 _stable_topic(Negotiation.Snapshot, "Negotiation.Snapshot")

@@ -23,7 +23,24 @@ SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 # Fields that every event has; they are not part of an event type's own schema.
 LIBRARY_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic"})
-COMMON_FIELDS = ("date", "recorded_by", "ref", "source", "note")
+COMMON_FIELDS = ("date", "recorded_by", "ref", "source", "note", "origin")
+# What the common fields a log file may give mean (the spec's table "Fields every event has").
+COMMON_HELP = {
+    "date": "the date (YYYY-MM-DD) on which it happened in the real world: the effective date",
+    "ref": "a slug that names this event, unique in the dossier, so later events can point at it",
+    "source": "where the fact was read: {document, section, page, classification}",
+    "note": "free text",
+}
+
+
+def declared(help: str, *, refers: str | None = None, one_or_many: bool = False,
+             implied: bool = False) -> Any:
+    """A field of an event type: what it means (one line, for ``--help`` and the docs), and,
+    for a field naming something of the dossier, the kind it ``refers`` to (``stakeholder``,
+    ``claim``, ``commitment``, ``meeting``, ``revision``): the dossier checks that it stands, and
+    that it was not dated after the event that names it."""
+    return dataclasses.field(metadata={"help": help, "refers": refers,
+                                       "one_or_many": one_or_many, "implied": implied})
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,8 @@ class FieldSpec:
     required: bool
     one_or_many: bool = False
     implied: bool = False
+    help: str = ""
+    refers: str | None = None
 
     @property
     def empty(self) -> Any:
@@ -63,6 +82,8 @@ def fields_of(event_class: type) -> tuple[FieldSpec, ...]:
                 required,
                 one_or_many=field.metadata.get("one_or_many", False),
                 implied=field.metadata.get("implied", False),
+                help=field.metadata.get("help", ""),
+                refers=field.metadata.get("refers"),
             )
         )
     return tuple(specs)
@@ -152,3 +173,33 @@ def check_fields(event_type: str, event_class: type, fields: dict[str, Any]) -> 
 def check_slug(name: str, value: str) -> None:
     if not SLUG.match(value):
         raise Refusal(f"{name} {value!r} is not a slug (letters, digits, '.', '_', '-')")
+
+
+# -- the view rows an event fills -------------------------------------------------------------
+#
+# Plain data the projections turn into SQL (``INSERT … SELECT``): the domain says which facts an
+# event establishes in the read models, and keeps no knowledge of tables' SQL or stored notation.
+
+EVENT_TYPE = "@type"  # a column holding the event's type
+AGGREGATE = "@aggregate"  # a column holding the dossier's aggregate id
+ELEMENT_INDEX = "@index"  # a column holding the element's index in the list ``each`` walks
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row the event fills in a view table: each column's source is a field of the event
+    (``id``), a field of each element of the list field ``each`` (``each.recipient``), or one of
+    the marks above. ``when_empty``: constant columns of the one row an empty ``each`` list still
+    fills. ``negotiation``: the field naming the dossier, for the event that opens it."""
+
+    table: str
+    columns: tuple[tuple[str, str], ...]
+    each: str | None = None
+    when_empty: tuple[tuple[str, Any], ...] | None = None
+    negotiation: str | None = None
+
+
+def row(table: str, *, each: str | None = None, when_empty: dict[str, Any] | None = None,
+        negotiation: str | None = None, **columns: str) -> Row:
+    return Row(table, tuple(columns.items()), each,
+               None if when_empty is None else tuple(when_empty.items()), negotiation)

@@ -148,3 +148,19 @@ class Source:
 
 
 VALUE_CLASSES: tuple[type, ...] = (Period, Amount, BudgetLine, ProposalItem, Source)
+
+
+@dataclass(frozen=True)
+class FileOrigin:
+    """The file an event was imported from: its name and the SHA-256 of its bytes.
+
+    ``events_sha256`` is set on the last event of an import only: the digest of the file's events
+    in canonical form, by which the same events imported again (in any layout) are recognised.
+    """
+
+    name: str
+    sha256: str
+    events_sha256: str | None = None
+
+
+VALUE_CLASSES = (*VALUE_CLASSES, FileOrigin)

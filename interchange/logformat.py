@@ -8,6 +8,7 @@ from the domain's event classes; this module knows only the notation (amounts su
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import typing
@@ -24,7 +25,7 @@ from akkoord.domain.errors import Refusal
 from akkoord.domain.negotiation import EVENT_TYPES, Negotiation
 from akkoord.domain.schema import FieldSpec, field_names_of, fields_of, item_type_of
 from akkoord.application.service import Entry
-from akkoord.domain.values import Amount, BudgetLine, Euros, Period, ProposalItem, Source
+from akkoord.domain.values import Amount, BudgetLine, Euros, FileOrigin, Period, ProposalItem, Source
 
 FORMAT = "akkoord/1"
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -64,6 +65,8 @@ class LogFile:
     # A list, or (a large JSON file) the entries read again from the file at each iteration.
     entries: Iterable[Entry]
     lines: list[int | None] | None = None
+    # The file's name and the SHA-256 of its bytes, kept with every event recorded from it.
+    origin: FileOrigin | None = None
 
     def refusal(self, index: int, reason: str, event_type: str | None = None) -> FileRefused:
         line = self.lines[index] if self.lines else None
@@ -94,7 +97,12 @@ def load_document(path: str) -> tuple[Any, list[int | None]]:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise FileRefused(path, f"cannot be read: {error}") from None
-    if path.endswith(".json"):
+    return parse_document(text, path, "json" if path.endswith(".json") else "yaml")
+
+
+def parse_document(text: str, path: str, format: str) -> tuple[Any, list[int | None]]:
+    """The parsed text of a log file (``format`` json or yaml), and the line of each event."""
+    if format == "json":
         try:
             document = json.loads(text)
         except json.JSONDecodeError as error:
@@ -115,15 +123,40 @@ def load_document(path: str) -> tuple[Any, list[int | None]]:
 
 
 def read_log_file(path: str) -> LogFile:
+    origin = FileOrigin(Path(path).name, _file_sha256(path))
     if path.endswith(".json") and _events_come_last(path):
         negotiation, default_source = _check_header(path, _json_header(path))
-        return LogFile(path, negotiation, StreamedEntries(path, default_source))
+        return LogFile(path, negotiation, StreamedEntries(path, default_source), origin=origin)
     document, lines = load_document(path)
+    return _log_file(path, document, lines, origin)
+
+
+def read_log_text(text: str, name: str, format: str) -> LogFile:
+    """A log file given as text (standard input): ``format`` is yaml or json; ``name`` names it
+    in messages and as the events' origin."""
+    document, lines = parse_document(text, name, format)
+    origin = FileOrigin(name, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return _log_file(name, document, lines, origin)
+
+
+def _log_file(path: str, document: Any, lines: list[int | None], origin: FileOrigin) -> LogFile:
     negotiation, default_source = _check_header(path, document)
     entries = []
     for index, record in enumerate(document["events"]):
-        entries.append(_entry(path, index, record, default_source, lines[index]))
-    return LogFile(path, negotiation, entries, lines)
+        entries.append(_entry(path, index, record, default_source,
+                              lines[index] if index < len(lines) else None))
+    return LogFile(path, negotiation, entries, lines, origin)
+
+
+def _file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as stream:
+            while chunk := stream.read(STREAM_READ):
+                digest.update(chunk)
+    except OSError as error:
+        raise FileRefused(path, f"cannot be read: {error}") from None
+    return digest.hexdigest()
 
 
 def _check_header(path: str, document: Any) -> tuple[str, Source | None]:

@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
-from akkoord.projections.views import VIEWS, View, fact_tables, retraction_sql
+from akkoord.projections.views import VIEWS, View, fact_tables, retraction_sql, statements
 
 Progress = Callable[[int, int], None]
 STORE_ANCHOR = "@store"
@@ -350,7 +350,7 @@ class ViewStore:
                           "WHERE position > ? AND position <= ?", [after, upto])
         for view in VIEWS:
             if tracked[view.name] < upto:
-                for statement in view.fills:
+                for statement in statements(view):
                     self.conn.execute(statement.format(events=events, topics=TOPICS),
                                       {"after": tracked[view.name], "upto": upto})
         self._retract(events, after, upto, tracked)
@@ -366,11 +366,14 @@ class ViewStore:
         """Marks the facts of each retracted event with the position of its retraction."""
         retractions = self.conn.execute(retraction_sql().format(events=events, topics=TOPICS),
                                         {"after": after, "upto": upto}).fetchall()
-        for position, negotiation, ref in retractions:
-            found = self.conn.execute(
-                "SELECT position FROM log WHERE negotiation = ? AND ref = ? AND position < ?",
-                [negotiation, ref, position],
-            ).fetchone()
+        for position, negotiation, ref, retracted_position in retractions:
+            if retracted_position is not None:
+                found = (retracted_position,)
+            else:
+                # A ref is free again once its event is retracted: the latest holder is meant.
+                found = self.conn.execute(
+                    "SELECT position FROM log WHERE negotiation = ? AND ref = ? AND position < ? "
+                    "ORDER BY position DESC LIMIT 1", [negotiation, ref, position]).fetchone()
             if found is None:  # pragma: no cover - the domain refuses unknown refs
                 continue
             for view in VIEWS:

@@ -21,6 +21,8 @@ log format are made for those alone: a rebuild copies no event.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
 from akkoord.domain.topics import topic_of
 
 FACT_COLUMNS = {"negotiation": str, "position": int, "date": str, "retracted_at": int}
@@ -32,12 +34,18 @@ NEGOTIATION = "(SELECT d.negotiation FROM dossiers AS d WHERE d.aggregate_id = e
 
 @dataclass
 class View:
-    """A group of tables kept together, with the position it has processed."""
+    """A group of tables kept together, with the position it has processed.
+
+    Which events fill a table is declared by the event classes (their ``ROWS``); the statements
+    are made from those declarations (``statements``), when events are first processed.
+    """
 
     name: str
     version: int
     tables: dict[str, dict[str, type]]
-    fills: list[str]
+    # The columns of the one row every event fills (the log): column -> field or mark; the
+    # other tables' rows are declared by the event classes.
+    every_event: dict[str, str] = field(default_factory=dict)
     # The primary key of each table (default: position, one row per event).
     keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Indexes that answer queries: made after the rows in a rebuild.
@@ -49,47 +57,39 @@ class View:
         return self.keys.get(table, ("position",))
 
 
-def value(path: str, of: str = "e.state") -> str:
-    """A plain JSON field (text, number, list) of the event, or NULL when absent."""
-    return f"json_extract({of}, '$.{path}')"
-
-
-def wrapped(path: str, of: str = "e.state") -> str:
-    """A date or enum field: the transcoder keeps the value in ``_data_``."""
-    return value(f"{path}._data_", of)
-
-
-def by_notation(key: str, opening: str, length: int | None, parsed: str) -> str:
+def by_notation(key: str, value_type: type, parsed: str) -> str:
     """A top-level field read off the compact JSON the transcoder writes, without parsing it.
 
-    ``"key":opening`` appears once at most in an event's JSON (a quote inside a string value
-    is escaped, and no nested value has these keys), so where it appears the value follows
-    it: ``length`` characters, or none (the value is ``opening`` itself). Elsewhere (another
-    notation) the field is parsed as usual. Dates and refs are read for every event, and
-    parsing the whole JSON for them was a large part of a rebuild.
+    The field's opening (``"key":…``, from the stored notation) appears once at most in an
+    event's JSON (a quote inside a string value is escaped, and no nested value has these keys),
+    so where it appears the value follows it. Elsewhere (another notation) the field is parsed
+    as usual. Dates and refs are read for every event, and parsing the whole JSON for them was a
+    large part of a rebuild.
     """
-    marker = f'"{key}":{opening}'
+    from akkoord.application.notation import marker
+
+    opening, length = marker(key, value_type)
     # Braces doubled: the statements are templates for str.format.
-    found = "instr(e.state, '{}')".format(marker.replace("{", "{{").replace("}", "}}"))
+    found = "instr(e.state, '{}')".format(opening.replace("{", "{{").replace("}", "}}"))
     taken = ("NULL" if length is None else
-             f"substr(e.state, {found} + {len(marker)}, {length})")
+             f"substr(e.state, {found} + {len(opening)}, {length})")
     return f"CASE WHEN {found} > 0 THEN {taken} ELSE {parsed} END"
 
 
-# The effective date of every event, and its ref (most events have none).
-DATE = by_notation("date", '{"_type_":"date_iso","_data_":"', 10, "json_extract(e.state, '$.date._data_')")
-REF = by_notation("ref", "null", None, "json_extract(e.state, '$.ref')")
+def effective_date() -> str:
+    """The effective date of every event."""
+    from datetime import date
+
+    from akkoord.application.notation import read_sql
+    from akkoord.domain.negotiation import Negotiation
+
+    return by_notation("date", date, read_sql(Negotiation.Event, "date"))
 
 
 def by_date(*tables: str) -> list[tuple[str, list[str]]]:
     """The index answers read a dossier's facts by: in (date, position) order, which the
     index gives without sorting (a table's rowid is the position)."""
     return [(table, ["negotiation", "date"]) for table in tables]
-
-
-def listed(path: str, of: str = "e.state") -> str:
-    """A list field as JSON text, ``[]`` when absent."""
-    return f"coalesce({value(path, of)}, '[]')"
 
 
 def fill(table: str, event_types: tuple[str, ...] | None, columns: dict[str, str], *,
@@ -101,7 +101,7 @@ def fill(table: str, event_types: tuple[str, ...] | None, columns: dict[str, str
     """
     names = ", ".join(f"[{name}]" for name in ("negotiation", "position", "date", "retracted_at",
                                                 *columns))
-    values = ", ".join([negotiation, "e.position", DATE, "NULL", *columns.values()])
+    values = ", ".join([negotiation, "e.position", effective_date(), "NULL", *columns.values()])
     if event_types is None:
         source = "{events} AS e"
         where = f"e.position > :after AND e.position <= :upto {where}"
@@ -110,6 +110,84 @@ def fill(table: str, event_types: tuple[str, ...] | None, columns: dict[str, str
         source = "{topics} AS t JOIN {events} AS e ON e.position = t.position"
         where = f"t.topic IN ({topics}) AND t.position > :after AND t.position <= :upto {where}"
     return f"INSERT INTO [{table}] ({names}) SELECT {values} FROM {source}{joins} WHERE {where}"
+
+
+def declared_fills(event_class: type, declared: Any) -> list[tuple[str, dict[str, str], str, str, str]]:
+    """(table, columns, dossier, joins, where) of the statements of one declared row."""
+    from akkoord.application.notation import list_path, read_sql
+    from akkoord.domain.schema import AGGREGATE, ELEMENT_INDEX, EVENT_TYPE as TYPE_MARK
+    from akkoord.domain.schema import item_type_of
+    from akkoord.application.notation import field_type
+
+    element = "element.value"
+    element_type = (item_type_of(field_type(event_class, declared.each))
+                    if declared.each is not None else None)
+
+    def column(source: str) -> str:
+        if source == TYPE_MARK:
+            return EVENT_TYPE
+        if source == AGGREGATE:
+            return "e.originator_id"
+        if source == ELEMENT_INDEX:
+            return "element.key"
+        if source.startswith("each."):
+            return read_sql(element_type, source[len("each."):], element)
+        return read_sql(event_class, source)
+
+    columns = {name: column(source) for name, source in declared.columns}
+    dossier = NEGOTIATION if declared.negotiation is None else read_sql(event_class,
+                                                                        declared.negotiation)
+    if declared.each is None:
+        return [(declared.table, columns, dossier, "", "")]
+    path = list_path(declared.each)
+    statements = [(declared.table, columns, dossier, f", json_each(e.state, '{path}') AS element", "")]
+    if declared.when_empty is not None:
+        constants = {name: "NULL" if value is None else repr(value)
+                     for name, value in declared.when_empty}
+        statements.append((declared.table, constants, dossier, "",
+                           f"AND json_array_length(e.state, '{path}') = 0"))
+    return statements
+
+
+def every_event_fill(view: View) -> str:
+    """The statement of the row every event fills; its fields are read off the notation."""
+    from akkoord.application.notation import field_type, read_sql
+    from akkoord.domain.negotiation import Negotiation
+    from akkoord.domain.schema import EVENT_TYPE as TYPE_MARK
+
+    event = Negotiation.Event
+    columns = {name: EVENT_TYPE if source == TYPE_MARK else
+               by_notation(source, field_type(event, source), read_sql(event, source))
+               for name, source in view.every_event.items()}
+    (table,) = view.tables
+    return fill(table, None, columns)
+
+
+_STATEMENTS: dict[str, list[str]] = {}
+
+
+def statements(view: View) -> list[str]:
+    """The view's statements: its own, then one per declared row shape of its tables (event
+    types whose rows read alike share one)."""
+    found = _STATEMENTS.get(view.name)
+    if found is not None:
+        return found
+    from akkoord.domain.negotiation import EVENT_TYPES
+
+    shapes: dict[tuple[Any, ...], list[str]] = {}
+    for event_type, event_class in EVENT_TYPES.items():
+        for declared in event_class.ROWS:
+            if declared.table not in view.tables:
+                continue
+            for table, columns, dossier, joins, where in declared_fills(event_class, declared):
+                shape = (table, tuple(columns.items()), dossier, joins, where)
+                shapes.setdefault(shape, []).append(event_type)
+    found = [every_event_fill(view)] if view.every_event else []
+    found += [
+        fill(table, tuple(types), dict(columns), negotiation=dossier, joins=joins, where=where)
+        for (table, columns, dossier, joins, where), types in shapes.items()]
+    _STATEMENTS[view.name] = found
+    return found
 
 
 # The parties an event speaks of, for ``log --stakeholder``, read from the fact tables that
@@ -145,28 +223,11 @@ LOG = View(
     tables={
         "log": {**FACT_COLUMNS, "type": str, "ref": str},
     },
-    fills=[fill("log", None, {"type": EVENT_TYPE, "ref": REF})],
+    every_event={"type": "@type", "ref": "ref"},
     # A retraction finds the event it retracts by its ref; few events have one.
     lookups={"log_refs": "CREATE INDEX IF NOT EXISTS log_refs ON log (negotiation, ref) "
                          "WHERE ref IS NOT NULL"},
 )
-
-
-def _budget_fills(event_types: tuple[str, ...]) -> list[str]:
-    line = "line.value"
-    return [
-        fill("budget_lines", event_types, {
-            "line": "line.key", "party": value("_data_.party", line),
-            "purpose": value("_data_.purpose", line), "amount": value("_data_.amount", line),
-            "first_year": value("_data_.period._data_.first", line),
-            "last_year": value("_data_.period._data_.last", line)},
-            joins=", json_each(e.state, '$.budget') AS line"),
-        # An empty envelope is still the latest budget.
-        fill("budget_lines", event_types, {
-            "line": "-1", "party": "NULL", "purpose": "NULL", "amount": "0",
-            "first_year": "NULL", "last_year": "NULL"},
-            where="AND json_array_length(e.state, '$.budget') = 0"),
-    ]
 
 
 DOSSIER = View(
@@ -182,32 +243,10 @@ DOSSIER = View(
                      "participants": str, "agenda": str},
         "meetings_held": {**FACT_COLUMNS, "id": str},
     },
-    fills=[
-        fill("dossiers", ("negotiation_opened",),
-             {"title": value("title"), "aggregate_id": "e.originator_id"},
-             negotiation=value("negotiation")),
-        *_budget_fills(("negotiation_opened", "budget_changed")),
-        fill("stakeholders", ("stakeholder_registered",), {
-            "id": value("id"), "name": value("name"), "kind": wrapped("kind"),
-            "description": value("description"), "member_of": value("member_of")}),
-        fill("meetings", ("meeting_scheduled",), {
-            "id": value("id"), "title": value("title"),
-            "scheduled_for": wrapped("scheduled_for"), "participants": listed("participants"),
-            "agenda": listed("agenda")}),
-        fill("meetings_held", ("meeting_held",), {"id": value("id")}),
-    ],
     keys={"budget_lines": ("position", "line")},
     lookups={"dossiers_by_aggregate": "CREATE INDEX IF NOT EXISTS dossiers_by_aggregate "
                                       "ON dossiers (aggregate_id)"},
     indexes=by_date("budget_lines", "stakeholders", "meetings", "meetings_held"),
-)
-
-# An item's amounts as [[amount, first year, last year or null], ...].
-ITEM_AMOUNTS = (
-    "(SELECT json_group_array(json_array("
-    f"{value('_data_.amount', 'a.value')}, {value('_data_.period._data_.first', 'a.value')}, "
-    f"{value('_data_.period._data_.last', 'a.value')})) "
-    "FROM json_each(item.value, '$._data_.amounts') AS a)"
 )
 
 PROPOSAL = View(
@@ -221,22 +260,6 @@ PROPOSAL = View(
                            "distribution": str, "conditions": str},
         "agreements": {**FACT_COLUMNS, "revision": int, "parties": str, "summary": str},
     },
-    fills=[
-        fill("revisions", ("proposal_revised",), {
-            "revision": value("revision"), "status": wrapped("status"),
-            "proposed_by": listed("proposed_by"), "rationale": value("rationale")}),
-        fill("revision_items", ("proposal_revised",), {
-            "revision": value("revision"), "item_order": "item.key",
-            "item_id": value("_data_.id", "item.value"),
-            "purpose": value("_data_.purpose", "item.value"),
-            "recipient": value("_data_.recipient", "item.value"), "amounts": ITEM_AMOUNTS,
-            "distribution": value("_data_.distribution", "item.value"),
-            "conditions": listed("_data_.conditions", "item.value")},
-            joins=", json_each(e.state, '$.items') AS item"),
-        fill("agreements", ("agreement_reached",), {
-            "revision": value("revision"), "parties": listed("parties"),
-            "summary": value("summary")}),
-    ],
     keys={"revision_items": ("position", "item_order")},
     indexes=by_date("revisions", "agreements"),
 )
@@ -246,9 +269,6 @@ POSITIONS = View(
     version=3,
     tables={"stances": {**FACT_COLUMNS, "stakeholder": str, "subject": str, "stance": str,
                         "summary": str, "points": str}},
-    fills=[fill("stances", ("position_taken",), {
-        "stakeholder": value("stakeholder"), "subject": value("subject"),
-        "stance": wrapped("stance"), "summary": value("summary"), "points": listed("points")})],
     indexes=by_date("stances"),
 )
 
@@ -261,18 +281,8 @@ CLAIMS = View(
         "claim_settlements": {**FACT_COLUMNS, "id": str, "outcome": str, "amount": int,
                               "summary": str},
     },
-    fills=[
-        fill("claims", ("claim_lodged",), {
-            "id": value("id"), "by": value("by"), "against": value("against"),
-            "subject": value("subject"), "summary": value("summary"), "amount": value("amount")}),
-        fill("claim_settlements", ("claim_settled",), {
-            "id": value("id"), "outcome": wrapped("outcome"), "amount": value("amount"),
-            "summary": value("summary")}),
-    ],
     indexes=by_date("claims", "claim_settlements"),
 )
-
-COMMITMENT_UPDATES = ("commitment_fulfilled", "commitment_rescheduled", "commitment_withdrawn")
 
 COMMITMENTS = View(
     name="commitments",
@@ -282,15 +292,6 @@ COMMITMENTS = View(
                         "due": str},
         "commitment_updates": {**FACT_COLUMNS, "id": str, "type": str, "due": str, "detail": str},
     },
-    fills=[
-        fill("commitments", ("commitment_made",), {
-            "id": value("id"), "by": value("by"), "to_parties": listed("to"),
-            "what": value("what"), "due": wrapped("due")}),
-        fill("commitment_updates", COMMITMENT_UPDATES, {
-            "id": value("id"), "type": EVENT_TYPE,
-            "due": wrapped("due"),
-            "detail": f"coalesce({value('reason')}, {value('evidence')})"}),
-    ],
     indexes=by_date("commitments", "commitment_updates"),
 )
 
@@ -301,14 +302,6 @@ RELATIONS = View(
         "alignments": {**FACT_COLUMNS, "parties": str, "toward": str, "summary": str},
         "roles": {**FACT_COLUMNS, "task": str, "stakeholder": str, "role": str, "summary": str},
     },
-    fills=[
-        fill("alignments", ("alignment_declared",), {
-            "parties": listed("parties"), "toward": value("toward"),
-            "summary": value("summary")}),
-        fill("roles", ("role_assigned",), {
-            "task": value("task"), "stakeholder": value("stakeholder"), "role": wrapped("role"),
-            "summary": value("summary")}),
-    ],
     indexes=by_date("alignments", "roles"),
 )
 
@@ -321,14 +314,6 @@ DISTRIBUTION = View(
                               "regions": str, "weights": str, "fixed": int, "source": str},
         "distribution_keys_retired": {**FACT_COLUMNS, "id": str, "reason": str},
     },
-    fills=[
-        fill("distribution_keys", ("distribution_key_recorded",), {
-            "id": value("id"), "method": value("method"), "title": value("title"),
-            "regions": value("regions"), "weights": value("weights"), "fixed": value("fixed"),
-            "source": value("source._data_")}),
-        fill("distribution_keys_retired", ("distribution_key_retired",), {
-            "id": value("id"), "reason": value("reason")}),
-    ],
     indexes=by_date("distribution_keys", "distribution_keys_retired"),
 )
 
@@ -338,8 +323,13 @@ VIEWS: tuple[View, ...] = (DOSSIER, LOG, PROPOSAL, POSITIONS, CLAIMS, COMMITMENT
 
 
 def retraction_sql() -> str:
-    """The retractions among the events, with the dossier and the ref each retracts."""
-    return (f"SELECT e.position, {NEGOTIATION}, {value('retracts')} "
+    """The retractions among the events, with the dossier and the ref or position each retracts."""
+    from akkoord.application.notation import read_sql
+    from akkoord.domain.negotiation import Negotiation
+
+    retraction = Negotiation.EventRetracted
+    return (f"SELECT e.position, {NEGOTIATION}, {read_sql(retraction, 'retracts')}, "
+            f"{read_sql(retraction, 'retracts_position')} "
             "FROM {topics} AS t JOIN {events} AS e ON e.position = t.position "
             f"WHERE t.topic = '{topic_of('event_retracted')}' AND t.position > :after "
             "AND t.position <= :upto ORDER BY e.position")

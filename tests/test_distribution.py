@@ -179,6 +179,11 @@ KEY_REFUSALS = {
     "a key id that is no slug": ([key(id="bdur 2027")], "key id 'bdur 2027' is not a slug"),
     "retiring a key never recorded": ([{"type": "distribution_key_retired", "date": D, "id": "nope",
                                         "reason": "x"}], "distribution key 'nope' is not recorded"),
+    "retiring a key dated before it": ([shares_key(id="k", date="2025-08-01"),
+                                        {"type": "distribution_key_retired", "date": "2025-07-01",
+                                         "id": "k", "reason": "x"}],
+                                       "distribution key 'k' is recorded on 2025-08-01, after "
+                                       "this event's date 2025-07-01"),
     "retiring a key twice": ([shares_key(id="k"),
                               {"type": "distribution_key_retired", "date": D, "id": "k", "reason": "a"},
                               {"type": "distribution_key_retired", "date": D, "id": "k", "reason": "b"}],

@@ -10,12 +10,12 @@ from akkoord.projections.graph_analysis import EXACT_UP_TO, balance, coalitions,
 
 
 def stance(who: str, subject: str, word: str) -> dict:
-    return {"type": "position_taken", "date": "2025-02-01", "stakeholder": who,
+    return {"type": "position_taken", "date": "2025-07-01", "stakeholder": who,
             "subject": subject, "stance": word, "summary": "-"}
 
 
 def declared(*parties: str) -> dict:
-    return {"type": "alignment_declared", "date": "2025-02-02", "parties": list(parties),
+    return {"type": "alignment_declared", "date": "2025-07-02", "parties": list(parties),
             "summary": "samen"}
 
 
@@ -75,7 +75,7 @@ def test_exhaustive_search_prefers_fewer_coalitions_at_equal_frustration():
 
 
 def test_role_division_names_who_does_what_and_what_is_missing(akkoord, tmp_path: Path):
-    role = lambda task, who, what: {"type": "role_assigned", "date": "2025-02-01", "task": task,
+    role = lambda task, who, what: {"type": "role_assigned", "date": "2025-07-01", "task": task,
                                     "stakeholder": who, "role": what}
     events = [opening(), party("GEM", "municipality"), party("VR", "region"), party("RK", "other"),
               role("bevolkingszorg", "GEM", "primary"), role("bevolkingszorg", "VR", "regie"),
