@@ -237,6 +237,8 @@ def render_region_changes(diff: dict[str, Any]) -> str:
 def _region_change(cell: dict[str, Any]) -> str:
     if cell["delta"] is None:
         shown = cell["to"] if cell["to"] is not None else cell["from"]
+        if not shown:
+            return "-"
         side = _("now") if cell["to"] is not None else _("was")
         return f"({side} {euros(shown)})"
     delta = cell["delta"]
