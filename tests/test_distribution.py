@@ -8,6 +8,8 @@ from fractions import Fraction
 from math import lcm
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import count_events, opening, party, revision, write_log
 
@@ -361,3 +363,31 @@ def test_log_position_shows_what_a_key_changed(akkoord, tmp_path, store):
     assert "distribution_key_recorded" in shown and "+ distribution_keys gelijk" in shown
     entries = akkoord("--db", store, "log", "--json").json()
     assert entries[3]["summary"] == "distribution key gelijk (shares, 4 regions): given shares"
+
+
+def test_a_key_divides_in_a_postgresql_store_as_in_sqlite(akkoord, tmp_path, store, postgres_store):
+    events = dossier(key(), revision(1, [item("bdur-2027")]))
+    answers = []
+    for target in (store, postgres_store):
+        assert akkoord("--db", target, "import", write_log(tmp_path, events)).status == 0
+        answers.append(akkoord("--db", target, "distribute", "versterking", "--json").json())
+    assert answers[0] == answers[1]
+    assert answers[0]["source"] == {"document": "test figures", "section": "none"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(amount=st.integers(min_value=1, max_value=10**15),
+       bases=st.lists(st.fractions(min_value=Fraction(1, 1000), max_value=10**6,
+                                   max_denominator=1000), min_size=2, max_size=30))
+def test_every_division_sums_exactly_and_follows_the_rule(amount, bases):
+    from akkoord.domain.distribution import Region, divide
+
+    regions = [Region(f"R{n:02d}", "r", base) for n, base in enumerate(bases)]
+    divided = divide(amount, regions)
+    assert sum(divided.values()) == amount
+    expected, _left = expected_division(amount, {r.id: r.base for r in regions})
+    assert divided == expected
+    total = sum(bases)
+    for region in regions:
+        exact_share = amount * region.base / total
+        assert exact_share - 1 < divided[region.id] < exact_share + 1
