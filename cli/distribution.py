@@ -303,11 +303,7 @@ def _refuse_store_as_output(session: Session, output: str) -> None:
     protected = []
     if "://" not in session.target:
         protected += [Path(session.target + suffix).resolve() for suffix in ("", "-wal", "-shm")]
-    views = getattr(session.args, "views", None) or os.environ.get("AKKOORD_VIEWS")
-    if views is None:
-        from akkoord.projections.catchup import default_views_path
-
-        views = str(default_views_path(session.target))
+    views = str(session.views.path)
     protected += [Path(views + suffix).resolve() for suffix in ("", "-wal", "-shm")]
     if target in protected:
         raise UsageError(_("-o {path} is the store or its views; write the export elsewhere")
@@ -445,7 +441,6 @@ def _decimal_yaml() -> Any:
 
 
 def _source(args: Any, given: Any) -> Any:
-    from akkoord.domain.errors import Refusal
     from akkoord.domain.values import Source
 
     parts: dict[str, Any] = {}
@@ -462,11 +457,8 @@ def _source(args: Any, given: Any) -> Any:
     unknown = sorted(set(parts) - {"document", "section", "page", "classification"})
     if unknown:
         raise UsageError(_("source: unknown field {field!r}").format(field=unknown[0]))
-    try:
-        return Source(**{part: None if parts.get(part) is None else str(parts[part])
-                         for part in ("document", "section", "page", "classification")})
-    except Refusal as refusal:  # pragma: no cover - Source holds text
-        raise UsageError(str(refusal)) from None
+    return Source(**{part: None if parts.get(part) is None else str(parts[part])
+                     for part in ("document", "section", "page", "classification")})
 
 
 def run_key_list(session: Session, args: Any) -> int:
