@@ -182,7 +182,16 @@ class Akkoord(Application):
                     marked = FileOrigin(origin.name, origin.sha256, digest.hexdigest())
                     if not again and dossier is not None:
                         self._refuse_repetition(dossier, marked.events_sha256)
-            dossier = self._decide(negotiation, dossier, count, entry, recorded_by, marked)
+            try:
+                dossier = self._decide(negotiation, dossier, count, entry, recorded_by, marked)
+            except EventRefused:
+                # Events recorded before are refused for that (an id taken, the dossier opened):
+                # a file imported again is named as such, so its whole digest is made first.
+                if digest is not None and following is not None and not again and dossier:
+                    for rest in itertools.chain([following], iterator):
+                        digest.update(canonical_form(rest))
+                    self._refuse_repetition(dossier, digest.hexdigest())
+                raise
             count += 1
             if count % STREAM_CHUNK == 0:
                 yield dossier, dossier.collect_events()

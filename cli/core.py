@@ -166,6 +166,8 @@ def render_event(entry: dict[str, Any]) -> str:
     ]
     if entry["retracted_by"]:
         lines.append(f"retracted by the event at position {entry['retracted_by']}")
+    if entry.get("origin"):
+        lines.append(f"imported from {entry['origin']['name']} (SHA-256 {entry['origin']['sha256']})")
     record = StringIO()
     write_records(record, [entry["data"]])
     lines += ["", "as in the log format:", record.getvalue().rstrip()]

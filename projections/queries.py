@@ -424,9 +424,17 @@ class Queries:
                 "recorded_by": event.recorded_by, "date": row["date"],
                 "negotiation": row["negotiation"], "type": row["type"], "ref": row["ref"],
                 "summary": summary(event), "data": record_of(event),
+                "origin": _origin(event.origin),
                 "retracted_by": row["retracted_at"]
                 if row["retracted_at"] and row["retracted_at"] <= known else None})
         return entries
+
+
+def _origin(origin: Any) -> dict[str, str] | None:
+    """The file an event was imported from (events stored before files were kept have none)."""
+    if origin is None:
+        return None
+    return {"name": origin.name, "sha256": origin.sha256}
 
 
 def _proposal_sources(revision: int, budget: list[int], agreements: list[int]) -> dict[str, list[int]]:

@@ -11,7 +11,7 @@ import pytest
 from conftest import basic_dossier, opening, party, revision, write_log
 
 POSITION_KEYS = {"position", "retracted_by"}
-RECORDING_KEYS = {"recorded_at", "recorded_by"}
+RECORDING_KEYS = {"recorded_at", "recorded_by", "origin"}  # how an event was recorded, not what it says
 
 
 def with_positions_mapped(value: Any, mapping: dict[int, int], in_sources: bool = False) -> Any:
