@@ -315,6 +315,9 @@ def render_proposal(proposal: dict[str, Any]) -> str:
     lines.append(table(headers, rows, right=range(2, 2 + len(years))))
     if years:
         lines.append(f"\n{years[-1]}+ is every year from {years[-1]} on (structural).")
+    from akkoord.cli.distribution import render_item_keys
+
+    lines += render_item_keys(proposal["items"])
     return "\n".join(lines)
 
 
@@ -336,8 +339,10 @@ def render_diff(diff: dict[str, Any]) -> str:
             rows.append(["", f"{field}: {change['from']} -> {change['to']}"] + [""] * len(years))
     rows.append(["total", ""] + [signed_euros(diff["total"][y]["delta"]) for y in years])
     last = years[-1] if years else ""
+    from akkoord.cli.distribution import render_region_changes
+
     return heading + table(["item", "change"] + [f"{y}+" if y == last else y for y in years], rows,
-                           right=range(2, 2 + len(years)))
+                           right=range(2, 2 + len(years))) + render_region_changes(diff)
 
 
 def _show(args: Any, rows: list[dict[str, Any]], headers: list[str], cells: Any,

@@ -16,7 +16,8 @@ __all__ = ["build_parser", "entry_point", "main", "_date", "_position"]
 
 # Each module has register(subparsers); heavy imports stay inside the command functions.
 COMMAND_MODULES = ("akkoord.cli.core", "akkoord.cli.record", "akkoord.cli.registers",
-                   "akkoord.cli.keys", "akkoord.cli.audit", "akkoord.cli.graph", "akkoord.cli.views")
+                   "akkoord.cli.keys", "akkoord.cli.audit", "akkoord.cli.graph", "akkoord.cli.views",
+                   "akkoord.cli.distribution")
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

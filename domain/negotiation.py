@@ -24,6 +24,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
 
+from akkoord.domain.distribution import checked_key
 from akkoord.domain.errors import Refusal
 from akkoord.domain.schema import (
     AGGREGATE,
@@ -60,7 +61,7 @@ EVENT_TYPES: dict[str, type[Negotiation.Event]] = {}
 
 # What the dossier holds, each a register of keys established by the events still standing.
 KINDS = ("stakeholder", "revision", "item", "claim", "claim_settled", "commitment",
-         "commitment_closed", "meeting", "ref")
+         "commitment_closed", "meeting", "ref", "distribution_key", "distribution_key_retired")
 # How a kind is named in a refusal, and what its absence is called.
 MISSING = {
     "stakeholder": "stakeholder {key!r} is not registered",
@@ -70,9 +71,11 @@ MISSING = {
     "meeting": "meeting {key!r} is not scheduled",
     "item": "item {key!r} is in no revision",
     "ref": "ref {key!r} does not exist",
+    "distribution_key": "distribution key {key!r} is not recorded",
 }
 # The kind that closes a claim or a commitment.
-CLOSED_BY = {"claim": "claim_settled", "commitment": "commitment_closed"}
+CLOSED_BY = {"claim": "claim_settled", "commitment": "commitment_closed",
+             "distribution_key": "distribution_key_retired"}
 ESTABLISHED = {
     "stakeholder": "stakeholder {key!r} is registered on {on}",
     "revision": "revision {key} is dated {on}",
@@ -81,6 +84,7 @@ ESTABLISHED = {
     "meeting": "meeting {key!r} is scheduled on {on}",
     "item": "item {key!r} is first proposed on {on}",
     "ref": "ref {key!r} is dated {on}",
+    "distribution_key": "distribution key {key!r} is recorded on {on}",
 }
 
 
@@ -610,6 +614,62 @@ class Negotiation(Aggregate):
             target = self.retracts if self.retracts is not None else (
                 f"the event at position {self.retracts_position}")
             return f"retracts {target}: {self.reason}"
+
+    class DistributionKeyRecorded(Event):
+        """The key by which an item's amount is divided over regions (the BDuR-systematiek, or
+        given shares); an item whose distribution names it is divided by it."""
+
+        TYPE = "distribution_key_recorded"
+        ROWS = (row("distribution_keys", id="id", method="method", title="title",
+                    regions="regions", weights="weights", fixed="fixed", source="source"),)
+        id: str = declared("the key's id, a slug; a new version of a key is a new id")
+        method: str = declared("formula (fixed + weighted maatstaven, the BDuR-systematiek) or "
+                               "shares (given weights)")
+        title: str = declared("the key's title")
+        # The key's data as the log format writes it; domain.distribution checks it.
+        regions: tuple[dict, ...] = declared(
+            "every region: {id, name, and a value per maatstaf of weights (formula) or weight "
+            "(shares)}, at least 2")
+        weights: dict | None = declared(
+            "formula: maatstaf -> euros per unit (decimal text allowed, negative allowed)")
+        fixed: int | None = declared("formula: whole euros every region gets first (may be 0)")
+
+        def check(self, dossier: Negotiation) -> None:
+            check_slug("key id", self.id)
+            if dossier.holds("distribution_key", self.id):
+                raise Refusal(f"distribution key {self.id!r} is already recorded; record a new "
+                              "version under another id")
+
+        def resolved(self, dossier: Negotiation) -> Negotiation.Event:
+            # Stored with its numbers exact and in one notation (refused here if they break a
+            # rule of a key).
+            return dataclasses.replace(
+                self, **checked_key(self.method, self.regions, self.weights, self.fixed))
+
+        def establishes(self) -> Iterable[tuple[str, str, Any]]:
+            yield "distribution_key", self.id, None
+
+        def summary_line(self) -> str:
+            return (f"distribution key {self.id} ({self.method}, {len(self.regions)} regions): "
+                    f"{self.title}")
+
+    class DistributionKeyRetired(Event):
+        """The key no longer applies from this event's date."""
+
+        TYPE = "distribution_key_retired"
+        ROWS = (row("distribution_keys_retired", id="id", reason="reason"),)
+        id: str = declared("the id of the key retired", refers="distribution_key")
+        reason: str = declared("why it no longer applies")
+
+        def check(self, dossier: Negotiation) -> None:
+            if dossier.closing("distribution_key", self.id) is not None:
+                raise Refusal(f"distribution key {self.id!r} is already retired")
+
+        def establishes(self) -> Iterable[tuple[str, str, Any]]:
+            yield "distribution_key_retired", self.id, "retired"
+
+        def summary_line(self) -> str:
+            return f"distribution key {self.id} retired: {self.reason}"
 
     class Snapshot(Aggregate.Snapshot):
         pass

@@ -305,8 +305,21 @@ RELATIONS = View(
     indexes=by_date("alignments", "roles"),
 )
 
+# A key's regions and weights stay JSON text: a key is read whole, one row, when an item is divided.
+DISTRIBUTION = View(
+    name="distribution",
+    version=1,
+    tables={
+        "distribution_keys": {**FACT_COLUMNS, "id": str, "method": str, "title": str,
+                              "regions": str, "weights": str, "fixed": int, "source": str},
+        "distribution_keys_retired": {**FACT_COLUMNS, "id": str, "reason": str},
+    },
+    indexes=by_date("distribution_keys", "distribution_keys_retired"),
+)
+
 # The dossier view comes first: the others find an event's dossier in its table.
-VIEWS: tuple[View, ...] = (DOSSIER, LOG, PROPOSAL, POSITIONS, CLAIMS, COMMITMENTS, RELATIONS)
+VIEWS: tuple[View, ...] = (DOSSIER, LOG, PROPOSAL, POSITIONS, CLAIMS, COMMITMENTS, RELATIONS,
+                           DISTRIBUTION)
 
 
 def retraction_sql() -> str:
