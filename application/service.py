@@ -167,7 +167,8 @@ class Akkoord(Application):
         with _rare_garbage_collection():
             for attempt in range(CONFLICT_RETRIES):
                 try:
-                    return self._record_once(negotiation, entries, recorded_by, progress)
+                    with self._deciding(negotiation):
+                        return self._record_once(negotiation, entries, recorded_by, progress)
                 except IntegrityError:
                     _back_off(attempt)
                     continue
@@ -175,6 +176,15 @@ class Akkoord(Application):
             f"dossier {negotiation!r} kept changing under this import "
             f"({CONFLICT_RETRIES} tries); try again"
         )
+
+    def _deciding(self, negotiation: str) -> contextlib.AbstractContextManager[Any]:
+        """The recorder's lock on deciding and appending in the dossier, where it has one: held
+        from before the dossier is loaded until its events are stored, so writers take turns
+        instead of losing races (the retries above are then only a safety net)."""
+        deciding = getattr(self.recorder, "deciding", None)
+        if deciding is None:
+            return contextlib.nullcontext()
+        return deciding(Negotiation.create_id(negotiation))
 
     def construct_repository(self) -> Repository[UUID]:
         # A retry after a conflict must decide on what the store holds now; a cached dossier

@@ -37,11 +37,11 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
                         "what it changed in the views")
 
     p = add("proposal", run_proposal, "the verdelingsvoorstel: items x years against the budget")
-    p.add_argument("--revision", type=int, metavar="N")
+    p.add_argument("--revision", type=_parse_revision, metavar="N")
 
     p = add("diff", run_diff, "what changed from revision A to revision B")
-    p.add_argument("a", type=int, metavar="A")
-    p.add_argument("b", type=int, metavar="B")
+    p.add_argument("a", type=_parse_revision, metavar="A")
+    p.add_argument("b", type=_parse_revision, metavar="B")
 
     add("positions", run_positions, "the latest stance of each party on each subject")
     add("claims", run_claims, "the claims and their state")
@@ -63,6 +63,12 @@ def _parse_position(text: str) -> int:
     from akkoord.cli.main import _position
 
     return _position(text)
+
+
+def _parse_revision(text: str) -> int:
+    from akkoord.cli.main import _revision
+
+    return _revision(text)
 
 
 # -- import --------------------------------------------------------------------------------------
@@ -127,6 +133,7 @@ def run_log(session: Session, args: Any) -> int:
     negotiation = args.negotiation
     if negotiation is not None:
         session.negotiation  # noqa: B018 - refuses an unknown dossier
+    _refuse_unknown_filters(session, args)
     entries = session.queries.log(session.axes, negotiation, args.stakeholder, args.type,
                                   args.since, args.until)
     return _show(args, entries, ["pos", "recorded at (UTC)", "by", "date", "dossier", "type", "summary"],
@@ -134,6 +141,20 @@ def run_log(session: Session, args: Any) -> int:
                             e["date"], e["negotiation"],
                             e["type"] + (" (retracted)" if e["retracted_by"] else ""),
                             shorten(e["summary"], 100)], right=(0,))
+
+
+def _refuse_unknown_filters(session: Session, args: Any) -> None:
+    """A type or party that does not exist is a mistake to name, not an empty answer."""
+    from akkoord.domain.negotiation import EVENT_TYPES
+
+    if args.type is not None and args.type not in EVENT_TYPES:
+        raise UsageError(f"no event type {args.type!r}; the types are: {', '.join(sorted(EVENT_TYPES))}")
+    if args.stakeholder is not None:
+        session.queries  # noqa: B018 - the views caught up
+        known = sorted({row[0] for row in session.views.conn.execute("SELECT id FROM stakeholders")})
+        if args.stakeholder not in known:
+            raise UsageError(f"no stakeholder {args.stakeholder!r} in {session.shown}; "
+                             f"the stakeholders are: {', '.join(known) or 'none'}")
 
 
 def run_log_position(session: Session, args: Any) -> int:

@@ -16,8 +16,10 @@ from akkoord.projections.catchup import (
     EventSource,
     SQLiteStore,
     ViewStore,
+    ViewsRefused,
     default_views_path,
 )
+from akkoord.interchange.text import shorten
 from akkoord.projections.queries import Axes, NotFound, Queries
 from akkoord.store import CHAINED_RECORDERS
 
@@ -34,18 +36,29 @@ def store_target(args: Any) -> str:
 
 
 def actor(args: Any) -> str:
-    return args.actor or os.environ.get("AKKOORD_ACTOR") or getpass.getuser()
+    name = args.actor or os.environ.get("AKKOORD_ACTOR") or getpass.getuser()
+    if not name.isprintable():
+        raise UsageError(f"the recorder's name {name!r} holds control characters; "
+                         "give a name on one line with --as")
+    return name
 
 
 def shown_target(target: str) -> str:
-    """The store as messages name it: a URL's password is never printed."""
+    """The store as messages name it: no secret of a URL (password, query) is ever printed."""
     from urllib.parse import urlsplit
 
-    url = urlsplit(target)
-    userinfo, _, host = url.netloc.rpartition("@")
-    if ":" in userinfo:
-        target = url._replace(netloc=f"{userinfo.partition(':')[0]}:***@{host}").geturl()
-    return repr(target)
+    if "://" not in target:
+        return repr(target)
+    try:
+        url = urlsplit(target)
+        host = url.netloc.rpartition("@")[2]
+        user = url.netloc.rpartition("@")[0].partition(":")[0]
+        netloc = f"{user}:***@{host}" if ":" in url.netloc.rpartition("@")[0] else url.netloc
+        shown = url._replace(netloc=netloc, query="***" if url.query else "",
+                             fragment="").geturl()
+    except ValueError:  # a URL too malformed to take apart: only its scheme is safe to show
+        shown = target.partition("://")[0] + "://…"
+    return repr(shown)
 
 
 def store_env(target: str, create: bool) -> dict[str, str]:
@@ -70,6 +83,17 @@ def store_env(target: str, create: bool) -> dict[str, str]:
     return {**persistence, **cipher_env()}
 
 
+def _refuse_unusable_path(path: str | Path, what: str) -> None:
+    """A name the system cannot look up (too long, a NUL in it) is refused before any use."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise UsageError(f"{what} {shorten(str(path), 80)!r} cannot be used: {reason}") from None
+
+
 class Session:
     """The store and views one command works on; opened on first use."""
 
@@ -78,15 +102,16 @@ class Session:
         self.target = store_target(args)
         self.shown = shown_target(self.target)
         self.create = create
+        if "://" not in self.target:
+            _refuse_unusable_path(self.target, "store")
 
     @cached_property
     def app(self) -> Akkoord:
         from akkoord.cli.keys import check_key
         from akkoord.application.service import Akkoord
 
-        env = store_env(self.target, self.create)
         try:
-            app = Akkoord(env=env)
+            app = Akkoord(env=store_env(self.target, self.create))
             app.recorder.max_notification_id()
         except (sqlite3.Error, OSError, ValueError) as error:
             raise UsageError(f"store {self.shown} cannot be read: {error}") from None
@@ -103,11 +128,29 @@ class Session:
         return app
 
     @cached_property
+    def views_path(self) -> Path:
+        named = getattr(self.args, "views", None) or os.environ.get("AKKOORD_VIEWS")
+        if named:
+            _refuse_unusable_path(named, "views")
+        return Path(named) if named else default_views_path(self.target)
+
+    @cached_property
     def views(self) -> ViewStore:
-        path = getattr(self.args, "views", None) or os.environ.get("AKKOORD_VIEWS")
         # With a key, the views are sealed with the store's own cipher: no plaintext copy.
         cipher = self.app.mapper.cipher if self.keyed else None
-        return ViewStore(path or default_views_path(self.target), cipher=cipher)
+        store = None if "://" in self.target else self.target
+        try:
+            return ViewStore(self.views_path, cipher=cipher, store=store,
+                             create_folders=self.views_path == default_views_path(self.target))
+        except ViewsRefused as error:
+            raise UsageError(str(error)) from None
+
+    def protected_paths(self) -> list[Path]:
+        """The files an output must never be: the store's and the views' (with side files)."""
+        from akkoord.interchange.output import with_side_files
+
+        store = [] if "://" in self.target else with_side_files(self.target)
+        return store + with_side_files(self.views_path)
 
     @cached_property
     def keyed(self) -> bool:
