@@ -231,6 +231,8 @@ class Session:
 def with_session(run: Any, args: Any) -> int:
     """Runs a command on the store its arguments name; a thing not found is a user's mistake."""
     session = Session(args, create=args.command == "import")
+    if session.create:
+        actor(args)  # a name that cannot be recorded is refused before a store is made
     try:
         return run(session, args) or 0
     except NotFound as error:

@@ -517,7 +517,7 @@ def _euros_of_text(name: str, value: str) -> int:
                       "\"€ 5.000.000\", \"1,5 miljard\", \"250k\")")
     number, suffix = match.groups()
     whole, fraction = _marks_read(name, value, number, suffix)
-    if len(whole.lstrip("0")) > MAX_DIGITS:
+    if len(whole) > MAX_DIGITS:
         raise Refusal(f"{name} {_shown(value)} has more than {MAX_DIGITS} digits of euros")
     # Exact: the number is int(whole + fraction) / 10^len(fraction), times the suffix.
     numerator = int(whole + fraction) * SUFFIX[suffix]
@@ -544,7 +544,7 @@ def _marks_read(name: str, value: str, number: str, suffix: str | None) -> tuple
     if dots == 1:
         before, after = whole.split(".")
         if len(after) == 3 and suffix is not None:
-            decimal = f"{before},{after.rstrip('0') or '0'}"
+            decimal = f"{before},{after.rstrip('0')}".rstrip(",")
             raise Refusal(
                 f"{name} {_shown(value)} is ambiguous: with the dot grouping thousands it is "
                 f"{euros(int(before + after) * SUFFIX[suffix])}, with the dot as a decimal point "
