@@ -141,7 +141,7 @@ class Session:
         store = None if "://" in self.target else self.target
         try:
             return ViewStore(self.views_path, cipher=cipher, store=store,
-                             create_folders=self.views_path == default_views_path(self.target))
+                             own_place=self.views_path == default_views_path(self.target))
         except ViewsRefused as error:
             raise UsageError(str(error)) from None
 

@@ -172,16 +172,18 @@ class ViewStore:
 
     Given the store's cipher, the views are sealed: held in memory and written to ``path``
     only encrypted (projections/sealed.py). ``store`` is the event store's file, which the
-    views must never be; folders are made for the views only with ``create_folders`` (the
-    default place, in the user's cache), never for a path the user named.
+    views must never be. ``own_place`` is the default place in the user's cache, which only
+    akkoord writes: folders are made for it, and what it holds is taken for disposable views. A
+    path the user named gets no folders, and a file there that is not views is refused.
     """
 
     def __init__(self, path: str | Path, cipher: Any = None, store: str | Path | None = None,
-                 create_folders: bool = False):
+                 own_place: bool = False):
         self.path = Path(path)
+        self.own_place = own_place
         self._refuse_unfit_path(store)
         try:
-            if create_folders:
+            if own_place:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             self.cipher = cipher
             self.source: EventSource | None = None  # where the views last read events from
@@ -205,7 +207,7 @@ class ViewStore:
             raise ViewsRefused(f"views {named} is not a file")
         if not self.path.parent.is_dir() and not self.path.parent.exists():
             return  # made by the caller (the default place) or refused when opened
-        if self.path.is_file() and not _holds_views_or_nothing(self.path):
+        if not self.own_place and self.path.is_file() and not _holds_views_or_nothing(self.path):
             raise ViewsRefused(f"views {named} holds something other than akkoord's views; "
                                "it is left as it is: name another file with --views")
 
@@ -223,7 +225,7 @@ class ViewStore:
     def _open_sealed(self) -> sqlite3.Connection:
         from akkoord.projections.sealed import open_sealed
 
-        conn = open_sealed(self.path, self.cipher)
+        conn = open_sealed(self.path, self.cipher, disposable=self.own_place)
         conn.isolation_level = None  # transactions are begun explicitly, as for plain views
         return conn
 
