@@ -352,6 +352,10 @@ class ViewStore:
         """Batch after batch up to the store's head, each in a transaction of its own unless
         the caller holds one (a rebuild)."""
         start = self.position()
+        if own_transactions and source.head(self.conn) <= start:
+            # In step already: no write lock is asked for, so readers beside a long rebuild
+            # (which holds it) read the views as they stand instead of waiting for it.
+            return start
         while True:
             if own_transactions:
                 self.conn.execute("BEGIN IMMEDIATE")
