@@ -164,7 +164,7 @@ def run_log_position(session: Session, args: Any) -> int:
     found = session.queries.log(session.axes, where=("position = ?", [args.position]))
     if not found:
         known = f" known at position {args.known_at}" if args.known_at is not None else ""
-        raise UsageError(f"no event at position {args.position}{known} in {session.target!r}")
+        raise UsageError(f"no event at position {args.position}{known} in {session.shown}")
     entry = found[0]
     entry["stored"] = stored_form(session.app.recorder, args.position)
     entry["changes"] = changes(session.queries, entry["negotiation"], args.position)
