@@ -36,7 +36,7 @@ def escaped(text: str) -> str:
     file or a name holds can neither forge a line nor steer the terminal."""
     if text.isprintable():
         return text
-    return "".join(char if char.isprintable() or char == " " else
+    return "".join(char if char.isprintable() else
                    char.encode("unicode_escape").decode("ascii") for char in text)
 
 
