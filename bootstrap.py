@@ -57,12 +57,32 @@ def is_url(target: str) -> bool:
 
 
 def shown_target(target: str) -> str:
-    """The store as messages name it: a URL's password is never printed."""
-    url = urlsplit(target)
-    userinfo, _at, host = url.netloc.rpartition("@")
-    if ":" in userinfo:
-        target = url._replace(netloc=f"{userinfo.partition(':')[0]}:***@{host}").geturl()
-    return repr(target)
+    """The store as messages name it: no secret of a URL (password, query) is ever printed."""
+    if "://" not in target:
+        return repr(target)
+    try:
+        url = urlsplit(target)
+        userinfo, _at, host = url.netloc.rpartition("@")
+        netloc = f"{userinfo.partition(':')[0]}:***@{host}" if ":" in userinfo else url.netloc
+        shown = url._replace(netloc=netloc, query="***" if url.query else "",
+                             fragment="").geturl()
+    except ValueError:  # a URL too malformed to take apart: only its scheme is safe to show
+        shown = target.partition("://")[0] + "://…"
+    return repr(shown)
+
+
+def refuse_unusable_path(path: str | os.PathLike[str], what: str) -> None:
+    """A name the system cannot look up (too long, a NUL in it) is refused before any use."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except (OSError, ValueError) as error:
+        from akkoord.interchange.text import shorten
+
+        reason = getattr(error, "strerror", None) or error
+        raise StoreError(_("{what} {path!r} cannot be used: {reason}").format(
+            what=what, path=shorten(str(path), 80), reason=reason)) from None
 
 
 def store_exists(target: str) -> bool:
@@ -134,8 +154,12 @@ def _is_json(state: bytes) -> bool:
 
 def postgres_connection(target: str) -> dict[str, str]:
     """The connection parameters of a ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DB`` URL."""
-    url = urlsplit(target)
     shown = shown_target(target)
+    try:
+        url = urlsplit(target)
+    except ValueError as error:
+        raise StoreError(_("{store}: {reason}; write {form}").format(
+            store=shown, reason=error, form=POSTGRES_URL_FORM)) from None
     if url.query or url.fragment:
         raise StoreError(_("{store}: a store URL takes no options; write {form}").format(
             store=shown, form=POSTGRES_URL_FORM))
@@ -255,6 +279,10 @@ class Store:
         self.target = target
         self.shown = shown_target(target)
         self.create = create
+        if not is_url(target):
+            refuse_unusable_path(target, _("store"))
+        if views is not None:
+            refuse_unusable_path(views, _("views"))
         self.views_path = views
         self.decodes_events = decodes_events
         self.settings = settings
@@ -307,12 +335,31 @@ class Store:
         return "CIPHER_TOPIC" in cipher_env()
 
     @cached_property
+    def views_file(self) -> Path:
+        """Where the views live: as named, else the user's cache folder."""
+        from akkoord.projections.catchup import default_views_path
+
+        return Path(self.views_path) if self.views_path else default_views_path(self.target)
+
+    @cached_property
     def views(self) -> ViewStore:
-        from akkoord.projections.catchup import ViewStore, default_views_path
+        from akkoord.projections.catchup import ViewsRefused, ViewStore, default_views_path
 
         # With a key, the views are sealed with the store's own cipher: no plaintext copy.
         cipher = self.app.mapper.cipher if self.keyed else None
-        return ViewStore(self.views_path or default_views_path(self.target), cipher=cipher)
+        try:
+            return ViewStore(self.views_file, cipher=cipher,
+                             store=None if is_url(self.target) else self.target,
+                             own_place=self.views_file == default_views_path(self.target))
+        except ViewsRefused as error:
+            raise StoreError(str(error)) from None
+
+    def protected_paths(self) -> list[Path]:
+        """The files an output must never be: the store's and the views' (with side files)."""
+        from akkoord.interchange.output import with_side_files
+
+        store = [] if is_url(self.target) else with_side_files(self.target)
+        return store + with_side_files(self.views_file)
 
     @cached_property
     def events(self) -> EventSource:

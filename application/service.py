@@ -109,8 +109,9 @@ class Akkoord(Application):
         with _rare_garbage_collection():
             for attempt in range(CONFLICT_RETRIES):
                 try:
-                    return self._record_once(negotiation, entries, recorded_by, progress,
-                                             origin, again)
+                    with self._deciding(negotiation):
+                        return self._record_once(negotiation, entries, recorded_by, progress,
+                                                 origin, again)
                 except IntegrityError:
                     _back_off(attempt)
                     continue
@@ -144,6 +145,15 @@ class Akkoord(Application):
                     negotiation, dossier, entries, recorded_by, progress, origin, again):
                 types.update(event.TYPE for event in events)
         return Decision(negotiation, dossier, dict(types))
+
+    def _deciding(self, negotiation: str) -> contextlib.AbstractContextManager[Any]:
+        """The recorder's lock on deciding and appending in the dossier, where it has one: held
+        from before the dossier is loaded until its events are stored, so writers take turns
+        instead of losing races (the retries above are then only a safety net)."""
+        deciding = getattr(self.recorder, "deciding", None)
+        if deciding is None:
+            return contextlib.nullcontext()
+        return deciding(Negotiation.create_id(negotiation))
 
     def construct_repository(self) -> Repository[UUID]:
         # A retry after a conflict must decide on what the store holds now; a cached dossier

@@ -133,13 +133,13 @@ def run_checkpoint(session: Session, args: Any) -> int:
         return 1
     checkpoint = result.checkpoint()
     if args.output:
+        from akkoord.interchange.output import write_atomically
+
         target = Path(args.output)
-        try:
-            new = not target.exists() or target.stat().st_size == 0
-            with target.open("a", encoding="utf-8") as stream:
-                stream.write((CHECKPOINT_HEADER if new else "") + checkpoint.line() + "\n")
-        except OSError as error:
-            raise UsageError(f"cannot write {args.output!r}: {error}") from None
+        new = not target.is_file() or target.stat().st_size == 0
+        write_atomically(target, lambda stream: stream.write(
+            (CHECKPOINT_HEADER if new else "") + checkpoint.line() + "\n"),
+            protected=session.protected_paths(), keep_existing=True)
     if args.json:
         print_json(checkpoint.as_json())
     else:
@@ -161,12 +161,10 @@ def run_export(session: Session, args: Any) -> int:
     if args.output is None:
         write(sys.stdout, negotiation, events)
         return 0
-    try:
-        stream = Path(args.output).open("w", encoding="utf-8")
-    except OSError as error:
-        raise UsageError(f"cannot write {args.output!r}: {error}") from None
-    with stream:
-        count = write(stream, negotiation, events)
+    from akkoord.interchange.output import write_atomically
+
+    count = write_atomically(args.output, lambda stream: write(stream, negotiation, events),
+                             protected=session.protected_paths())
     print(f"{args.output}: {count} events of {negotiation} ({args.format})", file=sys.stderr)
     return 0
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from akkoord.bootstrap import StoreError
-from akkoord.cli.options import _date, _position
+from akkoord.cli.options import _date, _position, _revision
 from akkoord.cli.render import Progress, emit, euros, moment, print_json, signed_euros, table
 from akkoord.cli.session import Session, UsageError, actor, add_command
 from akkoord.domain.errors import EventRefused, Refusal
@@ -55,11 +55,11 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
                         "what it changed in the views")
 
     p = add("proposal", run_proposal, "the verdelingsvoorstel: items x years against the budget")
-    p.add_argument("--revision", type=int, metavar="N")
+    p.add_argument("--revision", type=_revision, metavar="N")
 
     p = add("diff", run_diff, "what changed from revision A to revision B")
-    p.add_argument("a", type=int, metavar="A")
-    p.add_argument("b", type=int, metavar="B")
+    p.add_argument("a", type=_revision, metavar="A")
+    p.add_argument("b", type=_revision, metavar="B")
 
     add("positions", run_positions, "the latest stance of each party on each subject")
     add("claims", run_claims, "the claims and their state")
@@ -208,6 +208,7 @@ def run_log(session: Session, args: Any) -> int:
     negotiation = args.negotiation
     if negotiation is not None:
         session.negotiation  # noqa: B018 - refuses an unknown dossier
+    _refuse_unknown_filters(session, args)
     entries = session.queries.log(session.axes, negotiation, args.stakeholder, args.type,
                                   args.since, args.until)
     return _show(args, entries, ["pos", "recorded at (UTC)", "by", "date", "dossier", "type", "summary"],
@@ -217,6 +218,20 @@ def run_log(session: Session, args: Any) -> int:
                             shorten(e["summary"], 100)], right=(0,))
 
 
+def _refuse_unknown_filters(session: Session, args: Any) -> None:
+    """A type or party that does not exist is a mistake to name, not an empty answer."""
+    from akkoord.domain.negotiation import EVENT_TYPES
+
+    if args.type is not None and args.type not in EVENT_TYPES:
+        raise UsageError(f"no event type {args.type!r}; the types are: {', '.join(sorted(EVENT_TYPES))}")
+    if args.stakeholder is not None:
+        session.queries  # noqa: B018 - the views caught up
+        known = sorted({row[0] for row in session.views.conn.execute("SELECT id FROM stakeholders")})
+        if args.stakeholder not in known:
+            raise UsageError(f"no stakeholder {args.stakeholder!r} in {session.shown}; "
+                             f"the stakeholders are: {', '.join(known) or 'none'}")
+
+
 def run_log_position(session: Session, args: Any) -> int:
     from akkoord.projections.provenance import changes
     from akkoord.store.integrity import stored_form
@@ -224,7 +239,7 @@ def run_log_position(session: Session, args: Any) -> int:
     found = session.queries.log(session.axes, where=("position = ?", [args.position]))
     if not found:
         known = f" known at position {args.known_at}" if args.known_at is not None else ""
-        raise UsageError(f"no event at position {args.position}{known} in {session.target!r}")
+        raise UsageError(f"no event at position {args.position}{known} in {session.shown}")
     entry = found[0]
     entry["stored"] = stored_form(session.app.recorder, args.position)
     entry["changes"] = changes(session.queries, entry["negotiation"], args.position)

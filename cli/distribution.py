@@ -76,7 +76,7 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
 
 
 def _date(text: str) -> date:
-    from akkoord.cli.main import _date as parse
+    from akkoord.cli.options import _date as parse
 
     return parse(text)
 

@@ -57,7 +57,10 @@ def run_graph(session: Session, args: Any) -> int:
 
     data = render(graph, fmt)
     if args.output:
-        Path(args.output).write_bytes(data)
+        from akkoord.interchange.output import write_atomically
+
+        write_atomically(args.output, lambda stream: stream.write(data), binary=True,
+                         protected=session.protected_paths())
     else:
         sys.stdout.write(data.decode("utf-8"))
     return 0

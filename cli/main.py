@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
+import re
 import sys
 from typing import Any
 
@@ -13,6 +16,9 @@ from akkoord.cli.options import _date, _position, reading_options, store_options
 from akkoord.cli.session import UsageError
 
 __all__ = ["build_parser", "entry_point", "main", "_date", "_position"]
+
+# A message longer than this is cut in its middle: a refusal quoting a huge value stays one line.
+MESSAGE_WIDTH = 2_000
 
 # Each module has register(subparsers); heavy imports stay inside the command functions.
 COMMAND_MODULES = ("akkoord.cli.core", "akkoord.cli.record", "akkoord.cli.registers",
@@ -37,20 +43,57 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# A refusal quotes what it refuses; a hostile file's megabyte of title must not become a megabyte
+# of standard error.
+MESSAGE_WIDTH = 2_000
+
+
 def main(argv: list[str] | None = None) -> int:
+    from akkoord.interchange.output import OutputRefused
+
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args) or 0)
-    except (UsageError, StoreError) as error:
-        print(f"akkoord: {error}", file=sys.stderr)
+        status = int(args.run(args) or 0)
+        sys.stdout.flush()
+        return status
+    except (UsageError, StoreError, OutputRefused) as error:
+        print(f"akkoord: {message_line(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("akkoord: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _discard_standard_output()
         return 0
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT):
+            raise
+        _discard_standard_output()
+        print(f"akkoord: cannot write the output: {error.strerror}", file=sys.stderr)
+        return 2
+
+
+def message_line(text: str) -> str:
+    """A message as one line of bounded length, its control characters escaped."""
+    from akkoord.cli.render import escaped
+
+    text = escaped(text)
+    if len(text) <= MESSAGE_WIDTH:
+        return text
+    half = MESSAGE_WIDTH // 2
+    return f"{text[:half]} … ({len(text) - MESSAGE_WIDTH} characters left out) … {text[-half:]}"
+
+
+def _discard_standard_output() -> None:
+    """What is still buffered for a closed or full standard output goes nowhere, so that Python's
+    own flush at exit does not fail again with a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def entry_point() -> None:

@@ -7,21 +7,49 @@ module that imports them.
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import date
 from typing import Any
 
 
+# The largest number the stores (SQLite INTEGER, PostgreSQL bigint) hold: larger is no position.
+LARGEST_NUMBER = 2**63 - 1
+STRICT_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
 def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    """A date written YYYY-MM-DD, nothing else (no 20250627, no week date, no other digits)."""
+    if STRICT_DATE.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)")
 
 
 def _position(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a position (a whole number)")
+    return _whole_number(text, "a position")
+
+
+def _revision(text: str) -> int:
+    return _whole_number(text, "a revision number")
+
+
+def _whole_number(text: str, what: str) -> int:
+    """A whole number in ASCII digits that the stores can hold."""
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what} (a whole number)")
+    if len(text) > 19 or int(text) > LARGEST_NUMBER:
+        raise argparse.ArgumentTypeError(f"{text[:30]!r} is too large for {what}")
     return int(text)
+
+
+def _actor(text: str) -> str:
+    """Who records: a name on one line, without control characters."""
+    if not text.strip() or not text.isprintable():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a name: it may hold no control characters (newline, escape)")
+    return text
 
 
 def store_options(defaults: bool) -> argparse.ArgumentParser:
@@ -30,7 +58,7 @@ def store_options(defaults: bool) -> argparse.ArgumentParser:
     default: Any = None if defaults else argparse.SUPPRESS
     parser.add_argument("--db", metavar="TARGET", default=default,
                         help="SQLite file or postgresql:// URL (default: $AKKOORD_DB, else events.db)")
-    parser.add_argument("--as", dest="actor", metavar="NAME", default=default,
+    parser.add_argument("--as", dest="actor", metavar="NAME", default=default, type=_actor,
                         help="who records the events (default: $AKKOORD_ACTOR, else the OS user)")
     parser.add_argument("--views", metavar="PATH", default=default,
                         help="where the read models live (default: $AKKOORD_VIEWS, else a file "

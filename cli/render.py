@@ -31,9 +31,19 @@ def moment(recorded_at: str) -> str:
     return recorded_at[:19].replace("T", " ")
 
 
+def escaped(text: str) -> str:
+    """Text with its control characters written as escapes (``\\n``, ``\\x1b``), so that what a
+    file or a name holds can neither forge a line nor steer the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else
+                   char.encode("unicode_escape").decode("ascii") for char in text)
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
     """Columns padded to their widest cell; the columns named in ``right`` align right."""
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    cells = [[str(h) for h in headers]] + [["" if c is None else escaped(str(c)) for c in row]
+                                           for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = []
     for index, row in enumerate(cells):

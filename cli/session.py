@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import os
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from akkoord.bootstrap import Store, StoreError, open_store, shown_target
@@ -35,7 +36,11 @@ def views_target(args: Any) -> str | None:
 
 
 def actor(args: Any) -> str:
-    return args.actor or os.environ.get("AKKOORD_ACTOR") or getpass.getuser()
+    name = args.actor or os.environ.get("AKKOORD_ACTOR") or getpass.getuser()
+    if not name.isprintable():
+        raise UsageError(f"the recorder's name {name!r} holds control characters; "
+                         "give a name on one line with --as")
+    return name
 
 
 class Session:
@@ -61,6 +66,14 @@ class Session:
     @property
     def keyed(self) -> bool:
         return self.store.keyed
+
+    @property
+    def views_path(self) -> Path:
+        return self.store.views_file
+
+    def protected_paths(self) -> list[Path]:
+        """The files an output must never be: the store's and the views' (with side files)."""
+        return self.store.protected_paths()
 
     @cached_property
     def queries(self) -> Queries:
@@ -111,7 +124,12 @@ def with_session(run: Any, args: Any) -> int:
     """Runs a command on the store its arguments name; a thing not found is a user's mistake."""
     # A check decides on the store as it is and creates nothing.
     creates = args.command in CREATING_COMMANDS and not getattr(args, "check", False)
-    session = Session(args, create=creates)
+    if creates:
+        actor(args)  # a name that cannot be recorded is refused before a store is made
+    try:
+        session = Session(args, create=creates)
+    except StoreError as error:
+        raise UsageError(str(error)) from None
     try:
         return run(session, args) or 0
     except (NotFound, StoreError) as error:

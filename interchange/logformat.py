@@ -15,7 +15,6 @@ import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -25,12 +24,22 @@ from akkoord.domain.errors import Refusal
 from akkoord.domain.negotiation import EVENT_TYPES, Negotiation
 from akkoord.domain.schema import FieldSpec, field_names_of, fields_of, item_type_of
 from akkoord.application.service import Entry
-from akkoord.domain.values import Amount, BudgetLine, Euros, FileOrigin, Period, ProposalItem, Source
+from akkoord.domain.values import (Amount, BudgetLine, Euros, FileOrigin, Period, ProposalItem,
+                                    Source, euros)
 
 FORMAT = "akkoord/1"
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-AMOUNT = re.compile(r"^(\d+)(?:\.(\d+))?\s*([kM])?$")
-SUFFIX = {None: 1, "k": 1_000, "M": 1_000_000}
+# An amount as text (revision 2): an optional euro sign, a number and an optional suffix. The
+# number's marks are read by parse_amount: dots grouping thousands, or one decimal mark.
+AMOUNT = re.compile(r"^(?:€[ \u00a0]?)?([0-9][0-9.,]*)[ \u00a0]?([a-z]+|[kM])?$")
+SUFFIX = {None: 1, "k": 1_000, "duizend": 1_000, "M": 1_000_000, "miljoen": 1_000_000,
+          "mln": 1_000_000, "miljard": 1_000_000_000, "mld": 1_000_000_000}
+UNFIT_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+GROUPED = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{3})+$")
+MAX_EUROS = 10**15
+MAX_DIGITS = 18
+# Longer text is no amount; bounding it first keeps the arithmetic and the message small.
+MAX_AMOUNT_TEXT = 64
 SOURCE_KEYS = ("document", "section", "page", "classification")
 # What every record may hold besides its type's own fields.
 RECORD_FIELDS = frozenset({"type", "date", "ref", "source", "note"})
@@ -107,6 +116,8 @@ def parse_document(text: str, path: str, format: str) -> tuple[Any, list[int | N
             document = json.loads(text)
         except json.JSONDecodeError as error:
             raise FileRefused(path, f"is not valid JSON: {error}") from None
+        except (ValueError, RecursionError) as error:  # a number too long, nesting too deep
+            raise FileRefused(path, f"is not valid JSON: {_load_problem(error)}") from None
         events = document.get("events") if isinstance(document, dict) else None
         return document, [None] * (len(events) if isinstance(events, list) else 0)
     from ruamel.yaml.error import YAMLError
@@ -115,11 +126,19 @@ def parse_document(text: str, path: str, format: str) -> tuple[Any, list[int | N
         document = _yaml_loader().load(text)
     except YAMLError as error:
         raise FileRefused(path, f"is not valid YAML: {' '.join(str(error).split())}") from None
+    except (ValueError, RecursionError) as error:  # a number too long, nesting too deep
+        raise FileRefused(path, f"is not valid YAML: {_load_problem(error)}") from None
     events = document.get("events") if isinstance(document, dict) else None
     lines: list[int | None] = []
     if isinstance(events, list):
         lines = [events.lc.item(i)[0] + 1 for i in range(len(events))]
     return document, lines
+
+
+def _load_problem(error: Exception) -> str:
+    if isinstance(error, RecursionError):
+        return "it is nested too deeply"
+    return str(error).split(";")[0]  # e.g. an integer of more than 4300 digits
 
 
 def read_log_file(path: str) -> LogFile:
@@ -168,9 +187,13 @@ def _check_header(path: str, document: Any) -> tuple[str, Source | None]:
     negotiation = document.get("negotiation")
     if not isinstance(negotiation, str) or not negotiation.strip():
         raise FileRefused(path, "negotiation (the dossier's slug) is missing")
+    try:
+        _plain_text("negotiation", negotiation)
+    except Refusal as refusal:
+        raise FileRefused(path, str(refusal)) from None
     if not isinstance(document.get("events"), list):
         raise FileRefused(path, "events must be a list")
-    unknown = sorted(set(document) - {"format", "negotiation", "source", "events"})
+    unknown = sorted(set(document) - {"format", "negotiation", "source", "events"}, key=str)
     if unknown:
         raise FileRefused(path, f"unknown top-level key {unknown[0]!r}")
     try:
@@ -185,7 +208,11 @@ def _entry(path: str, index: int, record: Any, default_source: Source | None,
         return entry_from_record(record, default_source)
     except Refusal as refusal:
         event_type = record.get("type") if isinstance(record, dict) else None
+        if not isinstance(event_type, str) or not event_type.isprintable():
+            event_type = None
         raise FileRefused(path, str(refusal), index, line, event_type) from None
+    except RecursionError:  # a value nested too deeply to be quoted in a refusal
+        raise FileRefused(path, "a value is nested too deeply", index, line) from None
 
 
 # -- large JSON files, read as a stream ----------------------------------------------------------
@@ -224,7 +251,11 @@ class _JSONStream:
         self.file.close()
 
     def _more(self) -> bool:
-        chunk = self.file.read(STREAM_READ)
+        try:
+            chunk = self.file.read(STREAM_READ)
+        except UnicodeDecodeError as error:
+            raise FileRefused(self.path, f"is not valid UTF-8: {error.reason} "
+                              f"(byte {error.start} of a block read)") from None
         if not chunk:
             self.ended = True
             return False
@@ -255,6 +286,8 @@ class _JSONStream:
                 if self._more():
                     continue
                 raise FileRefused(self.path, f"is not valid JSON: {error.msg}") from None
+            except (ValueError, RecursionError) as error:  # a number too long, nesting too deep
+                raise FileRefused(self.path, f"is not valid JSON: {_load_problem(error)}") from None
             # A number that ends the window may go on in the next part of the file.
             if end == len(self.buffer) and not self.ended and self._more():
                 continue
@@ -291,6 +324,11 @@ class _JSONStream:
         for _ in self._steps("[", "]"):
             yield self.value()
 
+    def expect_end(self) -> None:
+        """Nothing but white space may follow the document."""
+        if self.peek():
+            raise FileRefused(self.path, "is not valid JSON: there is text after the document")
+
 
 def _json_header(path: str) -> dict[str, Any]:
     """The keys before ``events`` (which is marked as a list, to be streamed)."""
@@ -324,6 +362,7 @@ class StreamedEntries:
                     header["events"] = []
                 else:
                     header[key] = value
+            stream.expect_end()
             _check_header(self.path, header)  # keys after the events (only a refused file)
         finally:
             stream.close()
@@ -341,18 +380,19 @@ def entry_from_record(record: Any, default_source: Source | None = None) -> Entr
         raise Refusal(f"unknown event type {event_type!r}")
     known = _record_keys(event_class)
     if not known.issuperset(record):
-        raise Refusal(f"unknown field {sorted(set(record) - known)[0]!r} for {event_type}")
+        raise Refusal(f"unknown field {_shown(sorted(set(record) - known, key=str)[0])} "
+                      f"for {event_type}")
     if "date" not in record:
         raise Refusal("missing required field 'date'")
     fields: dict[str, Any] = {
         "date": _date("date", record["date"]),
-        "ref": record.get("ref"),
-        "note": record.get("note"),
+        "ref": _plain_text("ref", record.get("ref")),
+        "note": _plain_text("note", record.get("note")),
         "source": _source(record["source"]) if "source" in record else default_source,
     }
     for spec, is_text in _readable_fields(event_class):
         value = record.get(spec.name)
-        if is_text and type(value) is str and value.strip():
+        if is_text and type(value) is str and value.strip() and value.isprintable():
             fields[spec.name] = value  # the common case, without a call
         elif value is None:
             if spec.required:
@@ -383,13 +423,14 @@ def _read(spec: FieldSpec, value: Any) -> Any:
 
 def _convert(name: str, expected: Any, value: Any) -> Any:
     # The common cases first, without building names for messages that are rarely needed.
-    if expected is str and type(value) is str and value.strip():
+    if expected is str and type(value) is str and value.strip() and value.isprintable():
         return value
     item_type = item_type_of(expected)
     if item_type is not None:
         if not isinstance(value, list):
             raise Refusal(f"{name} must be a list, not {value!r}")
-        if item_type is str and all(type(item) is str and item.strip() for item in value):
+        if item_type is str and all(type(item) is str and item.strip() and item.isprintable()
+                                    for item in value):
             return tuple(value)
         return tuple(_convert(f"{name}[{i}]", item_type, item) for i, item in enumerate(value))
     if expected is Euros:
@@ -444,8 +485,8 @@ def _mapping(name: str, value: Any, keys: set[str]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise Refusal(f"{name} must be a mapping, not {value!r}")
     if not keys.issuperset(value):
-        unknown = sorted(set(value) - keys)
-        raise Refusal(f"{name}: unknown field {unknown[0]!r}")
+        unknown = sorted(set(value) - keys, key=str)
+        raise Refusal(f"{name}: unknown field {_shown(unknown[0])}")
     return value
 
 
@@ -462,8 +503,19 @@ def plain_mapping(name: str, value: Any) -> dict[str, Any]:
 
 def _text(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise Refusal(f"{name} must be non-empty text, not {value!r}")
-    return str(value)
+        raise Refusal(f"{name} must be non-empty text, not {_shown(value)}")
+    return _plain_text(name, value)
+
+
+def _plain_text(name: str, value: Any) -> Any:
+    """Text without control characters (newline and tab allowed) or lone surrogates: what the
+    views and a terminal would hide, cut or obey. Anything else is passed on to be checked."""
+    if isinstance(value, str) and not value.isprintable():
+        found = UNFIT_TEXT.search(value)
+        if found is not None:
+            raise Refusal(f"{name} holds the character {found.group()!r} at {found.start()}: "
+                          "text may hold no control characters but newline and tab")
+    return value
 
 
 def _optional_text(name: str, value: Any) -> str | None:
@@ -480,25 +532,88 @@ def _date(name: str, value: Any) -> date:
 
 
 def parse_amount(name: str, value: Any) -> Euros:
-    """Whole euros from ``25000000`` or ``"27.7M"``; floats and fractions of a euro are refused."""
+    """Whole euros from ``25000000``, ``"27.7M"`` or a Dutch notation (``"€ 5.000.000"``,
+    ``"27,7 miljoen"``, ``"250k"``), computed exactly; fractions of a euro are refused."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise Refusal(f"{name} must be whole euros or a string such as \"27.7M\", not {value!r}")
+        raise Refusal(f"{name} must be whole euros or a string such as \"27,7M\", not {value!r}")
     if isinstance(value, int):
-        euros = int(value)
-    elif isinstance(value, str) and (match := AMOUNT.match(value.strip())):
-        whole, fraction, suffix = match.groups()
-        try:
-            exact = Decimal(f"{whole}.{fraction or 0}") * SUFFIX[suffix]
-        except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-            raise Refusal(f"{name} {value!r} is not a number") from None
-        if exact != exact.to_integral_value():
-            raise Refusal(f"{name} {value!r} is not a whole number of euros")
-        euros = int(exact)
+        whole_euros = int(value)
+    elif isinstance(value, str):
+        whole_euros = _euros_of_text(name, value)
     else:
-        raise Refusal(f"{name} {value!r} is not an amount (whole euros, or e.g. \"27.7M\")")
-    if euros <= 0:
-        raise Refusal(f"{name} must be positive, not {value!r}")
-    return Euros(euros)
+        raise Refusal(f"{name} {_shown(value)} is not an amount (whole euros, or e.g. \"27,7M\")")
+    if whole_euros <= 0:
+        raise Refusal(f"{name} must be positive, not {_shown(value)}")
+    if whole_euros > MAX_EUROS:
+        raise Refusal(f"{name} {_shown(value)} is above the largest amount, 10^15 euros")
+    return Euros(whole_euros)
+
+
+def _euros_of_text(name: str, value: str) -> int:
+    text = value.strip()
+    if len(text) > MAX_AMOUNT_TEXT:
+        raise Refusal(f"{name} {_shown(value)} is too long to be an amount")
+    if any(char.isdigit() and not "0" <= char <= "9" for char in text):
+        raise Refusal(f"{name} {_shown(value)} has a digit that is not 0-9")
+    match = AMOUNT.match(text)
+    if match is not None and match.group(2) not in SUFFIX:
+        raise Refusal(f"{name} {_shown(value)}: {match.group(2)!r} is not a suffix of an amount; "
+                      "write k, duizend, M, miljoen, mln, miljard or mld")
+    if match is None:
+        raise Refusal(f"{name} {_shown(value)} is not an amount (whole euros, or e.g. \"27,7M\", "
+                      "\"€ 5.000.000\", \"1,5 miljard\", \"250k\")")
+    number, suffix = match.groups()
+    whole, fraction = _marks_read(name, value, number, suffix)
+    if len(whole) > MAX_DIGITS:
+        raise Refusal(f"{name} {_shown(value)} has more than {MAX_DIGITS} digits of euros")
+    # Exact: the number is int(whole + fraction) / 10^len(fraction), times the suffix.
+    numerator = int(whole + fraction) * SUFFIX[suffix]
+    whole_euros, rest = divmod(numerator, 10 ** len(fraction))
+    if rest:
+        raise Refusal(f"{name} {_shown(value)} is not a whole number of euros "
+                      "(a fraction of a euro is refused)")
+    return whole_euros
+
+
+def _marks_read(name: str, value: str, number: str, suffix: str | None) -> tuple[str, str]:
+    """The digits before and after the decimal mark, the grouping dots taken out."""
+    dots, commas = number.count("."), number.count(",")
+    if commas > 1 or (commas and number.rfind(".") > number.find(",")):
+        raise Refusal(f"{name} {_shown(value)} mixes its marks: write a comma for the decimal "
+                      "mark and dots only to group thousands (\"1.500,5M\")")
+    whole, _, fraction = number.partition(",")
+    if number.endswith((",", ".")):
+        raise Refusal(f"{name} {_shown(value)} is not a number")
+    if commas:
+        if dots and not GROUPED.match(whole):
+            raise Refusal(f"{name} {_shown(value)} has grouping dots that are not in threes")
+        return whole.replace(".", ""), fraction
+    if dots == 1:
+        before, after = whole.split(".")
+        if len(after) == 3 and suffix is not None:
+            decimal = f"{before},{after.rstrip('0')}".rstrip(",")
+            raise Refusal(
+                f"{name} {_shown(value)} is ambiguous: with the dot grouping thousands it is "
+                f"{euros(int(before + after) * SUFFIX[suffix])}, with the dot as a decimal point "
+                f"{euros(int(before + after) * SUFFIX[suffix] // 1000)}; write "
+                f"\"{before}{after}{suffix}\" for the first or \"{decimal}{suffix}\" for the second")
+        if len(after) != 3:  # revision 1: a decimal point, as in "27.7M"
+            return before, after
+    if dots and not GROUPED.match(whole):
+        raise Refusal(f"{name} {_shown(value)} has grouping dots that are not in threes "
+                      "(write \"5.000.000\")")
+    return whole.replace(".", ""), fraction
+
+
+def _shown(value: Any, width: int = 60) -> str:
+    """A value as a refusal quotes it: its repr, cut to a bounded width."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return "(a value nested too deeply to be shown)"
+    except ValueError:  # an integer too long to be written out
+        return f"(a number of some {int(value.bit_length() * 0.30103)} digits)"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _period(name: str, record: dict[str, Any]) -> Period:
@@ -537,8 +652,8 @@ def _source(value: Any) -> Source | None:
     for key in SOURCE_KEYS:
         part = record.get(key)
         if isinstance(part, bool) or not isinstance(part, (str, int, type(None))):
-            raise Refusal(f"source.{key} must be text, not {part!r}")
-        parts[key] = None if part is None else str(part)
+            raise Refusal(f"source.{key} must be text, not {_shown(part)}")
+        parts[key] = None if part is None else _plain_text(f"source.{key}", str(part))
     return Source(**parts)
 
 

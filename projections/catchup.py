@@ -163,24 +163,55 @@ class ApplicationStore:
         return state
 
 
+class ViewsRefused(Exception):
+    """A views path that must not be used (not akkoord's views, the store itself, no folder):
+    nothing at that path was changed."""
+
+
 class ViewStore:
     """The read-model database of one event store.
 
     Given the store's cipher, the views are sealed: held in memory and written to ``path``
-    only encrypted (projections/sealed.py).
+    only encrypted (projections/sealed.py). ``store`` is the event store's file, which the
+    views must never be. ``own_place`` is the default place in the user's cache, which only
+    akkoord writes: folders are made for it, and what it holds is taken for disposable views. A
+    path the user named gets no folders, and a file there that is not views is refused.
     """
 
-    def __init__(self, path: str | Path, cipher: Any = None):
+    def __init__(self, path: str | Path, cipher: Any = None, store: str | Path | None = None,
+                 own_place: bool = False):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.cipher = cipher
-        self.source: EventSource | None = None  # where the views last read events from
-        self.conn = self._open_sealed() if cipher is not None else self._open_plain()
-        # Room for the pages a batch touches in large tables and their indexes (bounded).
-        self.conn.execute(f"PRAGMA cache_size = -{VIEWS_CACHE_KIB}")
-        self._changes_when_opened = self.conn.total_changes
-        self._ensure_schema()
-        ensure_browse_views(self.conn)  # SQL views for browsing (Datasette); survive a rebuild
+        self.own_place = own_place
+        self._refuse_unfit_path(store)
+        try:
+            if own_place:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.cipher = cipher
+            self.source: EventSource | None = None  # where the views last read events from
+            self.conn = self._open_sealed() if cipher is not None else self._open_plain()
+            # Room for the pages a batch touches in large tables and their indexes (bounded).
+            self.conn.execute(f"PRAGMA cache_size = -{VIEWS_CACHE_KIB}")
+            self._changes_when_opened = self.conn.total_changes
+            self._ensure_schema()
+            ensure_browse_views(self.conn)  # SQL views for browsing (Datasette); survive a rebuild
+        except (OSError, sqlite3.Error) as error:
+            reason = getattr(error, "strerror", None) or error
+            raise ViewsRefused(f"views {str(self.path)!r} cannot be opened: {reason}") from None
+
+    def _refuse_unfit_path(self, store: str | Path | None) -> None:
+        named = repr(str(self.path))
+        if store is not None and (
+            os.path.realpath(self.path) == os.path.realpath(store)
+            or (self.path.exists() and Path(store).exists() and os.path.samefile(self.path, store))
+        ):
+            raise ViewsRefused(f"views {named} is the event store itself; name another file")
+        if self.path.exists() and not self.path.is_file():
+            raise ViewsRefused(f"views {named} is not a file")
+        if not self.path.parent.is_dir() and not self.path.parent.exists():
+            return  # made by the caller (the default place) or refused when opened
+        if not self.own_place and self.path.is_file() and not _holds_views_or_nothing(self.path):
+            raise ViewsRefused(f"views {named} holds something other than akkoord's views; "
+                               "it is left as it is: name another file with --views")
 
     def _open_plain(self) -> sqlite3.Connection:
         if self.path.is_file() and not _is_sqlite_file(self.path):
@@ -196,7 +227,7 @@ class ViewStore:
     def _open_sealed(self) -> sqlite3.Connection:
         from akkoord.projections.sealed import open_sealed
 
-        conn = open_sealed(self.path, self.cipher)
+        conn = open_sealed(self.path, self.cipher, disposable=self.own_place)
         conn.isolation_level = None  # transactions are begun explicitly, as for plain views
         return conn
 
@@ -277,17 +308,25 @@ class ViewStore:
     def rebuild(self, source: Any, progress: Progress | None = None) -> int:
         """Drops every view and reads all events again; returns the position reached.
 
-        The indexes that only answer queries are made after the rows are in: building an
-        index once is cheaper than keeping it up to date row by row.
+        All of it is one transaction: a reader beside it sees the old views until the new ones
+        are complete, never a half-built one. The indexes that only answer queries are made
+        after the rows are in: building an index once is cheaper than keeping it up to date
+        row by row.
         """
         source = self._source(source)
-        for view in VIEWS:
-            self._drop(view)
-        self.conn.execute("DELETE FROM tracking")
-        self._ensure_schema(with_indexes=False)
-        position = self.catch_up(source, progress)
-        for view in VIEWS:
-            self._create_indexes(view)
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            for view in VIEWS:
+                self._drop(view)
+            self.conn.execute("DELETE FROM tracking")
+            self._ensure_schema(with_indexes=False)
+            position = self._catch_up_batches(source, progress, own_transactions=False)
+            for view in VIEWS:
+                self._create_indexes(view)
+        except BaseException:
+            self.conn.rollback()
+            raise
+        self.conn.commit()
         return position
 
     # -- catching up ----------------------------------------------------------------------------
@@ -298,7 +337,7 @@ class ViewStore:
 
     def position(self) -> int:
         """The position every view has reached."""
-        return min(self.positions().values())
+        return min(self.positions().values(), default=0)
 
     def catch_up(self, source: Any, progress: Progress | None = None) -> int:
         """Processes the events recorded since each view's position; returns the new position.
@@ -308,15 +347,28 @@ class ViewStore:
         source = self._source(source)
         if not self._anchor_holds(source):
             return self.rebuild(source, progress)
+        return self._catch_up_batches(source, progress, own_transactions=True)
+
+    def _catch_up_batches(self, source: EventSource, progress: Progress | None,
+                          own_transactions: bool) -> int:
+        """Batch after batch up to the store's head, each in a transaction of its own unless
+        the caller holds one (a rebuild)."""
         start = self.position()
+        if own_transactions and source.head(self.conn) <= start:
+            # In step already: no write lock is asked for, so readers beside a long rebuild
+            # (which holds it) read the views as they stand instead of waiting for it.
+            return start
         while True:
-            self.conn.execute("BEGIN IMMEDIATE")
+            if own_transactions:
+                self.conn.execute("BEGIN IMMEDIATE")
             try:
                 done, head = self._catch_up_batch(source)
             except BaseException:
-                self.conn.rollback()
+                if own_transactions:
+                    self.conn.rollback()
                 raise
-            self.conn.commit()
+            if own_transactions:
+                self.conn.commit()
             if done is None:
                 break
             if progress is not None:
@@ -412,6 +464,24 @@ def _anchor(originator_id: Any, originator_version: int, state: bytes) -> str:
 def _index_names(view: View) -> list[str]:
     """The names sqlite-utils gives the view's indexes."""
     return [f"idx_{table}_{'_'.join(columns)}" for table, columns in view.indexes]
+
+
+def _holds_views_or_nothing(path: Path) -> bool:
+    """Whether a file is empty, akkoord's views (plain or sealed), or a SQLite file without tables."""
+    from akkoord.projections.sealed import is_sealed
+
+    if not _is_sqlite_file(path):
+        return is_sealed(path)
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return not names or "tracking" in names
 
 
 def _is_sqlite_file(path: Path) -> bool:

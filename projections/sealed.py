@@ -14,18 +14,33 @@ from pathlib import Path
 from typing import Any
 
 SIDE_FILES = ("-wal", "-shm", "-journal")
+# The first bytes of a sealed views file: what tells akkoord's own ciphertext from someone's file.
+MAGIC = b"akkoord sealed views\n"
 
 
-def open_sealed(path: Path, cipher: Any) -> sqlite3.Connection:
-    """An in-memory copy of the sealed views at ``path`` (empty if there are none yet)."""
+def is_sealed(path: Path) -> bool:
+    with path.open("rb") as file:
+        return file.read(len(MAGIC)) == MAGIC
+
+
+def open_sealed(path: Path, cipher: Any, disposable: bool = False) -> sqlite3.Connection:
+    """An in-memory copy of the sealed views at ``path`` (empty if there are none yet).
+
+    A file that is neither sealed views nor plain ones is refused, unless it is ``disposable``
+    (akkoord's own place for views, where an older akkoord may have sealed without the mark)."""
     connection = sqlite3.connect(":memory:")
     try:
         sealed = path.read_bytes()
     except FileNotFoundError:
         sealed = b""
+    if sealed and not disposable and not sealed.startswith((MAGIC, b"SQLite format 3\x00")):
+        from akkoord.projections.catchup import ViewsRefused
+
+        raise ViewsRefused(f"views {str(path)!r} holds something other than akkoord's views; "
+                           "it is left as it is: name another file with --views")
     if sealed:
         try:
-            connection.deserialize(cipher.decrypt(sealed))
+            connection.deserialize(cipher.decrypt(sealed.removeprefix(MAGIC)))
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except (ValueError, sqlite3.DatabaseError):
             # Views of another key, or a plain file left at this place: views are disposable,
@@ -38,7 +53,7 @@ def open_sealed(path: Path, cipher: Any) -> sqlite3.Connection:
 
 def seal(connection: sqlite3.Connection, path: Path, cipher: Any) -> None:
     """Writes the in-memory views to ``path`` as one ciphertext, replacing what was there."""
-    sealed = cipher.encrypt(connection.serialize())
+    sealed = MAGIC + cipher.encrypt(connection.serialize())
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_bytes(sealed)
     os.replace(temporary, path)

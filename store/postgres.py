@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -38,6 +39,18 @@ class ChainedPostgresRecorder(ChainKeeper, PostgresApplicationRecorder):
                 "notification_id bigint PRIMARY KEY, leaf bytea NOT NULL, chain bytea NOT NULL)"
             ).format(self._chain)
         )
+
+    @contextmanager
+    def deciding(self, dossier_id: UUID) -> Iterator[None]:
+        """Serialises deciding and appending in one dossier: a transaction-scoped advisory lock
+        on the dossier, taken on a connection of its own before the dossier is loaded and held
+        until its events are stored, so no other writer of that dossier stores events between
+        the load and the insert (the optimistic version check stays as a safety net). Writers
+        of other dossiers are not held up; a writer that dies lets go with its connection."""
+        with self.datastore.get_connection() as connection, connection.transaction():
+            connection.execute("SELECT pg_advisory_xact_lock(%s)",
+                               (int.from_bytes(dossier_id.bytes[:8], "big", signed=True),))
+            yield
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any

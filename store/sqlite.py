@@ -2,19 +2,66 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.persistence import OperationalError, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQLiteCursor
 
 from akkoord.store.chain import ChainKeeper, Link, StoredRow
 
 
 class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
     """Positions are the table's rowids, as the library's notification ids are."""
+
+    _deciding: SQLiteConnection | None = None
+
+    @contextmanager
+    def deciding(self, dossier_id: UUID) -> Iterator[None]:
+        """Serialises deciding and appending: one writer at a time decides on the store.
+
+        A write transaction (``BEGIN IMMEDIATE``, waiting up to the lock timeout) is begun on the
+        writer's connection before the dossier is loaded; the dossier is read beside it (WAL
+        readers are not blocked), and the events it decided are inserted and committed in that
+        very transaction. So no other writer can store events between the load and the insert,
+        and the optimistic version check is only a safety net. SQLite has one writer per file,
+        so the lock covers the whole store, not only ``dossier_id``.
+        """
+        pool = self.datastore.pool
+        connection = pool.get_connection(is_writer=True)
+        try:
+            connection.cursor().execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:  # locked beyond the lock timeout
+            pool.put_connection(connection)
+            raise OperationalError(error) from error
+        self._deciding = connection
+        try:
+            yield
+        finally:
+            if self._deciding is connection:  # nothing was inserted: a refusal
+                self._deciding = None
+                connection.rollback()
+                pool.put_connection(connection)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        connection = self._deciding
+        if connection is None:
+            return super().insert_events(stored_events, **kwargs)
+        # The decided events commit at once and the writer goes back to the pool, so a snapshot
+        # written next finds it free.
+        self._deciding = None
+        try:
+            positions = self._insert_events(connection.cursor(), stored_events, **kwargs)
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+        finally:
+            self.datastore.pool.put_connection(connection)
+        return positions
 
     def construct_create_table_statements(self) -> list[str]:
         return [

@@ -1,0 +1,101 @@
+"""Writing an output file so that it is whole or not there: never half-written, never onto the store.
+
+Every command that writes a file the user names (``export -o``, ``graph -o``, ``checkpoint -o``,
+later ``distribute``/``report -o``) goes through ``write_atomically``: the output is written to a
+temporary file in the same folder, flushed to disk, and renamed over the target, so a failed write
+(a full disk, an error half-way) leaves the old file as it was and no zero-byte file behind. A
+target that is the event store, one of its side files or the views (also through a symlink or a
+hard link) is refused before anything is opened.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+# What SQLite keeps beside a database file while it is in use.
+SIDE_FILES = ("-wal", "-shm", "-journal")
+
+T = TypeVar("T")
+
+
+class OutputRefused(Exception):
+    """An output that cannot be written; nothing was written and the old file is intact."""
+
+
+def with_side_files(path: str | Path) -> list[Path]:
+    """A SQLite database file and the files SQLite keeps beside it."""
+    return [Path(f"{path}{suffix}") for suffix in ("", *SIDE_FILES)]
+
+
+def write_atomically(
+    path: str | Path,
+    write: Callable[[IO[Any]], T],
+    *,
+    protected: Iterable[str | Path] = (),
+    binary: bool = False,
+    keep_existing: bool = False,
+) -> T:
+    """Calls ``write(stream)`` on a temporary file beside ``path``, then renames it into place.
+
+    Returns what ``write`` returned. ``protected`` are files the output must never be (the store,
+    its side files, the views); ``keep_existing`` starts the new file with the old one's content
+    (an appended line, written whole or not at all). Raises OutputRefused with a message fit for
+    the user; an exception raised by ``write`` itself leaves the old file and is passed on.
+    """
+    target = Path(path)
+    _refuse_protected(target, protected)
+    if target.is_dir():
+        raise OutputRefused(f"cannot write {str(target)!r}: it is a folder")
+    folder = target.parent
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as error:
+        raise OutputRefused(f"cannot write {str(target)!r}: {error.strerror or error}") from None
+    try:
+        with os.fdopen(descriptor, "wb" if binary else "w",
+                       **({} if binary else {"encoding": "utf-8", "newline": ""})) as stream:
+            if keep_existing and target.is_file():
+                old = target.read_bytes()
+                stream.write(old if binary else old.decode("utf-8"))
+            result = write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, _mode_for(target))
+        os.replace(temporary, target)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputRefused(f"cannot write {str(target)!r}: {error.strerror or error} "
+                            "(nothing was written)") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return result
+
+
+def _refuse_protected(target: Path, protected: Iterable[str | Path]) -> None:
+    real = os.path.realpath(target)
+    for guarded in protected:
+        guarded = Path(guarded)
+        same = real == os.path.realpath(guarded)
+        if not same and target.exists() and guarded.exists():
+            try:
+                same = os.path.samefile(target, guarded)  # a hard link
+            except OSError:
+                same = False
+        if same:
+            raise OutputRefused(f"will not write {str(target)!r}: it is {str(guarded)!r}, which "
+                                "akkoord keeps the events or views in")
+
+
+def _mode_for(target: Path) -> int:
+    """The old file's permissions, else what a new file gets under the umask."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
