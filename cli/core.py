@@ -9,11 +9,18 @@ from typing import Any
 from akkoord.cli.render import Progress, emit, euros, moment, print_json, signed_euros, table
 from akkoord.cli.session import Session, UsageError, actor, add_command
 from akkoord.domain.errors import EventRefused, Refusal
+from akkoord.i18n import _
 from akkoord.interchange.text import shorten
 from akkoord.projections.queries import NotFound
 from akkoord.store.chain import ChainError
 
 COMMITMENT_STATES = ("open", "overdue", "fulfilled", "withdrawn")
+# Rows a register shows a person by default; --json gives every row unless --limit is given,
+# as cli.md promises scripts the whole list.
+PAGE = 50
+# Rows of each kind the status overview shows before "and N more".
+OVERVIEW = 10
+DUE_SOON_DAYS = 30
 
 
 def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> None:
@@ -28,6 +35,7 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
     p = add("log", run_log, "the history in recorded order")
+    add_paging(p)
     p.add_argument("--stakeholder", metavar="ID")
     p.add_argument("--type", metavar="TYPE")
     p.add_argument("--since", type=_parse_date, metavar="DATE")
@@ -43,14 +51,53 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
     p.add_argument("a", type=int, metavar="A")
     p.add_argument("b", type=int, metavar="B")
 
-    add("positions", run_positions, "the latest stance of each party on each subject")
-    add("claims", run_claims, "the claims and their state")
+    add_paging(add("positions", run_positions, "the latest stance of each party on each subject"))
+    add_paging(add("claims", run_claims, "the claims and their state"))
     p = add("commitments", run_commitments, "the commitments (toezeggingen) and their state")
     p.add_argument("--status", choices=COMMITMENT_STATES)
+    add_paging(p)
     add("status", run_status, "the dossier at a glance")
 
     p = add("rebuild", run_rebuild, "drop every view and rebuild it from the events", reads=False)
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def add_paging(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """--limit, --offset and --all: a register shows a page of rows, not the whole store."""
+    parser.add_argument("--limit", type=_parse_position, metavar="N",
+                        help=f"show at most N rows (default {PAGE} in a table; --json gives "
+                             "every row unless --limit is given)")
+    parser.add_argument("--offset", type=_parse_position, default=0, metavar="N",
+                        help="skip the first N rows")
+    parser.add_argument("--all", action="store_true", help="show every row")
+    return parser
+
+
+def page_of(args: Any) -> tuple[int | None, int]:
+    """The (limit, offset) a command reads; a limit of None is every row."""
+    if args.all:
+        return None, args.offset
+    if args.limit is not None:
+        return args.limit, args.offset
+    return (None if args.json else PAGE), args.offset
+
+
+def _paged(args: Any, read: Any) -> tuple[list[Any], bool]:
+    """The rows of the page and whether more follow (one row more is read to know)."""
+    limit, offset = page_of(args)
+    rows = read(None if limit is None else limit + 1, offset)
+    if limit is not None and len(rows) > limit:
+        return rows[:limit], True
+    return rows, False
+
+
+def _more(args: Any, shown: int, more: bool) -> str:
+    if not more:
+        return ""
+    following = args.offset + shown
+    return "\n" + _("rows {first}-{last} shown; --offset {following} for the next page, --all for "
+                     "every row").format(first=args.offset + 1 if shown else 0, last=following,
+                                         following=following)
 
 
 def _parse_date(text: str) -> Any:
@@ -127,13 +174,14 @@ def run_log(session: Session, args: Any) -> int:
     negotiation = args.negotiation
     if negotiation is not None:
         session.negotiation  # noqa: B018 - refuses an unknown dossier
-    entries = session.queries.log(session.axes, negotiation, args.stakeholder, args.type,
-                                  args.since, args.until)
+    entries, more = _paged(args, lambda limit, offset: session.queries.log(
+        session.axes, negotiation, args.stakeholder, args.type, args.since, args.until,
+        limit=limit, offset=offset))
     return _show(args, entries, ["pos", "recorded at (UTC)", "by", "date", "dossier", "type", "summary"],
                  lambda e: [e["position"], moment(e["recorded_at"]), e["recorded_by"],
                             e["date"], e["negotiation"],
                             e["type"] + (" (retracted)" if e["retracted_by"] else ""),
-                            shorten(e["summary"], 100)], right=(0,))
+                            shorten(e["summary"], 100)], right=(0,), more=more)
 
 
 def run_log_position(session: Session, args: Any) -> int:
@@ -258,74 +306,111 @@ def render_diff(diff: dict[str, Any]) -> str:
 
 
 def _show(args: Any, rows: list[dict[str, Any]], headers: list[str], cells: Any,
-          right: tuple[int, ...] = ()) -> int:
-    """JSON as the views give it, or a table of the cells of each row."""
-    return emit(args, rows, lambda rows: table(headers, [cells(row) for row in rows], right=right))
+          right: tuple[int, ...] = (), more: bool = False) -> int:
+    """JSON as the views give it, or a table of the cells of each row (and how to see more)."""
+    return emit(args, rows, lambda rows: table(headers, [cells(row) for row in rows], right=right)
+                + _more(args, len(rows), more))
 
 
 def run_positions(session: Session, args: Any) -> int:
-    return _show(args, session.queries.positions(session.negotiation, session.axes),
-                 ["party", "subject", "stance", "since", "summary"],
-                 lambda p: [p["stakeholder"], p["subject"], p["stance"], p["date"], p["summary"]])
+    rows, more = _paged(args, lambda limit, offset: session.queries.positions(
+        session.negotiation, session.axes, limit=limit, offset=offset))
+    return _show(args, rows, ["party", "subject", "stance", "since", "summary"],
+                 lambda p: [p["stakeholder"], p["subject"], p["stance"], p["date"], p["summary"]],
+                 more=more)
 
 
 def run_claims(session: Session, args: Any) -> int:
-    return _show(args, session.queries.claims(session.negotiation, session.axes),
-                 ["claim", "by", "against", "amount", "status", "summary"],
+    def read(limit: int | None, offset: int) -> list[dict[str, Any]]:
+        claims = session.queries.claims(session.negotiation, session.axes)
+        return claims[offset:None if limit is None else offset + limit]
+
+    rows, more = _paged(args, read)
+    return _show(args, rows, ["claim", "by", "against", "amount", "status", "summary"],
                  lambda c: [c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-",
-                            c["status"], c["summary"]], right=(3,))
+                            c["status"], c["summary"]], right=(3,), more=more)
 
 
 def run_commitments(session: Session, args: Any) -> int:
-    return _show(args, session.queries.commitments(session.negotiation, session.axes, args.status),
-                 ["commitment", "by", "to", "due", "status", "what"],
+    rows, more = _paged(args, lambda limit, offset: session.queries.commitments(
+        session.negotiation, session.axes, args.status, limit=limit, offset=offset))
+    return _show(args, rows, ["commitment", "by", "to", "due", "status", "what"],
                  lambda c: [c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-", c["status"],
-                            c["what"]])
+                            c["what"]], more=more)
 
 
 def run_status(session: Session, args: Any) -> int:
+    """The dossier at a glance: counts, the proposal, and the first few of what needs attention,
+    each with how many more there are; the registers list the rest."""
+    from datetime import timedelta
+
     queries, negotiation, axes = session.queries, session.negotiation, session.axes
     dossier = queries.dossier(negotiation, axes)
     try:
         proposal: dict[str, Any] | None = queries.proposal(negotiation, axes)
     except NotFound:
         proposal = None
-    commitments = queries.commitments(negotiation, axes)
-    judged = axes.judged_on().isoformat()
+    judged = axes.judged_on()
+    counts = queries.commitment_counts(negotiation, axes)
+    overdue = queries.commitments(negotiation, axes, "overdue", limit=OVERVIEW)
+    soon = (judged + timedelta(days=DUE_SOON_DAYS)).isoformat()
+    due_soon = queries.commitments(negotiation, axes, "open", limit=OVERVIEW, due_by=soon)
+    claims, open_claims = queries.open_claims(negotiation, axes, OVERVIEW)
+    meetings, to_come = queries.meetings_to_come(negotiation, axes, OVERVIEW)
+    stances = queries.count("stances", negotiation, axes)
     status = {
         "negotiation": negotiation,
         "title": dossier["title"],
-        "judged_on": judged,
+        "judged_on": judged.isoformat(),
         "proposal": proposal,
-        "commitments": [c for c in commitments if c["status"] in ("open", "overdue")],
-        "claims": [c for c in queries.claims(negotiation, axes) if c["status"] == "open"],
-        "positions": queries.positions(negotiation, axes),
-        "meetings": [m for m in queries.meetings(negotiation, axes)
-                     if not m["held"] and m["scheduled_for"] >= judged],
+        "counts": {"parties": queries.count("stakeholders", negotiation, axes),
+                   "commitments": counts, "open_claims": open_claims, "stances": stances,
+                   "meetings_to_come": to_come},
+        "overdue": overdue,
+        "due_soon": due_soon,
+        "due_soon_until": soon,
+        "claims": claims,
+        "positions": queries.latest_stances(negotiation, axes, OVERVIEW),
+        "meetings": meetings,
     }
     return emit(args, status, render_status)
 
 
 def render_status(status: dict[str, Any]) -> str:
-    proposal = status["proposal"]
-    lines = [f"{status['negotiation']}: {status['title']} (as judged on {status['judged_on']})\n",
+    proposal, counts = status["proposal"], status["counts"]
+    commitments = counts["commitments"]
+    lines = [f"{status['negotiation']}: {status['title']} (as judged on {status['judged_on']})",
+             _("{parties} parties; commitments: {open} open, {overdue} overdue, {fulfilled} "
+               "fulfilled, {withdrawn} withdrawn; {claims} open claims; {stances} stances "
+               "recorded").format(parties=counts["parties"], claims=counts["open_claims"],
+                                  stances=counts["stances"], **commitments) + "\n",
              render_proposal(proposal) if proposal else "No proposal recorded yet."]
     sections = [
-        ("Open and overdue commitments", ["commitment", "by", "to", "due", "status"],
-         [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-", c["status"]]
-          for c in status["commitments"]]),
-        ("Open claims", ["claim", "by", "against", "amount"],
+        (_("Overdue commitments"), commitments["overdue"], ["commitment", "by", "to", "due"],
+         [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-"] for c in status["overdue"]],
+         "commitments --status overdue"),
+        (_("Due by {day}").format(day=status["due_soon_until"]), None,
+         ["commitment", "by", "to", "due"],
+         [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-"] for c in status["due_soon"]],
+         "commitments --status open"),
+        (_("Open claims"), counts["open_claims"], ["claim", "by", "against", "amount"],
          [[c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-"]
-          for c in status["claims"]]),
-        ("Stances", ["party", "subject", "stance", "since"],
-         [[p["stakeholder"], p["subject"], p["stance"], p["date"]] for p in status["positions"]]),
-        ("Meetings to come", ["meeting", "on", "participants", "title"],
-         [[m["id"], m["scheduled_for"], ", ".join(m["participants"]), m["title"]]
-          for m in status["meetings"]]),
+          for c in status["claims"]], "claims"),
+        (_("Latest stances"), None, ["party", "subject", "stance", "since"],
+         [[p["stakeholder"], p["subject"], p["stance"], p["date"]] for p in status["positions"]],
+         "positions"),
+        (_("Meetings to come"), counts["meetings_to_come"], ["meeting", "on", "participants", "title"],
+         [[m["id"], m["scheduled_for"], ", ".join(m["participants"]), shorten(m["title"], 60)]
+          for m in status["meetings"]], None),
     ]
-    for title, headers, rows in sections:
+    for title, total, headers, rows, register in sections:
         lines.append(f"\n{title}:")
-        lines.append(table(headers, rows) if rows else "  none")
+        lines.append(table(headers, rows) if rows else "  " + _("none"))
+        if total is not None and total > len(rows):
+            more = _("and {count} more").format(count=total - len(rows))
+            lines.append(f"  {more}" + (f" (akkoord {register})" if register else ""))
+        elif total is None and len(rows) == OVERVIEW and register:
+            lines.append("  " + _("more: akkoord {register}").format(register=register))
     return "\n".join(lines)
 
 

@@ -199,7 +199,9 @@ DOSSIER = View(
     keys={"budget_lines": ("position", "line")},
     lookups={"dossiers_by_aggregate": "CREATE INDEX IF NOT EXISTS dossiers_by_aggregate "
                                       "ON dossiers (aggregate_id)"},
-    indexes=by_date("budget_lines", "stakeholders", "meetings", "meetings_held"),
+    # By id: whether a meeting was held or moved (queries.Queries.meetings_to_come).
+    indexes=[*by_date("budget_lines", "stakeholders", "meetings", "meetings_held"),
+             ("meetings", ["negotiation", "id"]), ("meetings_held", ["negotiation", "id"])],
 )
 
 # An item's amounts as [[amount, first year, last year or null], ...].
@@ -249,7 +251,9 @@ POSITIONS = View(
     fills=[fill("stances", ("position_taken",), {
         "stakeholder": value("stakeholder"), "subject": value("subject"),
         "stance": wrapped("stance"), "summary": value("summary"), "points": listed("points")})],
-    indexes=by_date("stances"),
+    # By subject: a topic's or an item's history; by party and subject: a page of positions.
+    indexes=[*by_date("stances"), ("stances", ["negotiation", "subject"]),
+             ("stances", ["negotiation", "stakeholder", "subject"])],
 )
 
 CLAIMS = View(
@@ -269,7 +273,8 @@ CLAIMS = View(
             "id": value("id"), "outcome": wrapped("outcome"), "amount": value("amount"),
             "summary": value("summary")}),
     ],
-    indexes=by_date("claims", "claim_settlements"),
+    # By id: whether a claim is settled (queries.Queries.open_claims).
+    indexes=[*by_date("claims", "claim_settlements"), ("claim_settlements", ["negotiation", "id"])],
 )
 
 COMMITMENT_UPDATES = ("commitment_fulfilled", "commitment_rescheduled", "commitment_withdrawn")
@@ -291,7 +296,9 @@ COMMITMENTS = View(
             "due": wrapped("due"),
             "detail": f"coalesce({value('reason')}, {value('evidence')})"}),
     ],
-    indexes=by_date("commitments", "commitment_updates"),
+    # By id: each commitment's updates, for its state (queries.Queries.commitments).
+    indexes=[*by_date("commitments", "commitment_updates"),
+             ("commitment_updates", ["negotiation", "id"])],
 )
 
 RELATIONS = View(

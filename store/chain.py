@@ -203,9 +203,9 @@ class ChainKeeper:
         with self._reading() as cursor:
             return self._select_links(cursor, after, upto, limit)
 
-    def scan(self, upto: int) -> Iterator[tuple[int, Any, Any]]:
-        """Every event and chain row up to ``upto``, merged by position, a page at a time."""
-        return merged(paged(self.stored_rows, upto), paged(self.links, upto))
+    def scan(self, upto: int) -> Iterator[tuple[Any, ...]]:
+        """Every position up to ``upto``, a page at a time, as ``verify`` reads them (``rows``)."""
+        return joined(merged(paged(self.stored_rows, upto), paged(self.links, upto)))
 
 
 class Chaining:
@@ -250,6 +250,18 @@ def merged(events: Iterator[Any], links: Iterator[Any]) -> Iterator[tuple[int, A
         else:
             yield event[0], event, link
             event, link = next(events, None), next(links, None)
+
+
+MISSING = object()  # in place of the aggregate id of an event that is not stored
+
+
+def joined(rows: Iterator[tuple[int, Any, Any]]) -> Iterator[tuple[Any, ...]]:
+    """Merged (position, event, link) as the flat rows ``verify`` reads: (position, aggregate
+    id, version, topic, state, leaf, chain), the aggregate id ``MISSING`` where no event is
+    stored and leaf and chain None where no chain row is."""
+    for position, event, link in rows:
+        head = event[:5] if event is not None else (position, MISSING, None, None, None)
+        yield (*head, *(link[1:] if link is not None else (None, None)))
 
 
 class StoredFile:
@@ -303,18 +315,33 @@ class StoredFile:
         return [row[0] for row in self.connection.execute(
             f"SELECT DISTINCT originator_id FROM {table} ORDER BY originator_id")]
 
-    def scan(self, upto: int) -> Iterator[tuple[int, Any, Any]]:
-        """Every event and chain row up to ``upto``, merged by position, as plain tuples: one
-        pass over each table in its own key order (one read transaction, so a writer that
-        commits meanwhile is not seen halfway)."""
+    def scan(self, upto: int) -> Iterator[tuple[Any, ...]]:
+        """Every position up to ``upto`` as ``verify`` reads them (see ``joined``): the events
+        joined to their chain rows in one pass in rowid order, and the chain rows whose event
+        is gone (rare: looked up apart) put in their place. One read transaction, so a writer
+        that commits meanwhile is not seen halfway."""
         self.connection.execute("BEGIN")
         try:
-            events = self.connection.execute(
-                "SELECT rowid, originator_id, originator_version, topic, state "
-                f"FROM {self.events_table_name} WHERE rowid <= ? ORDER BY rowid", (upto,))
-            links = self.connection.cursor().execute(
-                f"SELECT notification_id, leaf, chain FROM {self.chain_table_name} "
-                "WHERE notification_id <= ? ORDER BY notification_id", (upto,))
-            yield from merged(events, links)
+            orphans = iter(self.connection.execute(
+                f"SELECT c.notification_id, c.leaf, c.chain FROM {self.chain_table_name} AS c "
+                f"WHERE c.notification_id <= ? AND NOT EXISTS (SELECT 1 FROM {self.events_table_name} "
+                "AS e WHERE e.rowid = c.notification_id) ORDER BY c.notification_id",
+                (upto,)).fetchall())
+            rows = self.connection.cursor().execute(
+                "SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, c.leaf, "
+                f"c.chain FROM {self.events_table_name} AS e LEFT JOIN {self.chain_table_name} AS c "
+                "ON c.notification_id = e.rowid WHERE e.rowid <= ? ORDER BY e.rowid", (upto,))
+            orphan = next(orphans, None)
+            if orphan is None:
+                yield from rows
+                return
+            for row in rows:
+                while orphan is not None and orphan[0] < row[0]:
+                    yield (orphan[0], MISSING, None, None, None, orphan[1], orphan[2])
+                    orphan = next(orphans, None)
+                yield row
+            while orphan is not None:
+                yield (orphan[0], MISSING, None, None, None, orphan[1], orphan[2])
+                orphan = next(orphans, None)
         finally:
             self.connection.execute("COMMIT")

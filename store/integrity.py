@@ -9,6 +9,7 @@ their chain rows) shows against a checkpoint taken earlier and kept elsewhere.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,16 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from akkoord.store import merkle
-from akkoord.store.chain import GENESIS, Link, StoredRow, leaf_of, next_chain, paged
+from akkoord.store.chain import (
+    _LEAF_HEAD,
+    CHAIN_PREFIX,
+    GENESIS,
+    MISSING,
+    Link,
+    StoredRow,
+    leaf_of,
+    paged,
+)
 
 CHECKPOINT_FORMAT = "akkoord-checkpoint/1"
 CHECKPOINT_HEADER = f"""\
@@ -131,44 +141,48 @@ def verify(source: RowSource, checkpoints: Sequence[Checkpoint] = ()) -> Verific
     judged: list[Problem | None] = [None] * len(checkpoints)
     seen: set[int] = set()
     tree = merkle.CompactRange()
-    versions: dict[Any, int] = {}
+    append = tree.append
     previous = GENESIS
     events = 0
     first_problem: int | None = None
     problems = result.problems
     position = 0
-    for position, event, link in source.scan(max(last_event, last_link)):
+    leaf_of = _LeafCache().leaf
+    sha256 = hashlib.sha256
+    for position, aggregate, version, topic, state, stored_leaf, stored_chain in source.scan(
+            max(last_event, last_link)):
         problem = None
-        if event is None:
+        if aggregate is MISSING:
             problem = Problem(position, "deleted", (
                 f"position {position}: the event recorded there is missing (deleted)"))
         else:
-            leaf = leaf_of(event)
-            tree.append(leaf)
+            leaf = leaf_of(position, aggregate, version, topic, state)
+            append(leaf)
             events += 1
-            aggregate, version = event[1], event[2]
-            expected = versions.get(aggregate, 0) + 1
-            versions[aggregate] = version if type(version) is int else expected
-            chained = next_chain(previous, leaf)
-            if link is None:
-                problem = Problem(position, "inserted", (
-                    f"position {position}: an event the chain does not cover "
-                    f"(inserted outside akkoord){_order_hint(event, expected)}"))
-            elif leaf != link[1]:
-                problem = Problem(position, "changed", (
-                    f"position {position}: the stored event is not the one recorded there "
-                    f"(a changed byte, or an event moved here){_order_hint(event, expected)}"))
-            elif chained != link[2]:
-                problem = Problem(position, "chain", (
-                    f"position {position}: the chain table was changed: its value there does "
-                    "not follow from the events"))
+            chained = sha256(CHAIN_PREFIX + previous + leaf).digest()
+            if chained != stored_chain:
+                hint = len(problems) < HINTED_PROBLEMS
+                if stored_leaf is None:
+                    problem = Problem(position, "inserted", (
+                        f"position {position}: an event the chain does not cover "
+                        f"(inserted outside akkoord)"
+                        f"{_order_hint(source, position, aggregate, version) if hint else ''}"))
+                elif leaf != stored_leaf:
+                    problem = Problem(position, "changed", (
+                        f"position {position}: the stored event is not the one recorded there "
+                        f"(a changed byte, or an event moved here)"
+                        f"{_order_hint(source, position, aggregate, version) if hint else ''}"))
+                else:
+                    problem = Problem(position, "chain", (
+                        f"position {position}: the chain table was changed: its value there does "
+                        "not follow from the events"))
             previous = chained
         if problem is not None:
             problems.append(problem)
             if first_problem is None:
                 first_problem = position
-            if link is not None:
-                previous = link[2]  # judge the positions after this one on their own
+            if stored_chain is not None:
+                previous = stored_chain  # judge the positions after this one on their own
         if position in due:
             seen.add(position)
             root = tree.root()
@@ -188,11 +202,42 @@ def verify(source: RowSource, checkpoints: Sequence[Checkpoint] = ()) -> Verific
     return result
 
 
-def _order_hint(event: Any, expected: int) -> str:
-    """Within an aggregate, versions follow each other 1, 2, 3 in position order."""
-    if event[2] == expected:
+# Problems whose message says which version was due (each hint reads the events before it).
+HINTED_PROBLEMS = 20
+
+
+class _LeafCache:
+    """``chain.leaf_of`` for a pass over every row: a dossier's aggregate id and the few topics
+    recur on every row, so their encoded parts are made once."""
+
+    def __init__(self) -> None:
+        self.parts: dict[Any, bytes] = {}
+
+    def _part(self, text: str) -> bytes:
+        part = self.parts.get(text)
+        if part is None:
+            raw = text.encode("utf-8", "surrogatepass")
+            part = self.parts[text] = b"s" + len(raw).to_bytes(8, "big") + raw
+        return part
+
+    def leaf(self, position: Any, aggregate: Any, version: Any, topic: Any, state: Any) -> bytes:
+        if (type(position) is int and type(aggregate) is str and type(version) is int
+                and type(topic) is str and type(state) is bytes):
+            return hashlib.sha256(b"".join((
+                _LEAF_HEAD, b"i", position.to_bytes(8, "big", signed=True), self._part(aggregate),
+                b"i", version.to_bytes(8, "big", signed=True), self._part(topic),
+                b"b", len(state).to_bytes(8, "big"), state))).digest()
+        return leaf_of((position, aggregate, version, topic, state))
+
+
+def _order_hint(source: RowSource, position: int, aggregate: Any, version: Any) -> str:
+    """Within an aggregate, versions follow each other 1, 2, 3 in position order: the version
+    due is one more than the aggregate's events before this one (counted only on a problem)."""
+    expected = 1 + sum(1 for row in paged(source.stored_rows, position - 1)
+                       if row.aggregate_id == aggregate)
+    if version == expected:
         return ""
-    return (f"; it holds version {event[2]} of aggregate {event[1]}, where "
+    return (f"; it holds version {version} of aggregate {aggregate}, where "
             f"version {expected} was due (events swapped, moved or deleted)")
 
 
