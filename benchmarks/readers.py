@@ -41,6 +41,18 @@ for position, aggregate, version, topic, state in db.execute(
 print(time.perf_counter() - started)
 """
 
+# The hash pass of verify alone, timed in its process as the floor is: the command also replays
+# the events each snapshot summarises, which costs what replaying the dossier costs.
+HASH_PASS = """
+import sys, time
+from akkoord.store.chain import StoredFile
+from akkoord.store.integrity import verify
+started = time.perf_counter()
+result = verify(StoredFile(sys.argv[1]))
+assert result.ok, result.problems[:3]
+print(time.perf_counter() - started)
+"""
+
 STARTUP_COMMANDS = (["status"], ["proposal"], ["commitments"], ["positions"], ["claims"],
                     ["log"], ["history", "proposal"], ["verify"], ["checkpoint"])
 
@@ -59,12 +71,17 @@ def ensure_store(events: int, work: Path) -> tuple[Path, Path]:
 def bench_store(store: Path, views: Path, runs: int) -> None:
     run(akkoord("--db", str(store), "--views", str(views), "status", "--json"))  # catch up
     report = Report()
-    floors, verifies = [], []
+    floors, passes, verifies = [], [], []
     for _ in range(runs):
         floors.append(float(run(python(FLOOR_HASH, str(store)))[1]))
+        passes.append(float(run(python(HASH_PASS, str(store)))[1]))
         verifies.append(run(akkoord("--db", str(store), "verify"))[0])
-    floor, seconds = statistics.median(floors), statistics.median(verifies)
-    report.add("verify", seconds, floor, f"<= 3x: {verdict(seconds <= 3 * floor)}")
+    floor = statistics.median(floors)
+    seconds = statistics.median(passes)
+    report.add("verify: the hash pass", seconds, floor, f"<= 3x: {verdict(seconds <= 3 * floor)}")
+    seconds = statistics.median(verifies)
+    report.add("verify: the command (and snapshots)", seconds, floor,
+               f"<= 3x: {verdict(seconds <= 3 * floor)}")
     log = json.loads(run(akkoord("--db", str(store), "--views", str(views), "log", "--json",
                                  "--type", "proposal_revised", "--limit", "1"))[1])
     item = log[0]["data"]["items"][0]["id"] if log else "none"

@@ -340,8 +340,9 @@ def run_commitments(session: Session, args: Any) -> int:
 
 
 def run_status(session: Session, args: Any) -> int:
-    """The dossier at a glance: counts, the proposal, and the first few of what needs attention,
-    each with how many more there are; the registers list the rest."""
+    """The dossier at a glance: what it holds, the proposal, and the first few of what needs
+    attention, with whether more follow (the registers list them). Nothing here reads every
+    commitment or stance: each list stops once it has one more than it shows."""
     from datetime import timedelta
 
     queries, negotiation, axes = session.queries, session.negotiation, session.axes
@@ -351,66 +352,57 @@ def run_status(session: Session, args: Any) -> int:
     except NotFound:
         proposal = None
     judged = axes.judged_on()
-    counts = queries.commitment_counts(negotiation, axes)
-    overdue = queries.commitments(negotiation, axes, "overdue", limit=OVERVIEW)
     soon = (judged + timedelta(days=DUE_SOON_DAYS)).isoformat()
-    due_soon = queries.commitments(negotiation, axes, "open", limit=OVERVIEW, due_by=soon)
-    claims, open_claims = queries.open_claims(negotiation, axes, OVERVIEW)
-    meetings, to_come = queries.meetings_to_come(negotiation, axes, OVERVIEW)
-    stances = queries.count("stances", negotiation, axes)
+    lists = {
+        "overdue": queries.commitments(negotiation, axes, "overdue", limit=OVERVIEW + 1),
+        "due_soon": queries.commitments(negotiation, axes, "open", limit=OVERVIEW + 1, due_by=soon),
+        "claims": queries.open_claims(negotiation, axes, OVERVIEW + 1),
+        "positions": queries.latest_stances(negotiation, axes, OVERVIEW + 1),
+        "meetings": queries.meetings_to_come(negotiation, axes, OVERVIEW + 1),
+    }
     status = {
         "negotiation": negotiation,
         "title": dossier["title"],
         "judged_on": judged.isoformat(),
         "proposal": proposal,
-        "counts": {"parties": queries.count("stakeholders", negotiation, axes),
-                   "commitments": counts, "open_claims": open_claims, "stances": stances,
-                   "meetings_to_come": to_come},
-        "overdue": overdue,
-        "due_soon": due_soon,
+        "counts": {table: queries.count(table, negotiation, axes)
+                   for table in ("stakeholders", "commitments", "claims", "stances", "meetings")},
+        **{name: rows[:OVERVIEW] for name, rows in lists.items()},
         "due_soon_until": soon,
-        "claims": claims,
-        "positions": queries.latest_stances(negotiation, axes, OVERVIEW),
-        "meetings": meetings,
+        "more": {name: len(rows) > OVERVIEW for name, rows in lists.items()},
     }
     return emit(args, status, render_status)
 
 
 def render_status(status: dict[str, Any]) -> str:
-    proposal, counts = status["proposal"], status["counts"]
-    commitments = counts["commitments"]
+    proposal, counts, more = status["proposal"], status["counts"], status["more"]
     lines = [f"{status['negotiation']}: {status['title']} (as judged on {status['judged_on']})",
-             _("{parties} parties; commitments: {open} open, {overdue} overdue, {fulfilled} "
-               "fulfilled, {withdrawn} withdrawn; {claims} open claims; {stances} stances "
-               "recorded").format(parties=counts["parties"], claims=counts["open_claims"],
-                                  stances=counts["stances"], **commitments) + "\n",
+             _("{stakeholders} parties, {commitments} commitments, {claims} claims, {stances} "
+               "stances and {meetings} meetings recorded").format(**counts) + "\n",
              render_proposal(proposal) if proposal else "No proposal recorded yet."]
     sections = [
-        (_("Overdue commitments"), commitments["overdue"], ["commitment", "by", "to", "due"],
+        ("overdue", _("Commitments overdue"), ["commitment", "by", "to", "due"],
          [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-"] for c in status["overdue"]],
          "commitments --status overdue"),
-        (_("Due by {day}").format(day=status["due_soon_until"]), None,
+        ("due_soon", _("Due by {day}").format(day=status["due_soon_until"]),
          ["commitment", "by", "to", "due"],
          [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-"] for c in status["due_soon"]],
          "commitments --status open"),
-        (_("Open claims"), counts["open_claims"], ["claim", "by", "against", "amount"],
+        ("claims", _("Open claims"), ["claim", "by", "against", "amount"],
          [[c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-"]
           for c in status["claims"]], "claims"),
-        (_("Latest stances"), None, ["party", "subject", "stance", "since"],
+        ("positions", _("Latest stances"), ["party", "subject", "stance", "since"],
          [[p["stakeholder"], p["subject"], p["stance"], p["date"]] for p in status["positions"]],
          "positions"),
-        (_("Meetings to come"), counts["meetings_to_come"], ["meeting", "on", "participants", "title"],
+        ("meetings", _("Meetings to come"), ["meeting", "on", "participants", "title"],
          [[m["id"], m["scheduled_for"], ", ".join(m["participants"]), shorten(m["title"], 60)]
-          for m in status["meetings"]], None),
+          for m in status["meetings"]], "meetings"),
     ]
-    for title, total, headers, rows, register in sections:
+    for name, title, headers, rows, register in sections:
         lines.append(f"\n{title}:")
         lines.append(table(headers, rows) if rows else "  " + _("none"))
-        if total is not None and total > len(rows):
-            more = _("and {count} more").format(count=total - len(rows))
-            lines.append(f"  {more}" + (f" (akkoord {register})" if register else ""))
-        elif total is None and len(rows) == OVERVIEW and register:
-            lines.append("  " + _("more: akkoord {register}").format(register=register))
+        if more[name]:
+            lines.append("  " + _("and more: akkoord {register}").format(register=register))
     return "\n".join(lines)
 
 

@@ -230,8 +230,11 @@ class Queries:
         or a count costs what it reads, not a pass over the dossier in Python."""
         where, params = axes.where("m")
         updates, update_params = axes.where("u")
-        later = ("FROM commitment_updates AS u WHERE u.negotiation = m.negotiation AND u.id = m.id "
-                 f"AND u.position > m.position AND {updates}")  # not an earlier commitment's
+        # By id (the planner would take the date index for the date condition of the axes), and
+        # not an earlier, retracted commitment's updates.
+        later = ("FROM commitment_updates AS u INDEXED BY idx_commitment_updates_negotiation_id "
+                 "WHERE u.negotiation = m.negotiation AND u.id = m.id "
+                 f"AND u.position > m.position AND {updates}")
         sql = (
             "SELECT *, CASE WHEN ended IS NOT NULL THEN ended "
             "WHEN current_due IS NOT NULL AND current_due < ? THEN 'overdue' ELSE 'open' END "
@@ -241,7 +244,9 @@ class Queries:
             f"(SELECT substr(u.type, 12) {later} AND u.type != 'commitment_rescheduled' "
             "ORDER BY u.date DESC, u.position DESC LIMIT 1) AS ended "
             f"FROM commitments AS m WHERE m.negotiation = ? AND {where} "
-            "ORDER BY m.date, m.position)")
+            # OFFSET 0 keeps the subquery whole: flattened, each use of its columns above
+            # would run their subqueries again.
+            "ORDER BY m.date, m.position LIMIT -1 OFFSET 0)")
         return sql, [axes.judged_on().isoformat(), *update_params, *update_params,
                      negotiation, *params]
 
@@ -285,14 +290,6 @@ class Queries:
                            "sources": [h["position"] for h in history]})
         return result
 
-    def commitment_counts(self, negotiation: str, axes: Axes) -> dict[str, int]:
-        """How many commitments are in each state."""
-        sql, params = self._commitment_states(negotiation, axes)
-        counts = dict.fromkeys(("open", "overdue", "fulfilled", "withdrawn"), 0)
-        counts.update(self.db.execute(f"SELECT status, count(*) FROM ({sql}) GROUP BY status",
-                                      params).fetchall())
-        return counts
-
     def count(self, table: str, negotiation: str, axes: Axes) -> int:
         """How many facts of a view table are visible."""
         where, params = axes.where()
@@ -310,8 +307,8 @@ class Queries:
                 grouped.setdefault(row["id"], []).append(row)
         return grouped
 
-    def open_claims(self, negotiation: str, axes: Axes, limit: int) -> tuple[list[dict[str, Any]], int]:
-        """The first ``limit`` open claims (no settlement after them) and how many are open."""
+    def open_claims(self, negotiation: str, axes: Axes, limit: int) -> list[dict[str, Any]]:
+        """The first ``limit`` open claims (no settlement after them), in (date, position) order."""
         where, params = axes.where("c")
         settled, settled_params = axes.where("s")
         sql = (f"FROM claims AS c WHERE c.negotiation = ? AND {where} AND NOT EXISTS (SELECT 1 "
@@ -320,15 +317,13 @@ class Queries:
         all_params = [negotiation, *params, *settled_params]
         rows = self._query(f"SELECT c.* {sql} ORDER BY c.date, c.position LIMIT {int(limit)}",
                            all_params)
-        total = self.db.execute(f"SELECT count(*) {sql}", all_params).fetchone()[0]
         return [{"id": c["id"], "by": c["by"], "against": c["against"], "subject": c["subject"],
                  "summary": c["summary"], "amount": c["amount"], "status": "open",
                  "settled_amount": None, "settled_on": None, "date": c["date"],
-                 "sources": [c["position"]]} for c in rows], total
+                 "sources": [c["position"]]} for c in rows]
 
-    def meetings_to_come(self, negotiation: str, axes: Axes, limit: int) -> tuple[list[dict[str, Any]], int]:
-        """The first ``limit`` meetings scheduled on or after the day judged and not held, and
-        how many there are."""
+    def meetings_to_come(self, negotiation: str, axes: Axes, limit: int) -> list[dict[str, Any]]:
+        """The first ``limit`` meetings scheduled on or after the day judged and not held."""
         where, params = axes.where("m")
         held, held_params = axes.where("h")
         later, later_params = axes.where("n")
@@ -341,10 +336,9 @@ class Queries:
         all_params = [negotiation, *params, axes.judged_on().isoformat(), *held_params, *later_params]
         rows = self._query(f"SELECT m.* {sql} ORDER BY m.scheduled_for, m.id LIMIT {int(limit)}",
                            all_params)
-        total = self.db.execute(f"SELECT count(*) {sql}", all_params).fetchone()[0]
         return [{"id": m["id"], "title": m["title"], "scheduled_for": m["scheduled_for"],
                  "participants": json.loads(m["participants"]), "agenda": json.loads(m["agenda"]),
-                 "held": False, "held_on": None, "sources": [m["position"]]} for m in rows], total
+                 "held": False, "held_on": None, "sources": [m["position"]]} for m in rows]
 
     def claims(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
         self.dossier(negotiation, axes)
