@@ -149,6 +149,8 @@ def load(text: str) -> tuple[Any, list[int]]:
     except yaml.YAMLError as error:
         message = " ".join(str(error).replace('in "<unicode string>", ', "").split())
         raise YAMLRefused(message) from None
+    except UnicodeError as error:  # a lone surrogate, say
+        raise YAMLRefused(f"holds text that is not Unicode: {error.reason}") from None
     except RecursionError:  # pragma: no cover - the depth is bounded before Python recurses
         raise YAMLRefused(f"nested deeper than {MAX_DEPTH} levels") from None
 
