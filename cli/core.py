@@ -355,7 +355,8 @@ def run_status(session: Session, args: Any) -> int:
     soon = (judged + timedelta(days=DUE_SOON_DAYS)).isoformat()
     lists = {
         "overdue": queries.commitments(negotiation, axes, "overdue", limit=OVERVIEW + 1),
-        "due_soon": queries.commitments(negotiation, axes, "open", limit=OVERVIEW + 1, due_by=soon),
+        "due_soon": queries.commitments(negotiation, axes, "open", limit=OVERVIEW + 1,
+                                        due_within=(judged.isoformat(), soon)),
         "claims": queries.open_claims(negotiation, axes, OVERVIEW + 1),
         "positions": queries.latest_stances(negotiation, axes, OVERVIEW + 1),
         "meetings": queries.meetings_to_come(negotiation, axes, OVERVIEW + 1),
