@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from akkoord.cli.core import year_label
+from akkoord.cli.core import add_paging, more_hint, page_of, year_label
 from akkoord.cli.render import euros, moment, print_json, table
 from akkoord.cli.session import Session, UsageError, add_command
 from akkoord.interchange.text import shorten
@@ -55,6 +55,7 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
     p = add("history", run_history, "the timeline of one thing: item:ID, commitment:ID, claim:ID, "
             "meeting:ID, topic:SLUG, proposal, proposal:rN or a party's id", [store, reading])
     p.add_argument("subject", metavar="SUBJECT")
+    add_paging(p)
 
 
 def _position(text: str) -> int:
@@ -239,13 +240,18 @@ def run_history(session: Session, args: Any) -> int:
     from akkoord.projections.history import history
 
     result = history(session.queries, session.negotiation, args.subject, session.axes)
+    limit, offset = page_of(args)
+    shown = result["entries"][offset:None if limit is None else offset + limit]
+    more = limit is not None and len(result["entries"]) > offset + limit
+    result["entries"] = shown
     if args.json:
         print_json(result)
         return 0
     print(f"history of {result['subject']} in {result['negotiation']}\n")
     rows = [[e["date"], e["position"], moment(e["recorded_at"]), e["recorded_by"],
              e["type"], shorten(_what(e), 100)] for e in result["entries"]]
-    print(table(["date", "pos", "recorded at (UTC)", "by", "event", "what"], rows, right=[1]))
+    print(table(["date", "pos", "recorded at (UTC)", "by", "event", "what"], rows, right=[1])
+          + more_hint(args, len(shown), more))
     years = [str(y) for y in result.get("years") or []]
     revisions = [e for e in result["entries"] if e["type"] == "proposal_revised"]
     if years and revisions:

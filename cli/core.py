@@ -18,7 +18,7 @@ COMMITMENT_STATES = ("open", "overdue", "fulfilled", "withdrawn")
 # Rows a register shows a person by default; --json gives every row unless --limit is given,
 # as cli.md promises scripts the whole list.
 PAGE = 50
-# Rows of each kind the status overview shows before "and N more".
+# Rows of each kind the status overview shows before saying that more follow.
 OVERVIEW = 10
 DUE_SOON_DAYS = 30
 
@@ -91,7 +91,8 @@ def _paged(args: Any, read: Any) -> tuple[list[Any], bool]:
     return rows, False
 
 
-def _more(args: Any, shown: int, more: bool) -> str:
+def more_hint(args: Any, shown: int, more: bool) -> str:
+    """The line under a page of a register that says how to see the next one."""
     if not more:
         return ""
     following = args.offset + shown
@@ -309,7 +310,7 @@ def _show(args: Any, rows: list[dict[str, Any]], headers: list[str], cells: Any,
           right: tuple[int, ...] = (), more: bool = False) -> int:
     """JSON as the views give it, or a table of the cells of each row (and how to see more)."""
     return emit(args, rows, lambda rows: table(headers, [cells(row) for row in rows], right=right)
-                + _more(args, len(rows), more))
+                + more_hint(args, len(rows), more))
 
 
 def run_positions(session: Session, args: Any) -> int:

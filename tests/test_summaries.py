@@ -145,3 +145,12 @@ def test_an_items_history_holds_the_revisions_that_keep_or_drop_it(akkoord, larg
         found = [(e["position"], e.get("item_change")) for e in history["entries"]
                  if e["position"] not in retractions or e["type"] != "event_retracted"]
         assert sorted(found) == sorted(expected), item
+
+
+def test_a_history_pages_like_the_registers(akkoord, large):
+    whole = read(akkoord, large, "history", "P001", "--json").json()["entries"]
+    assert len(whole) > 12
+    page = read(akkoord, large, "history", "P001", "--json", "--limit", "5", "--offset", "5").json()
+    assert page["entries"] == whole[5:10]
+    text = read(akkoord, large, "history", "P001", "--limit", "5").out
+    assert "rows 1-5 shown; --offset 5 for the next page" in text
