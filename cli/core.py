@@ -367,8 +367,9 @@ def run_status(session: Session, args: Any) -> int:
         "title": dossier["title"],
         "judged_on": judged.isoformat(),
         "proposal": proposal,
+        # Stances are left out: the most numerous facts, so the dearest to count.
         "counts": {table: queries.count(table, negotiation, axes)
-                   for table in ("stakeholders", "commitments", "claims", "stances", "meetings")},
+                   for table in ("stakeholders", "commitments", "claims", "meetings")},
         **{name: rows[:OVERVIEW] for name, rows in lists.items()},
         "due_soon_until": soon,
         "more": {name: len(rows) > OVERVIEW for name, rows in lists.items()},
@@ -379,8 +380,8 @@ def run_status(session: Session, args: Any) -> int:
 def render_status(status: dict[str, Any]) -> str:
     proposal, counts, more = status["proposal"], status["counts"], status["more"]
     lines = [f"{status['negotiation']}: {status['title']} (as judged on {status['judged_on']})",
-             _("{stakeholders} parties, {commitments} commitments, {claims} claims, {stances} "
-               "stances and {meetings} meetings recorded").format(**counts) + "\n",
+             _("{stakeholders} parties, {commitments} commitments, {claims} claims and "
+               "{meetings} meetings recorded").format(**counts) + "\n",
              render_proposal(proposal) if proposal else "No proposal recorded yet."]
     sections = [
         ("overdue", _("Commitments overdue"), ["commitment", "by", "to", "due"],

@@ -322,7 +322,8 @@ class Queries:
         where, params = axes.where("c")
         settled, settled_params = axes.where("s")
         sql = (f"FROM claims AS c WHERE c.negotiation = ? AND {where} AND NOT EXISTS (SELECT 1 "
-               "FROM claim_settlements AS s WHERE s.negotiation = c.negotiation AND s.id = c.id "
+               "FROM claim_settlements AS s INDEXED BY idx_claim_settlements_negotiation_id "
+               "WHERE s.negotiation = c.negotiation AND s.id = c.id "
                f"AND s.position > c.position AND {settled})")
         all_params = [negotiation, *params, *settled_params]
         rows = self._query(f"SELECT c.* {sql} ORDER BY c.date, c.position LIMIT {int(limit)}",
@@ -338,10 +339,13 @@ class Queries:
         held, held_params = axes.where("h")
         later, later_params = axes.where("n")
         sql = (f"FROM meetings AS m WHERE m.negotiation = ? AND {where} AND m.scheduled_for >= ? "
-               "AND NOT EXISTS (SELECT 1 FROM meetings_held AS h WHERE h.negotiation = m.negotiation "
+               # by id (the planner would take the date index for the axes' date condition)
+               "AND NOT EXISTS (SELECT 1 FROM meetings_held AS h INDEXED BY "
+               "idx_meetings_held_negotiation_id WHERE h.negotiation = m.negotiation "
                f"AND h.id = m.id AND {held}) "
                # a later scheduling of the same meeting moves it
-               "AND NOT EXISTS (SELECT 1 FROM meetings AS n WHERE n.negotiation = m.negotiation "
+               "AND NOT EXISTS (SELECT 1 FROM meetings AS n INDEXED BY idx_meetings_negotiation_id "
+               "WHERE n.negotiation = m.negotiation "
                f"AND n.id = m.id AND (n.date, n.position) > (m.date, m.position) AND {later})")
         all_params = [negotiation, *params, axes.judged_on().isoformat(), *held_params, *later_params]
         rows = self._query(f"SELECT m.* {sql} ORDER BY m.scheduled_for, m.id LIMIT {int(limit)}",
