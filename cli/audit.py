@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from akkoord.cli.core import year_label
+from akkoord.cli.core import add_paging, more_hint, page_of, year_label
 from akkoord.cli.render import euros, moment, print_json, table
 from akkoord.cli.session import Session, UsageError, add_command
 from akkoord.interchange.text import shorten
@@ -52,6 +55,7 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
     p = add("history", run_history, "the timeline of one thing: item:ID, commitment:ID, claim:ID, "
             "meeting:ID, topic:SLUG, proposal, proposal:rN or a party's id", [store, reading])
     p.add_argument("subject", metavar="SUBJECT")
+    add_paging(p)
 
 
 def _position(text: str) -> int:
@@ -78,6 +82,54 @@ def _checkpoints(path: str | None) -> list[Any]:
         raise UsageError(f"checkpoint file {path!r}: {error}") from None
 
 
+@contextmanager
+def _stored_rows(session: Session) -> Iterator[Any]:
+    """The store's rows as the checks read them: a SQLite file with ``sqlite3`` alone (no
+    library, no domain, no key), any other store through its recorder."""
+    if "://" in session.target:
+        yield session.app.recorder
+        return
+    from akkoord.store.chain import StoredFile
+
+    if not Path(session.target).is_file():
+        raise UsageError(f"store {session.shown} does not exist (akkoord import creates a store)")
+    try:
+        stored = StoredFile(session.target)
+        stored.heads()
+    except sqlite3.Error as error:
+        raise UsageError(f"store {session.shown} cannot be read: {error}") from None
+    try:
+        yield stored
+    except sqlite3.Error as error:
+        raise UsageError(f"store {session.shown} cannot be read: {error}") from None
+    finally:
+        stored.close()
+
+
+def _check_snapshots(session: Session, stored: Any, result: Any) -> tuple[int, str | None]:
+    """Replays the events each latest snapshot summarises and compares (see
+    ``store.integrity.check_snapshots``); the library and the domain are loaded only for a
+    store that holds snapshots. Returns how many were checked, or why none could be."""
+    from akkoord.store.integrity import check_snapshots
+
+    if hasattr(stored, "snapshotted"):
+        aggregates = stored.snapshotted()
+        if not aggregates:
+            return 0, None
+    else:
+        from akkoord.domain.negotiation import Negotiation
+
+        aggregates = [Negotiation.create_id(slug) for slug in session.app.negotiations()]
+    try:
+        checked, problems = check_snapshots(session.app, aggregates)
+    except Exception as error:  # noqa: BLE001 - an encrypted snapshot without the key, say
+        if session.keyed:
+            raise
+        return 0, f"they cannot be read without the store's key ({type(error).__name__})"
+    result.problems.extend(problems)
+    return checked, None
+
+
 def _report_problems(command: str, problems: list[Any]) -> None:
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
         print(f"{command}: {problem.message}")
@@ -91,8 +143,9 @@ def run_verify(session: Session, args: Any) -> int:
     checkpoints = _checkpoints(args.checkpoint)
     if args.event is not None:
         covering = [c for c in checkpoints if c.position >= args.event]
-        proof = prove_inclusion(session.app.recorder, args.event, covering[0] if covering else
-                                (checkpoints[-1] if checkpoints else None))
+        with _stored_rows(session) as stored:
+            proof = prove_inclusion(stored, args.event, covering[0] if covering else
+                                    (checkpoints[-1] if checkpoints else None))
         if args.json:
             print_json(proof.as_json())
         elif proof.problem:
@@ -102,19 +155,27 @@ def run_verify(session: Session, args: Any) -> int:
                   f"{proof.size} events with root {proof.root.hex()}, proven by {len(proof.path)} "
                   f"hashes against the {proof.against}")
         return 1 if proof.problem else 0
-    result = verify(session.app.recorder, checkpoints)
+    with _stored_rows(session) as stored:
+        result = verify(stored, checkpoints)
+        snapshots, unchecked = _check_snapshots(session, stored, result)
     if args.json:
         print_json({
             "ok": result.ok, "events": result.events, "position": result.position,
             "chain": result.chain.hex(), "root": result.root.hex(),
             "problems": [p.as_json() for p in result.problems],
             "checkpoints": [{**c.as_json(), "ok": p is None} for c, p in result.checkpoints],
+            "snapshots_checked": snapshots, "snapshots_unchecked": unchecked,
         })
     elif result.ok:
         held = (f"; {len(checkpoints)} checkpoint{'s hold' if len(checkpoints) > 1 else ' holds'} "
                 f"(latest at position {max(c.position for c in checkpoints)})" if checkpoints else "")
         print(f"verify: {result.events} events up to position {result.position} hold; "
               f"chain {result.chain.hex()}{held}")
+        if snapshots:
+            print(f"verify: {snapshots} snapshot{'s match' if snapshots > 1 else ' matches'} "
+                  "the events it summarises")
+        if unchecked:
+            print(f"verify: snapshots not checked: {unchecked}")
     else:
         _report_problems("verify", result.problems)
     return 0 if result.ok else 1
@@ -123,7 +184,8 @@ def run_verify(session: Session, args: Any) -> int:
 def run_checkpoint(session: Session, args: Any) -> int:
     from akkoord.store.integrity import CHECKPOINT_HEADER, verify
 
-    result = verify(session.app.recorder)
+    with _stored_rows(session) as stored:
+        result = verify(stored)
     if not result.ok:
         if args.json:
             print_json({"ok": False, "problems": [p.as_json() for p in result.problems]})
@@ -176,13 +238,18 @@ def run_history(session: Session, args: Any) -> int:
     from akkoord.projections.history import history
 
     result = history(session.queries, session.negotiation, args.subject, session.axes)
+    limit, offset = page_of(args)
+    shown = result["entries"][offset:None if limit is None else offset + limit]
+    more = limit is not None and len(result["entries"]) > offset + limit
+    result["entries"] = shown
     if args.json:
         print_json(result)
         return 0
     print(f"history of {result['subject']} in {result['negotiation']}\n")
     rows = [[e["date"], e["position"], moment(e["recorded_at"]), e["recorded_by"],
              e["type"], shorten(_what(e), 100)] for e in result["entries"]]
-    print(table(["date", "pos", "recorded at (UTC)", "by", "event", "what"], rows, right=[1]))
+    print(table(["date", "pos", "recorded at (UTC)", "by", "event", "what"], rows, right=[1])
+          + more_hint(args, len(shown), more))
     years = [str(y) for y in result.get("years") or []]
     revisions = [e for e in result["entries"] if e["type"] == "proposal_revised"]
     if years and revisions:

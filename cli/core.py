@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 COMMITMENT_STATES = ("open", "overdue", "fulfilled", "withdrawn")
 STDIN = "-"
 STDIN_FORMATS = ("yaml", "json")
+# Rows a register shows a person by default; --json gives every row unless --limit is given,
+# as cli.md promises scripts the whole list.
+PAGE = 50
+# Rows of each kind the status overview shows before saying that more follow.
+OVERVIEW = 10
+DUE_SOON_DAYS = 30
 
 
 def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> None:
@@ -46,6 +52,7 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
                    help="the notation of standard input (-); a file's is told by its name")
 
     p = add("log", run_log, "the history in recorded order")
+    add_paging(p)
     p.add_argument("--stakeholder", metavar="ID")
     p.add_argument("--type", metavar="TYPE")
     p.add_argument("--since", type=_date, metavar="DATE")
@@ -61,14 +68,54 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
     p.add_argument("a", type=_revision, metavar="A")
     p.add_argument("b", type=_revision, metavar="B")
 
-    add("positions", run_positions, "the latest stance of each party on each subject")
-    add("claims", run_claims, "the claims and their state")
+    add_paging(add("positions", run_positions, "the latest stance of each party on each subject"))
+    add_paging(add("claims", run_claims, "the claims and their state"))
     p = add("commitments", run_commitments, "the commitments (toezeggingen) and their state")
     p.add_argument("--status", choices=COMMITMENT_STATES)
+    add_paging(p)
     add("status", run_status, "the dossier at a glance")
 
     p = add("rebuild", run_rebuild, "drop every view and rebuild it from the events", reads=False)
     p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def add_paging(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """--limit, --offset and --all: a register shows a page of rows, not the whole store."""
+    parser.add_argument("--limit", type=_position, metavar="N",
+                        help=f"show at most N rows (default {PAGE} in a table; --json gives "
+                             "every row unless --limit is given)")
+    parser.add_argument("--offset", type=_position, default=0, metavar="N",
+                        help="skip the first N rows")
+    parser.add_argument("--all", action="store_true", help="show every row")
+    return parser
+
+
+def page_of(args: Any) -> tuple[int | None, int]:
+    """The (limit, offset) a command reads; a limit of None is every row."""
+    if args.all:
+        return None, args.offset
+    if args.limit is not None:
+        return args.limit, args.offset
+    return (None if args.json else PAGE), args.offset
+
+
+def _paged(args: Any, read: Any) -> tuple[list[Any], bool]:
+    """The rows of the page and whether more follow (one row more is read to know)."""
+    limit, offset = page_of(args)
+    rows = read(None if limit is None else limit + 1, offset)
+    if limit is not None and len(rows) > limit:
+        return rows[:limit], True
+    return rows, False
+
+
+def more_hint(args: Any, shown: int, more: bool) -> str:
+    """The line under a page of a register that says how to see the next one."""
+    if not more:
+        return ""
+    following = args.offset + shown
+    return "\n" + _("rows {first}-{last} shown; --offset {following} for the next page, --all for "
+                     "every row").format(first=args.offset + 1 if shown else 0, last=following,
+                                         following=following)
 
 
 # -- import --------------------------------------------------------------------------------------
@@ -209,13 +256,14 @@ def run_log(session: Session, args: Any) -> int:
     if negotiation is not None:
         session.negotiation  # noqa: B018 - refuses an unknown dossier
     _refuse_unknown_filters(session, args)
-    entries = session.queries.log(session.axes, negotiation, args.stakeholder, args.type,
-                                  args.since, args.until)
+    entries, more = _paged(args, lambda limit, offset: session.queries.log(
+        session.axes, negotiation, args.stakeholder, args.type, args.since, args.until,
+        limit=limit, offset=offset))
     return _show(args, entries, ["pos", "recorded at (UTC)", "by", "date", "dossier", "type", "summary"],
                  lambda e: [e["position"], moment(e["recorded_at"]), e["recorded_by"],
                             e["date"], e["negotiation"],
                             e["type"] + (" (retracted)" if e["retracted_by"] else ""),
-                            shorten(e["summary"], 100)], right=(0,))
+                            shorten(e["summary"], 100)], right=(0,), more=more)
 
 
 def _refuse_unknown_filters(session: Session, args: Any) -> None:
@@ -361,73 +409,105 @@ def render_diff(diff: dict[str, Any]) -> str:
 
 
 def _show(args: Any, rows: list[dict[str, Any]], headers: list[str], cells: Any,
-          right: tuple[int, ...] = ()) -> int:
-    """JSON as the views give it, or a table of the cells of each row."""
-    return emit(args, rows, lambda rows: table(headers, [cells(row) for row in rows], right=right))
+          right: tuple[int, ...] = (), more: bool = False) -> int:
+    """JSON as the views give it, or a table of the cells of each row (and how to see more)."""
+    return emit(args, rows, lambda rows: table(headers, [cells(row) for row in rows], right=right)
+                + more_hint(args, len(rows), more))
 
 
 def run_positions(session: Session, args: Any) -> int:
-    return _show(args, session.queries.positions(session.negotiation, session.axes),
-                 ["party", "subject", "stance", "since", "summary"],
-                 lambda p: [p["stakeholder"], p["subject"], p["stance"], p["date"], p["summary"]])
+    rows, more = _paged(args, lambda limit, offset: session.queries.positions(
+        session.negotiation, session.axes, limit=limit, offset=offset))
+    return _show(args, rows, ["party", "subject", "stance", "since", "summary"],
+                 lambda p: [p["stakeholder"], p["subject"], p["stance"], p["date"], p["summary"]],
+                 more=more)
 
 
 def run_claims(session: Session, args: Any) -> int:
-    return _show(args, session.queries.claims(session.negotiation, session.axes),
-                 ["claim", "by", "against", "amount", "status", "summary"],
+    def read(limit: int | None, offset: int) -> list[dict[str, Any]]:
+        claims = session.queries.claims(session.negotiation, session.axes)
+        return claims[offset:None if limit is None else offset + limit]
+
+    rows, more = _paged(args, read)
+    return _show(args, rows, ["claim", "by", "against", "amount", "status", "summary"],
                  lambda c: [c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-",
-                            c["status"], c["summary"]], right=(3,))
+                            c["status"], c["summary"]], right=(3,), more=more)
 
 
 def run_commitments(session: Session, args: Any) -> int:
-    return _show(args, session.queries.commitments(session.negotiation, session.axes, args.status),
-                 ["commitment", "by", "to", "due", "status", "what"],
+    rows, more = _paged(args, lambda limit, offset: session.queries.commitments(
+        session.negotiation, session.axes, args.status, limit=limit, offset=offset))
+    return _show(args, rows, ["commitment", "by", "to", "due", "status", "what"],
                  lambda c: [c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-", c["status"],
-                            c["what"]])
+                            c["what"]], more=more)
 
 
 def run_status(session: Session, args: Any) -> int:
+    """The dossier at a glance: what it holds, the proposal, and the first few of what needs
+    attention, with whether more follow (the registers list them). Nothing here reads every
+    commitment or stance: each list stops once it has one more than it shows."""
+    from datetime import timedelta
+
     queries, negotiation, axes = session.queries, session.negotiation, session.axes
     dossier = queries.dossier(negotiation, axes)
     try:
         proposal: dict[str, Any] | None = queries.proposal(negotiation, axes)
     except NotFound:
         proposal = None
-    commitments = queries.commitments(negotiation, axes)
-    judged = axes.judged_on().isoformat()
+    judged = axes.judged_on()
+    soon = (judged + timedelta(days=DUE_SOON_DAYS)).isoformat()
+    lists = {
+        "overdue": queries.commitments(negotiation, axes, "overdue", limit=OVERVIEW + 1),
+        "due_soon": queries.commitments(negotiation, axes, "open", limit=OVERVIEW + 1,
+                                        due_within=(judged.isoformat(), soon)),
+        "claims": queries.open_claims(negotiation, axes, OVERVIEW + 1),
+        "positions": queries.latest_stances(negotiation, axes, OVERVIEW + 1),
+        "meetings": queries.meetings_not_held(negotiation, axes, OVERVIEW + 1),
+    }
     status = {
         "negotiation": negotiation,
         "title": dossier["title"],
-        "judged_on": judged,
+        "judged_on": judged.isoformat(),
         "proposal": proposal,
-        "commitments": [c for c in commitments if c["status"] in ("open", "overdue")],
-        "claims": [c for c in queries.claims(negotiation, axes) if c["status"] == "open"],
-        "positions": queries.positions(negotiation, axes),
-        "meetings": [m for m in queries.meetings(negotiation, axes) if not m["held"]],
+        # Stances are left out: the most numerous facts, so the dearest to count.
+        "counts": {table: queries.count(table, negotiation, axes)
+                   for table in ("stakeholders", "commitments", "claims", "meetings")},
+        **{name: rows[:OVERVIEW] for name, rows in lists.items()},
+        "due_soon_until": soon,
+        "more": {name: len(rows) > OVERVIEW for name, rows in lists.items()},
     }
     return emit(args, status, render_status)
 
 
 def render_status(status: dict[str, Any]) -> str:
-    proposal = status["proposal"]
-    lines = [f"{status['negotiation']}: {status['title']} (as judged on {status['judged_on']})\n",
+    proposal, counts, more = status["proposal"], status["counts"], status["more"]
+    lines = [f"{status['negotiation']}: {status['title']} (as judged on {status['judged_on']})",
+             _("{stakeholders} parties, {commitments} commitments, {claims} claims and "
+               "{meetings} meetings recorded").format(**counts) + "\n",
              render_proposal(proposal) if proposal else "No proposal recorded yet."]
     sections = [
-        ("Open and overdue commitments", ["commitment", "by", "to", "due", "status"],
-         [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-", c["status"]]
-          for c in status["commitments"]]),
-        ("Open claims", ["claim", "by", "against", "amount"],
+        ("overdue", _("Commitments overdue"), ["commitment", "by", "to", "due"],
+         [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-"] for c in status["overdue"]],
+         "commitments --status overdue"),
+        ("due_soon", _("Due by {day}").format(day=status["due_soon_until"]),
+         ["commitment", "by", "to", "due"],
+         [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-"] for c in status["due_soon"]],
+         "commitments --status open"),
+        ("claims", _("Open claims"), ["claim", "by", "against", "amount"],
          [[c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-"]
-          for c in status["claims"]]),
-        ("Stances", ["party", "subject", "stance", "since"],
-         [[p["stakeholder"], p["subject"], p["stance"], p["date"]] for p in status["positions"]]),
-        ("Meetings not held", ["meeting", "on", "state", "participants", "title"],
-         [[m["id"], m["scheduled_for"], m["state"], ", ".join(m["participants"]), m["title"]]
-          for m in status["meetings"]]),
+          for c in status["claims"]], "claims"),
+        ("positions", _("Latest stances"), ["party", "subject", "stance", "since"],
+         [[p["stakeholder"], p["subject"], p["stance"], p["date"]] for p in status["positions"]],
+         "positions"),
+        ("meetings", _("Meetings not held"), ["meeting", "on", "state", "participants", "title"],
+         [[m["id"], m["scheduled_for"], m["state"], ", ".join(m["participants"]),
+           shorten(m["title"], 60)] for m in status["meetings"]], "meetings"),
     ]
-    for title, headers, rows in sections:
+    for name, title, headers, rows, register in sections:
         lines.append(f"\n{title}:")
-        lines.append(table(headers, rows) if rows else "  none")
+        lines.append(table(headers, rows) if rows else "  " + _("none"))
+        if more[name]:
+            lines.append("  " + _("and more: akkoord {register}").format(register=register))
     return "\n".join(lines)
 
 

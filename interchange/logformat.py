@@ -85,21 +85,6 @@ class LogFile:
 # -- reading ------------------------------------------------------------------------------------
 
 
-def _yaml_loader() -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.constructor import RoundTripConstructor
-
-    class Constructor(RoundTripConstructor):
-        """YAML 1.2 core schema, and dates kept as text so that 2025-02-30 is refused by us."""
-
-    Constructor.add_constructor(
-        "tag:yaml.org,2002:timestamp", lambda self, node: str(self.construct_scalar(node))
-    )
-    yaml = YAML(typ="rt")
-    yaml.Constructor = Constructor
-    return yaml
-
-
 def load_document(path: str) -> tuple[Any, list[int | None]]:
     """The parsed file, and the line of each event (YAML only)."""
     try:
@@ -120,19 +105,15 @@ def parse_document(text: str, path: str, format: str) -> tuple[Any, list[int | N
             raise FileRefused(path, f"is not valid JSON: {_load_problem(error)}") from None
         events = document.get("events") if isinstance(document, dict) else None
         return document, [None] * (len(events) if isinstance(events, list) else 0)
-    from ruamel.yaml.error import YAMLError
+    # YAML 1.2 through libyaml: see interchange.yaml12 for why not PyYAML's own loader.
+    from akkoord.interchange.text import shorten
+    from akkoord.interchange.yaml12 import YAMLRefused, load
 
     try:
-        document = _yaml_loader().load(text)
-    except YAMLError as error:
-        raise FileRefused(path, f"is not valid YAML: {' '.join(str(error).split())}") from None
-    except (ValueError, RecursionError) as error:  # a number too long, nesting too deep
-        raise FileRefused(path, f"is not valid YAML: {_load_problem(error)}") from None
-    events = document.get("events") if isinstance(document, dict) else None
-    lines: list[int | None] = []
-    if isinstance(events, list):
-        lines = [events.lc.item(i)[0] + 1 for i in range(len(events))]
-    return document, lines
+        document, lines = load(text)
+    except YAMLRefused as refusal:
+        raise FileRefused(path, f"is not valid YAML: {shorten(str(refusal), 300)}") from None
+    return document, list(lines)
 
 
 def _load_problem(error: Exception) -> str:
@@ -716,49 +697,51 @@ def period_fields(period: Period) -> dict[str, int]:
     return fields
 
 
+# Events per call of the YAML emitter: big enough that its set-up cost vanishes, small enough
+# that an export of a million events holds one page of records at a time.
+EXPORT_PAGE = 500
+
+
 def write_log(stream: Any, negotiation: str, events: Iterable[tuple[int, Negotiation.Event]]) -> int:
     """Writes a dossier's events as a log file of this format (YAML); returns how many.
 
     The file re-imports into an empty store as the same events. What the format has no field for
-    (position, recorded at, recorded by) goes into a comment above each event.
+    (position, recorded at, recorded by) goes into a comment above each event. The events are
+    written a page at a time, as they are read: the file is never built whole in memory.
     """
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from akkoord.interchange.yaml12 import comment, dump
 
-    records = CommentedSeq()
-    for position, event in events:
-        records.append(record_of(event))
-        records.yaml_set_comment_before_after_key(
-            len(records) - 1, indent=2,
-            before=f"position {position}, recorded {event.timestamp.isoformat()} by {event.recorded_by}")
-    document = CommentedMap([("format", FORMAT), ("negotiation", negotiation), ("events", records)])
-    document.yaml_set_start_comment(
-        f"Dossier {negotiation}, exported from an akkoord event store (format {FORMAT}).\n"
-        "Importing it records these events anew, at new positions, by whoever imports it.")
-    _yaml_writer().dump(document, stream)
-    return len(records)
+    stream.write(comment(
+        f"Dossier {negotiation}, exported from an akkoord event store\n(format {FORMAT}). "
+        "Importing it records these events anew, at new\npositions, by whoever imports it."))
+    stream.write(dump({"format": FORMAT, "negotiation": negotiation}))
+    count = 0
+    page: list[tuple[int, Negotiation.Event]] = []
+    for item in events:
+        page.append(item)
+        if len(page) == EXPORT_PAGE:
+            count += _write_page(stream, page, count == 0)
+            page = []
+    if page or count == 0:
+        count += _write_page(stream, page, count == 0)
+    return count
+
+
+def _write_page(stream: Any, page: list[tuple[int, Negotiation.Event]], first: bool) -> int:
+    from akkoord.interchange.yaml12 import comment, dump_items
+
+    if first:
+        stream.write("events:\n" if page else "events: []\n")
+    items = dump_items([record_of(event) for _, event in page])
+    for (position, event), item in zip(page, items, strict=True):
+        stream.write(comment(f"position {position}, recorded {event.timestamp.isoformat()} "
+                             f"by {event.recorded_by}"))
+        stream.write(item)
+    return len(page)
 
 
 def write_records(stream: Any, records: list[dict[str, Any]]) -> None:
     """Records of this format as a YAML list, as they stand in a log file's ``events``."""
-    _yaml_writer().dump(records, stream)
+    from akkoord.interchange.yaml12 import dump
 
-
-def _yaml_writer() -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.nodes import ScalarNode
-    from ruamel.yaml.resolver import VersionedResolver
-
-    yaml_1_1 = VersionedResolver(version=(1, 1))
-
-    def text(representer: Any, value: str) -> Any:
-        # Quote what a YAML 1.1 reader would take for a boolean, number or date ("no", "on",
-        # "2025-06-27"), so the file reads the same with any YAML library.
-        plain = yaml_1_1.resolve(ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
-        return representer.represent_scalar("tag:yaml.org,2002:str", value,
-                                            style=None if plain else "'")
-
-    yaml = YAML(typ="rt")
-    yaml.width = 100
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.representer.add_representer(str, text)
-    return yaml
+    stream.write(dump(records))

@@ -9,11 +9,12 @@ Retracted events stay in the history, marked with the position of their retracti
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from akkoord.domain.negotiation import EVENT_TYPES, Negotiation as N
-from akkoord.projections.queries import Axes, NotFound, Queries, covers, year_range
+from akkoord.projections.queries import LATEST, Axes, NotFound, Queries, covers, year_range
 
 SUBJECT = re.compile(r"^(?:(item|commitment|claim|meeting|topic|proposal):)?([A-Za-z0-9][A-Za-z0-9._-]*)$")
 
@@ -34,9 +35,6 @@ def _selection(kind: str | None, name: str) -> tuple[str, list[Any]]:
     if kind is None:  # the proposal as a whole
         return (f"{revisions} OR {_types(N.Opened.TYPE, N.BudgetChanged.TYPE)} "
                 f"OR {_in('stances', 'subject LIKE ?')}", ["proposal:r%"])
-    if kind == "item":
-        # Every revision and agreement: which of them concern the item is decided below.
-        return f"{revisions} OR {_in('stances', 'subject = ?')}", [f"item:{name}"]
     if kind == "commitment":
         return (f"{_in('commitments', 'id = ?')} OR {_in('commitment_updates', 'id = ?')}",
                 [name, name])
@@ -50,6 +48,45 @@ def _selection(kind: str | None, name: str) -> tuple[str, list[Any]]:
     revision = _revision_number(name)
     return (f"{_in('revisions', 'revision = ?')} OR {_in('agreements', 'revision = ?')} "
             f"OR {_in('stances', 'subject = ?')}", [revision, revision, f"proposal:r{revision}"])
+
+
+def _about_item(queries: Queries, negotiation: str, axes: Axes, item: str) -> list[dict[str, Any]]:
+    """The revisions that hold the item or drop it, agreements on those, stances on the item.
+
+    Which revisions those are is decided on the views' rows (revision_items says which hold
+    the item) before any event is read, so a history costs its own entries, not every revision.
+    """
+    known = axes.known_at if axes.known_at is not None else LATEST
+    as_of = axes.as_of.isoformat() if axes.as_of is not None else "9999-12-31"
+    rows = queries.db.execute(
+        "SELECT r.position, r.revision, r.retracted_at, EXISTS (SELECT 1 FROM revision_items AS i "
+        "WHERE i.position = r.position AND i.item_id = ?) FROM revisions AS r "
+        "WHERE r.negotiation = ? AND r.position <= ? AND r.date <= ? ORDER BY r.position",
+        [item, negotiation, known, as_of]).fetchall()
+    changes: dict[int, str] = {}
+    first_held: dict[int, int] = {}  # revision number -> position of its first holding revision
+    previous_held = False
+    for position, revision, retracted_at, held in rows:
+        if held:
+            first_held.setdefault(revision, position)
+        if held or previous_held:
+            changes[position] = ("removed" if not held else "added" if not previous_held else "kept")
+        if retracted_at is None or retracted_at > known:  # a retracted revision changes nothing
+            previous_held = bool(held)
+    where = (f"position IN (SELECT value FROM json_each(?)) OR "
+             f"{_in('agreements', 'revision IN (SELECT value FROM json_each(?))')} OR "
+             f"{_in('stances', 'subject = ?')}")
+    entries = queries.log(axes, negotiation, where=(where, [
+        json.dumps(sorted(changes)), json.dumps(sorted(first_held)), f"item:{item}"]))
+    kept = []
+    for entry in entries:
+        if entry["type"] == N.ProposalRevised.TYPE:
+            entry["item_change"] = changes[entry["position"]]
+        elif entry["type"] == N.AgreementReached.TYPE:
+            if first_held.get(entry["data"]["revision"], entry["position"]) >= entry["position"]:
+                continue  # an agreement on that revision number before it held the item
+        kept.append(entry)
+    return kept
 
 
 def _revision_number(name: str) -> int:
@@ -68,10 +105,10 @@ def history(queries: Queries, negotiation: str, subject: str, axes: Axes) -> dic
     whole_proposal = kind is None and name == "proposal"
     if kind is None and not whole_proposal:
         entries = queries.log(axes, negotiation, stakeholder=name)
+    elif kind == "item":
+        entries = _about_item(queries, negotiation, axes, name)
     else:
         entries = queries.log(axes, negotiation, where=_selection(kind, name))
-    if kind == "item":
-        entries = _about_item(entries, name)
     entries = entries + _retractions_of(queries, negotiation, axes, entries)
     if not entries:
         raise NotFound(f"nothing is recorded about {subject!r} in {negotiation!r} at that point")
@@ -88,28 +125,6 @@ def history(queries: Queries, negotiation: str, subject: str, axes: Axes) -> dic
             # A deadline moved: the history shows from what to what.
             entry["detail"]["due_before"], due = due, entry["detail"]["due"]
     return result
-
-
-def _about_item(entries: list[dict[str, Any]], item: str) -> list[dict[str, Any]]:
-    """The revisions that hold the item or drop it, agreements on those, stances on the item."""
-    kept, holding, previous_held = [], set(), False
-    for entry in sorted(entries, key=lambda e: e["position"]):
-        if entry["type"] == N.ProposalRevised.TYPE:
-            held = any(i["id"] == item for i in entry["data"]["items"])
-            if held:
-                holding.add(entry["data"]["revision"])
-            if held or previous_held:
-                entry["item_change"] = ("removed" if not held else
-                                        "added" if not previous_held else "kept")
-                kept.append(entry)
-            if not entry["retracted_by"]:
-                previous_held = held
-        elif entry["type"] == N.AgreementReached.TYPE:
-            if entry["data"]["revision"] in holding:
-                kept.append(entry)
-        else:
-            kept.append(entry)
-    return kept
 
 
 def _retractions_of(queries: Queries, negotiation: str, axes: Axes,

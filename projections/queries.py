@@ -271,41 +271,139 @@ class Queries:
 
     # -- registers ------------------------------------------------------------------------------
 
-    def commitments(self, negotiation: str, axes: Axes, status: str | None = None) -> list[dict[str, Any]]:
+    def _commitment_states(self, negotiation: str, axes: Axes,
+                           only: str = "", only_params: list[Any] | None = None) -> tuple[str, list[Any]]:
+        """Each visible commitment with its due date and state, worked out in SQL (on the
+        updates' (negotiation, id) index), in (date, position) order: so a page, a filter
+        or a count costs what it reads, not a pass over the dossier in Python."""
+        where, params = axes.where("m")
+        updates, update_params = axes.where("u")
+        # By id (the planner would take the date index for the date condition of the axes), and
+        # not an earlier, retracted commitment's updates.
+        later = ("FROM commitment_updates AS u INDEXED BY idx_commitment_updates_negotiation_id "
+                 "WHERE u.negotiation = m.negotiation AND u.id = m.id "
+                 f"AND u.position > m.position AND {updates}")
+        sql = (
+            "SELECT *, CASE WHEN ended IS NOT NULL THEN ended "
+            "WHEN current_due IS NOT NULL AND current_due < ? THEN 'overdue' ELSE 'open' END "
+            "AS status FROM (SELECT m.*, "
+            f"coalesce((SELECT u.due {later} AND u.type = 'commitment_rescheduled' "
+            "ORDER BY u.date DESC, u.position DESC LIMIT 1), m.due) AS current_due, "
+            f"(SELECT substr(u.type, 12) {later} AND u.type != 'commitment_rescheduled' "
+            "ORDER BY u.date DESC, u.position DESC LIMIT 1) AS ended "
+            f"FROM commitments AS m WHERE m.negotiation = ? AND {where} {only} "
+            # OFFSET 0 keeps the subquery whole: flattened, each use of its columns above
+            # would run their subqueries again.
+            "ORDER BY m.date, m.position LIMIT -1 OFFSET 0)")
+        return sql, [axes.judged_on().isoformat(), *update_params, *update_params,
+                     negotiation, *params, *(only_params or [])]
+
+    def commitments(self, negotiation: str, axes: Axes, status: str | None = None,
+                    limit: int | None = None, offset: int = 0,
+                    due_within: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+        """The commitments in (date, position) order, each with its history; ``limit`` and
+        ``offset`` page through them (after the ``status`` filter, and ``due_within``: due in
+        that span of days, both ends included)."""
         self.dossier(negotiation, axes)
-        updates = self._by_id("commitment_updates", negotiation, axes)
+        only, only_params = "", []
+        if due_within is not None:
+            # Only those made or rescheduled with a due date in the span can be due in it: the
+            # state is worked out for those alone.
+            only = ("AND m.id IN (SELECT id FROM commitments WHERE negotiation = ? AND due BETWEEN ? "
+                    "AND ? UNION SELECT id FROM commitment_updates WHERE negotiation = ? "
+                    "AND type = 'commitment_rescheduled' AND due BETWEEN ? AND ?)")
+            only_params = [negotiation, *due_within] * 2
+        sql, params = self._commitment_states(negotiation, axes, only, only_params)
+        if status is not None:
+            sql, params = f"SELECT * FROM ({sql}) WHERE status = ?", [*params, status]
+        if due_within is not None:
+            sql, params = (f"SELECT * FROM ({sql}) WHERE current_due BETWEEN ? AND ?",
+                           [*params, *due_within])
+        if limit is not None or offset:
+            sql += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
+        rows = self._query(sql, params)
+        updates = self._updates_of("commitment_updates", negotiation, axes,
+                                   sorted({row["id"] for row in rows}))
         result = []
-        for made in self._rows("commitments", negotiation, axes):
-            due = made["due"]
-            state = "open"
+        for made in rows:
             history = [{"position": made["position"], "date": made["date"], "type": "commitment_made",
                         "due": made["due"]}]
-            sources = [made["position"]]
             for update in updates.get(made["id"], []):
                 if update["position"] < made["position"]:
                     continue  # an update of an earlier, retracted commitment with the same id
                 entry = {"position": update["position"], "date": update["date"],
                          "type": update["type"]}
                 if update["type"] == "commitment_rescheduled":
-                    due = update["due"]
-                    entry["due"] = due
+                    entry["due"] = update["due"]
                     entry["reason"] = update["detail"]
                 elif update["type"] == "commitment_fulfilled":
-                    state = "fulfilled"
                     entry["evidence"] = update["detail"]
                 else:
-                    state = "withdrawn"
                     entry["reason"] = update["detail"]
                 history.append(entry)
-                sources.append(update["position"])
-            if state == "open" and due is not None and due < axes.judged_on().isoformat():
-                state = "overdue"
-            if status is not None and state != status:
-                continue
             result.append({"id": made["id"], "by": made["by"], "to": json.loads(made["to_parties"]),
-                           "what": made["what"], "due": due, "status": state, "history": history,
-                           "date": made["date"], "sources": sources})
+                           "what": made["what"], "due": made["current_due"],
+                           "status": made["status"], "history": history, "date": made["date"],
+                           "sources": [h["position"] for h in history]})
         return result
+
+    def count(self, table: str, negotiation: str, axes: Axes) -> int:
+        """How many facts of a view table are visible."""
+        where, params = axes.where()
+        return self.db.execute(f"SELECT count(*) FROM [{table}] WHERE negotiation = ? AND {where}",
+                               [negotiation, *params]).fetchone()[0]
+
+    def _updates_of(self, table: str, negotiation: str, axes: Axes,
+                    ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """The visible rows of an update table for those ids, by id, in (date, position) order."""
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self._rows(table, negotiation, axes, f"AND id IN ({marks})", chunk):
+                grouped.setdefault(row["id"], []).append(row)
+        return grouped
+
+    def open_claims(self, negotiation: str, axes: Axes, limit: int) -> list[dict[str, Any]]:
+        """The first ``limit`` open claims (no settlement after them), in (date, position) order."""
+        where, params = axes.where("c")
+        settled, settled_params = axes.where("s")
+        sql = (f"FROM claims AS c WHERE c.negotiation = ? AND {where} AND NOT EXISTS (SELECT 1 "
+               "FROM claim_settlements AS s INDEXED BY idx_claim_settlements_negotiation_id "
+               "WHERE s.negotiation = c.negotiation AND s.id = c.id "
+               f"AND s.position > c.position AND {settled})")
+        all_params = [negotiation, *params, *settled_params]
+        rows = self._query(f"SELECT c.* {sql} ORDER BY c.date, c.position LIMIT {int(limit)}",
+                           all_params)
+        return [{"id": c["id"], "by": c["by"], "against": c["against"], "subject": c["subject"],
+                 "summary": c["summary"], "amount": c["amount"], "status": "open",
+                 "settled_amount": None, "settled_on": None, "date": c["date"],
+                 "sources": [c["position"]]} for c in rows]
+
+    def meetings_not_held(self, negotiation: str, axes: Axes, limit: int) -> list[dict[str, Any]]:
+        """The first ``limit`` meetings not recorded as held, by date: those whose day passed
+        (``past``) before those to come (``scheduled``)."""
+        where, params = axes.where("m")
+        held, held_params = axes.where("h")
+        later, later_params = axes.where("n")
+        sql = (f"FROM meetings AS m WHERE m.negotiation = ? AND {where} "
+               # by id (the planner would take the date index for the axes' date condition)
+               "AND NOT EXISTS (SELECT 1 FROM meetings_held AS h INDEXED BY "
+               "idx_meetings_held_negotiation_id WHERE h.negotiation = m.negotiation "
+               f"AND h.id = m.id AND {held}) "
+               # a later scheduling of the same meeting moves it
+               "AND NOT EXISTS (SELECT 1 FROM meetings AS n INDEXED BY idx_meetings_negotiation_id "
+               "WHERE n.negotiation = m.negotiation "
+               f"AND n.id = m.id AND (n.date, n.position) > (m.date, m.position) AND {later})")
+        judged = axes.judged_on().isoformat()
+        all_params = [negotiation, *params, *held_params, *later_params]
+        rows = self._query(f"SELECT m.* {sql} ORDER BY m.scheduled_for, m.id LIMIT {int(limit)}",
+                           all_params)
+        return [{"id": m["id"], "title": m["title"], "scheduled_for": m["scheduled_for"],
+                 "participants": json.loads(m["participants"]), "agenda": json.loads(m["agenda"]),
+                 "held": False, "held_on": None,
+                 "state": meeting_state(False, m["scheduled_for"], judged),
+                 "sources": [m["position"]]} for m in rows]
 
     def claims(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
         self.dossier(negotiation, axes)
@@ -325,8 +423,10 @@ class Queries:
             })
         return result
 
-    def positions(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
-        """Each party's latest stance on each subject: latest by (date, position)."""
+    def positions(self, negotiation: str, axes: Axes, limit: int | None = None,
+                  offset: int = 0) -> list[dict[str, Any]]:
+        """Each party's latest stance on each subject: latest by (date, position); ``limit``
+        and ``offset`` page through them in (party, subject) order."""
         self.dossier(negotiation, axes)
         where, params = axes.where()
         # Picked in SQL: a large dossier has hundreds of thousands of (party, subject) pairs.
@@ -336,14 +436,46 @@ class Queries:
         rows = self.db.execute(
             "SELECT stakeholder, subject, stance, summary, date, points, position, "
             "max(date || printf('%020d', position)) FROM stances "
-            f"WHERE negotiation = ? AND {where} "
-            "GROUP BY stakeholder, subject ORDER BY stakeholder, subject",
+            # A page is read in (party, subject) order from that index and stops early; the
+            # whole list is quicker grouped from the date index.
+            + ("INDEXED BY idx_stances_negotiation_stakeholder_subject " if limit is not None else "")
+            + f"WHERE negotiation = ? AND {where} "
+            "GROUP BY stakeholder, subject ORDER BY stakeholder, subject"
+            + (f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
+               if limit is not None or offset else ""),
             [negotiation, *params])
         return [
             {"stakeholder": stakeholder, "subject": subject, "stance": stance,
              "summary": summary, "date": on, "points": json.loads(points), "sources": [position]}
             for stakeholder, subject, stance, summary, on, points, position, _key in rows
         ]
+
+    def position_count(self, negotiation: str, axes: Axes) -> int:
+        """How many (party, subject) pairs hold a stance."""
+        where, params = axes.where()
+        return self.db.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM stances "
+            f"WHERE negotiation = ? AND {where} GROUP BY stakeholder, subject)",
+            [negotiation, *params]).fetchone()[0]
+
+    def latest_stances(self, negotiation: str, axes: Axes, limit: int) -> list[dict[str, Any]]:
+        """The most recent stances, latest first, one per (party, subject): read from the end
+        of the (date, position) index until ``limit`` pairs are found."""
+        where, params = axes.where()
+        cursor = self.db.execute(
+            "SELECT stakeholder, subject, stance, summary, date, points, position FROM stances "
+            f"WHERE negotiation = ? AND {where} ORDER BY {LATEST_FIRST}", [negotiation, *params])
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for stakeholder, subject, stance, summary, on, points, position in cursor:
+            if (stakeholder, subject) not in found:
+                found[stakeholder, subject] = {
+                    "stakeholder": stakeholder, "subject": subject, "stance": stance,
+                    "summary": summary, "date": on, "points": json.loads(points),
+                    "sources": [position]}
+                if len(found) == limit:
+                    break
+        cursor.close()
+        return list(found.values())
 
     def stance_history(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
         return self._rows("stances", negotiation, axes)
@@ -379,8 +511,10 @@ class Queries:
     def log(self, axes: Axes, negotiation: str | None = None, stakeholder: str | None = None,
             event_type: str | None = None, since: date | None = None,
             until: date | None = None,
-            where: tuple[str, list[Any]] | None = None) -> list[dict[str, Any]]:
-        """The log entries on both axes; ``where`` adds a condition on the log table's columns."""
+            where: tuple[str, list[Any]] | None = None,
+            limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
+        """The log entries on both axes; ``where`` adds a condition on the log table's columns;
+        ``limit`` and ``offset`` page through them in position order."""
         known = axes.known_at if axes.known_at is not None else LATEST
         clauses, params = ["position <= ?"], [known]
         if where is not None:
@@ -406,6 +540,8 @@ class Queries:
             clauses.append(f"position IN ({naming})")
             params.extend([stakeholder] * times)
         sql = f"SELECT * FROM log WHERE {' AND '.join(clauses)} ORDER BY position"
+        if limit is not None or offset:
+            sql += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
         rows = self._query(sql, params)
         if not rows:
             return []

@@ -246,7 +246,9 @@ DOSSIER = View(
     keys={"budget_lines": ("position", "line")},
     lookups={"dossiers_by_aggregate": "CREATE INDEX IF NOT EXISTS dossiers_by_aggregate "
                                       "ON dossiers (aggregate_id)"},
-    indexes=by_date("budget_lines", "stakeholders", "meetings", "meetings_held"),
+    # By id: whether a meeting was held or moved (queries.Queries.meetings_not_held).
+    indexes=[*by_date("budget_lines", "stakeholders", "meetings", "meetings_held"),
+             ("meetings", ["negotiation", "id"]), ("meetings_held", ["negotiation", "id"])],
 )
 
 PROPOSAL = View(
@@ -269,7 +271,9 @@ POSITIONS = View(
     version=3,
     tables={"stances": {**FACT_COLUMNS, "stakeholder": str, "subject": str, "stance": str,
                         "summary": str, "points": str}},
-    indexes=by_date("stances"),
+    # By subject: a topic's or an item's history; by party and subject: a page of positions.
+    indexes=[*by_date("stances"), ("stances", ["negotiation", "subject"]),
+             ("stances", ["negotiation", "stakeholder", "subject"])],
 )
 
 CLAIMS = View(
@@ -281,7 +285,8 @@ CLAIMS = View(
         "claim_settlements": {**FACT_COLUMNS, "id": str, "outcome": str, "amount": int,
                               "summary": str},
     },
-    indexes=by_date("claims", "claim_settlements"),
+    # By id: whether a claim is settled (queries.Queries.open_claims).
+    indexes=[*by_date("claims", "claim_settlements"), ("claim_settlements", ["negotiation", "id"])],
 )
 
 COMMITMENTS = View(
@@ -292,7 +297,9 @@ COMMITMENTS = View(
                         "due": str},
         "commitment_updates": {**FACT_COLUMNS, "id": str, "type": str, "due": str, "detail": str},
     },
-    indexes=by_date("commitments", "commitment_updates"),
+    # By id: each commitment's updates, for its state (queries.Queries.commitments).
+    indexes=[*by_date("commitments", "commitment_updates"),
+             ("commitment_updates", ["negotiation", "id"])],
 )
 
 RELATIONS = View(

@@ -203,6 +203,10 @@ class ChainKeeper:
         with self._reading() as cursor:
             return self._select_links(cursor, after, upto, limit)
 
+    def scan(self, upto: int) -> Iterator[tuple[Any, ...]]:
+        """Every position up to ``upto``, a page at a time, as ``verify`` reads them (``rows``)."""
+        return joined(merged(paged(self.stored_rows, upto), paged(self.links, upto)))
+
 
 class Chaining:
     """The chain rows of events being inserted, in one transaction, written a page at a time.
@@ -230,3 +234,114 @@ class Chaining:
         if self._links:
             self._keeper._insert_links(self._cursor, self._links)
             self._links = []
+
+
+def merged(events: Iterator[Any], links: Iterator[Any]) -> Iterator[tuple[int, Any, Any]]:
+    """Stored events and chain rows side by side, by position: (position, event, link), with
+    ``None`` for the one that is missing at a position."""
+    event, link = next(events, None), next(links, None)
+    while event is not None or link is not None:
+        if link is None or (event is not None and event[0] < link[0]):
+            yield event[0], event, None  # type: ignore[index]
+            event = next(events, None)
+        elif event is None or link[0] < event[0]:
+            yield link[0], None, link
+            link = next(links, None)
+        else:
+            yield event[0], event, link
+            event, link = next(events, None), next(links, None)
+
+
+MISSING = object()  # in place of the aggregate id of an event that is not stored
+
+
+def joined(rows: Iterator[tuple[int, Any, Any]]) -> Iterator[tuple[Any, ...]]:
+    """Merged (position, event, link) as the flat rows ``verify`` reads: (position, aggregate
+    id, version, topic, state, leaf, chain), the aggregate id ``MISSING`` where no event is
+    stored and leaf and chain None where no chain row is."""
+    for position, event, link in rows:
+        head = event[:5] if event is not None else (position, MISSING, None, None, None)
+        yield (*head, *(link[1:] if link is not None else (None, None)))
+
+
+class StoredFile:
+    """A SQLite store read with ``sqlite3`` alone, for the checks: the rows exactly as stored,
+    without the event-sourcing library, the domain or a key (the chain covers stored bytes)."""
+
+    events_table_name = "stored_events"
+
+    def __init__(self, path: str):
+        import sqlite3
+
+        self.path = path
+        self.connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        self.chain_table_name = f"{self.events_table_name}_chain"
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def _chain_exists(self) -> bool:
+        return self.connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+            (self.chain_table_name,)).fetchone() is not None
+
+    def heads(self) -> tuple[int, int]:
+        events = self.connection.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}").fetchone()[0]
+        links = (self.connection.execute(
+            f"SELECT MAX(notification_id) FROM {self.chain_table_name}").fetchone()[0]
+            if self._chain_exists() else 0)
+        return events or 0, links or 0
+
+    def stored_rows(self, after: int, upto: int, limit: int) -> list[StoredRow]:
+        rows = self.connection.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {self.events_table_name} WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?",
+            (after, upto, limit))
+        return [StoredRow(*row) for row in rows]
+
+    def links(self, after: int, upto: int, limit: int) -> list[Link]:
+        rows = self.connection.execute(
+            f"SELECT notification_id, leaf, chain FROM {self.chain_table_name} "
+            "WHERE notification_id > ? AND notification_id <= ? ORDER BY notification_id LIMIT ?",
+            (after, upto, limit))
+        return [Link(*row) for row in rows]
+
+    def snapshotted(self) -> list[str]:
+        """The aggregates that have a snapshot (a store without snapshots needs no replay)."""
+        table = "stored_snapshots"
+        if self.connection.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                   (table,)).fetchone() is None:
+            return []
+        return [row[0] for row in self.connection.execute(
+            f"SELECT DISTINCT originator_id FROM {table} ORDER BY originator_id")]
+
+    def scan(self, upto: int) -> Iterator[tuple[Any, ...]]:
+        """Every position up to ``upto`` as ``verify`` reads them (see ``joined``): the events
+        joined to their chain rows in one pass in rowid order, and the chain rows whose event
+        is gone (rare: looked up apart) put in their place. One read transaction, so a writer
+        that commits meanwhile is not seen halfway."""
+        self.connection.execute("BEGIN")
+        try:
+            orphans = iter(self.connection.execute(
+                f"SELECT c.notification_id, c.leaf, c.chain FROM {self.chain_table_name} AS c "
+                f"WHERE c.notification_id <= ? AND NOT EXISTS (SELECT 1 FROM {self.events_table_name} "
+                "AS e WHERE e.rowid = c.notification_id) ORDER BY c.notification_id",
+                (upto,)).fetchall())
+            rows = self.connection.cursor().execute(
+                "SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, c.leaf, "
+                f"c.chain FROM {self.events_table_name} AS e LEFT JOIN {self.chain_table_name} AS c "
+                "ON c.notification_id = e.rowid WHERE e.rowid <= ? ORDER BY e.rowid", (upto,))
+            orphan = next(orphans, None)
+            if orphan is None:
+                yield from rows
+                return
+            for row in rows:
+                while orphan is not None and orphan[0] < row[0]:
+                    yield (orphan[0], MISSING, None, None, None, orphan[1], orphan[2])
+                    orphan = next(orphans, None)
+                yield row
+            while orphan is not None:
+                yield (orphan[0], MISSING, None, None, None, orphan[1], orphan[2])
+                orphan = next(orphans, None)
+        finally:
+            self.connection.execute("COMMIT")

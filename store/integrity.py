@@ -9,14 +9,24 @@ their chain rows) shows against a checkpoint taken earlier and kept elsewhere.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from akkoord.store import merkle
-from akkoord.store.chain import GENESIS, ChainKeeper, Link, StoredRow, leaf_of, next_chain, paged
+from akkoord.store.chain import (
+    _LEAF_HEAD,
+    CHAIN_PREFIX,
+    GENESIS,
+    MISSING,
+    Link,
+    StoredRow,
+    leaf_of,
+    paged,
+)
 
 CHECKPOINT_FORMAT = "akkoord-checkpoint/1"
 CHECKPOINT_HEADER = f"""\
@@ -101,97 +111,133 @@ class Verification:
         return Checkpoint(self.position, self.events, self.chain.hex(), self.root.hex(), taken)
 
 
-def _merged(recorder: ChainKeeper, upto: int) -> Iterator[tuple[int, StoredRow | None, Link | None]]:
-    """Stored events and chain rows side by side, by position."""
-    events = paged(recorder.stored_rows, upto)
-    links = paged(recorder.links, upto)
-    event, link = next(events, None), next(links, None)
-    while event is not None or link is not None:
-        if link is None or (event is not None and event.position < link.position):
-            yield event.position, event, None  # type: ignore[union-attr]
-            event = next(events, None)
-        elif event is None or link.position < event.position:
-            yield link.position, None, link
-            link = next(links, None)
-        else:
-            yield event.position, event, link
-            event, link = next(events, None), next(links, None)
+class RowSource(Protocol):
+    """Where the checks read stored rows: a ``ChainKeeper`` recorder, or a ``StoredFile``."""
+
+    def heads(self) -> tuple[int, int]: ...
+
+    def scan(self, upto: int) -> Iterator[tuple[int, Any, Any]]: ...
+
+    def stored_rows(self, after: int, upto: int, limit: int) -> Sequence[StoredRow]: ...
+
+    def links(self, after: int, upto: int, limit: int) -> Sequence[Link]: ...
 
 
-def verify(recorder: ChainKeeper, checkpoints: Sequence[Checkpoint] = ()) -> Verification:
-    """Recomputes the chain from the stored events and compares it with what is stored."""
+def verify(source: RowSource, checkpoints: Sequence[Checkpoint] = ()) -> Verification:
+    """Recomputes the chain and the Merkle tree from the stored events in one pass, compares
+    them with what is stored, and judges each checkpoint line on its own as the pass reaches
+    its position."""
     result = Verification()
-    last_event, last_link = recorder.heads()
+    last_event, last_link = source.heads()
     if last_event and not last_link:
         result.problems.append(Problem(None, "no_chain", (
             "the store holds events but no hash chain: it was written before akkoord kept one, "
             "or the chain was removed. The next import seals the events as they are then "
             "stored; a checkpoint taken earlier is the only proof of what they were before")))
         return result
-    due = {checkpoint.position: checkpoint for checkpoint in checkpoints}
-    judged: dict[int, Problem | None] = {}
-    leaves: list[bytes] = []
-    versions: dict[Any, Any] = {}
+    due: dict[int, list[int]] = {}
+    for number, checkpoint in enumerate(checkpoints):
+        due.setdefault(checkpoint.position, []).append(number)
+    judged: list[Problem | None] = [None] * len(checkpoints)
+    seen: set[int] = set()
+    tree = merkle.CompactRange()
+    append = tree.append
     previous = GENESIS
-    for position, event, link in _merged(recorder, max(last_event, last_link)):
+    events = 0
+    first_problem: int | None = None
+    problems = result.problems
+    position = 0
+    leaf_of = _LeafCache().leaf
+    sha256 = hashlib.sha256
+    for position, aggregate, version, topic, state, stored_leaf, stored_chain in source.scan(
+            max(last_event, last_link)):
         problem = None
-        if event is None:
+        if aggregate is MISSING:
             problem = Problem(position, "deleted", (
                 f"position {position}: the event recorded there is missing (deleted)"))
         else:
-            leaf = leaf_of(event)
-            leaves.append(leaf)
-            result.events += 1
-            order = _order_hint(versions, event)
-            if link is None:
-                problem = Problem(position, "inserted", (
-                    f"position {position}: an event the chain does not cover "
-                    f"(inserted outside akkoord){order}"))
-            elif leaf != link.leaf:
-                problem = Problem(position, "changed", (
-                    f"position {position}: the stored event is not the one recorded there "
-                    f"(a changed byte, or an event moved here){order}"))
-            elif next_chain(previous, leaf) != link.chain:
-                problem = Problem(position, "chain", (
-                    f"position {position}: the chain table was changed: its value there does "
-                    "not follow from the events"))
-            previous = next_chain(previous, leaf)
+            leaf = leaf_of(position, aggregate, version, topic, state)
+            append(leaf)
+            events += 1
+            chained = sha256(CHAIN_PREFIX + previous + leaf).digest()
+            if chained != stored_chain:
+                hint = len(problems) < HINTED_PROBLEMS
+                if stored_leaf is None:
+                    problem = Problem(position, "inserted", (
+                        f"position {position}: an event the chain does not cover "
+                        f"(inserted outside akkoord)"
+                        f"{_order_hint(source, position, aggregate, version) if hint else ''}"))
+                elif leaf != stored_leaf:
+                    problem = Problem(position, "changed", (
+                        f"position {position}: the stored event is not the one recorded there "
+                        f"(a changed byte, or an event moved here)"
+                        f"{_order_hint(source, position, aggregate, version) if hint else ''}"))
+                else:
+                    problem = Problem(position, "chain", (
+                        f"position {position}: the chain table was changed: its value there does "
+                        "not follow from the events"))
+            previous = chained
         if problem is not None:
-            result.problems.append(problem)
-            if link is not None:
-                previous = link.chain  # judge the positions after this one on their own
-        result.position = position
+            problems.append(problem)
+            if first_problem is None:
+                first_problem = position
+            if stored_chain is not None:
+                previous = stored_chain  # judge the positions after this one on their own
         if position in due:
-            judged[position] = problem or _against(due[position], previous, result.events)
-    result.chain = previous
-    result.root = merkle.root(leaves)
-    first_problem = min((p.position for p in result.problems if p.position), default=None)
-    for checkpoint in checkpoints:
-        if checkpoint.position not in judged:
-            judged[checkpoint.position] = (
-                None if checkpoint.events == 0 and checkpoint.chain == GENESIS.hex()  # empty store
-                else _missing(checkpoint, result.position))
-        elif (judged[checkpoint.position] is None and checkpoint is checkpoints[-1]
-              and (first_problem is None or first_problem > checkpoint.position)
-              and merkle.root(leaves[:checkpoint.events]).hex() != checkpoint.root):
-            # A matching chain value already binds every leaf before it; the tree head is
-            # checked once, for the newest checkpoint, so a file of many stays cheap to check.
-            judged[checkpoint.position] = Problem(checkpoint.position, "rewritten", (
-                f"position {checkpoint.position}: the Merkle tree head differs from the "
-                f"checkpoint's{_taken(checkpoint)}"))
-        result.checkpoints.append((checkpoint, judged[checkpoint.position]))
+            seen.add(position)
+            root = tree.root()
+            for number in due[position]:
+                judged[number] = problem or _against(
+                    checkpoints[number], previous, events, root,
+                    check_root=first_problem is None)
+    result.events, result.position, result.chain, result.root = events, position, previous, tree.root()
+    for number, checkpoint in enumerate(checkpoints):
+        if checkpoint.position not in seen:
+            empty = checkpoint.events == 0 and checkpoint.chain == GENESIS.hex() and (
+                checkpoint.root == merkle.root([]).hex())
+            judged[number] = None if empty else _missing(checkpoint, result.position)
+        result.checkpoints.append((checkpoint, judged[number]))
     _bound_rewrites(result)
     result.problems.sort(key=lambda p: (p.position is not None, p.position or 0))
     return result
 
 
-def _order_hint(versions: dict[Any, Any], event: StoredRow) -> str:
-    """Within an aggregate, versions follow each other 1, 2, 3 in position order."""
-    expected = versions.get(event.aggregate_id, 0) + 1
-    versions[event.aggregate_id] = event.version if isinstance(event.version, int) else expected
-    if event.version == expected:
+# Problems whose message says which version was due (each hint reads the events before it).
+HINTED_PROBLEMS = 20
+
+
+class _LeafCache:
+    """``chain.leaf_of`` for a pass over every row: a dossier's aggregate id and the few topics
+    recur on every row, so their encoded parts are made once."""
+
+    def __init__(self) -> None:
+        self.parts: dict[Any, bytes] = {}
+
+    def _part(self, text: str) -> bytes:
+        part = self.parts.get(text)
+        if part is None:
+            raw = text.encode("utf-8", "surrogatepass")
+            part = self.parts[text] = b"s" + len(raw).to_bytes(8, "big") + raw
+        return part
+
+    def leaf(self, position: Any, aggregate: Any, version: Any, topic: Any, state: Any) -> bytes:
+        if (type(position) is int and type(aggregate) is str and type(version) is int
+                and type(topic) is str and type(state) is bytes):
+            return hashlib.sha256(b"".join((
+                _LEAF_HEAD, b"i", position.to_bytes(8, "big", signed=True), self._part(aggregate),
+                b"i", version.to_bytes(8, "big", signed=True), self._part(topic),
+                b"b", len(state).to_bytes(8, "big"), state))).digest()
+        return leaf_of((position, aggregate, version, topic, state))
+
+
+def _order_hint(source: RowSource, position: int, aggregate: Any, version: Any) -> str:
+    """Within an aggregate, versions follow each other 1, 2, 3 in position order: the version
+    due is one more than the aggregate's events before this one (counted only on a problem)."""
+    expected = 1 + sum(1 for row in paged(source.stored_rows, position - 1)
+                       if row.aggregate_id == aggregate)
+    if version == expected:
         return ""
-    return (f"; it holds version {event.version} of aggregate {event.aggregate_id}, where "
+    return (f"; it holds version {version} of aggregate {aggregate}, where "
             f"version {expected} was due (events swapped, moved or deleted)")
 
 
@@ -199,12 +245,18 @@ def _taken(checkpoint: Checkpoint) -> str:
     return f" taken {checkpoint.taken}" if checkpoint.taken else ""
 
 
-def _against(checkpoint: Checkpoint, chain: bytes, events: int) -> Problem | None:
-    if chain.hex() == checkpoint.chain and events == checkpoint.events:
-        return None
-    return Problem(checkpoint.position, "rewritten", (
-        f"position {checkpoint.position}: the history up to here was rewritten since the "
-        f"checkpoint{_taken(checkpoint)} (events and chain changed together)"))
+def _against(checkpoint: Checkpoint, chain: bytes, events: int, root: bytes,
+             check_root: bool) -> Problem | None:
+    if chain.hex() != checkpoint.chain or events != checkpoint.events:
+        return Problem(checkpoint.position, "rewritten", (
+            f"position {checkpoint.position}: the history up to here was rewritten since the "
+            f"checkpoint{_taken(checkpoint)} (events and chain changed together)"))
+    # After a problem already named, the tree differs for that reason: not said again.
+    if check_root and root.hex() != checkpoint.root:
+        return Problem(checkpoint.position, "rewritten", (
+            f"position {checkpoint.position}: the Merkle tree head differs from the "
+            f"checkpoint's{_taken(checkpoint)}"))
+    return None
 
 
 def _missing(checkpoint: Checkpoint, last: int) -> Problem:
@@ -220,11 +272,11 @@ def _missing(checkpoint: Checkpoint, last: int) -> Problem:
 
 def _bound_rewrites(result: Verification) -> None:
     """Adds the checkpoints' problems, each bounded below by the last checkpoint that holds."""
-    holding = 0
-    for checkpoint, problem in sorted(result.checkpoints, key=lambda c: c[0].position):
-        if problem is None:
-            holding = checkpoint.position
-        elif problem not in result.problems:
+    held = sorted(c.position for c, problem in result.checkpoints if problem is None)
+    for _checkpoint, problem in result.checkpoints:
+        if problem is not None and problem not in result.problems:
+            below = bisect.bisect_left(held, problem.position or 0)
+            holding = held[below - 1] if below else 0
             if problem.kind == "rewritten" and holding:
                 problem = Problem(problem.position, problem.kind, (
                     f"{problem.message}; the change lies after position {holding}, where an "
@@ -252,7 +304,7 @@ class Inclusion:
                 "problem": self.problem.as_json() if self.problem else None}
 
 
-def prove_inclusion(recorder: ChainKeeper, position: int, checkpoint: Checkpoint | None) -> Inclusion:
+def prove_inclusion(recorder: RowSource, position: int, checkpoint: Checkpoint | None) -> Inclusion:
     """Proves that the event stored at ``position`` is in the tree a checkpoint names.
 
     The path is built from the stored leaf hashes, as a log server would serve it; only the
@@ -295,7 +347,7 @@ def prove_inclusion(recorder: ChainKeeper, position: int, checkpoint: Checkpoint
     return Inclusion(position, index, size, leaf, path, expected, against, None)
 
 
-def stored_form(recorder: ChainKeeper, position: int) -> dict[str, Any] | None:
+def stored_form(recorder: RowSource, position: int) -> dict[str, Any] | None:
     """The event at ``position`` as the store holds it, with its chain row and whether they agree."""
     rows = recorder.stored_rows(position - 1, position, 1)
     if not rows:
@@ -310,3 +362,32 @@ def stored_form(recorder: ChainKeeper, position: int) -> dict[str, Any] | None:
         "chain": links[0].chain.hex() if links else None,
         "leaf_holds": bool(links) and links[0].leaf == leaf,
     }
+
+
+def check_snapshots(app: Any, aggregate_ids: Sequence[Any]) -> tuple[int, list[Problem]]:
+    """Recomputes the latest snapshot of each aggregate from its events and compares.
+
+    The library loads an aggregate from its latest snapshot and the events after it, so a
+    snapshot edited in the store (a party added to the stakeholders) would let the domain
+    decide on a state no event ever made. The chain cannot show that (snapshots are not
+    events); a replay of the events the snapshot summarises can. Returns how many snapshots
+    were checked, and a problem for each that differs.
+    """
+    checked, problems = 0, []
+    for aggregate_id in aggregate_ids:
+        stored = next(iter(app.snapshots.get(aggregate_id, desc=True, limit=1)), None)
+        if stored is None:
+            continue
+        replayed = None
+        for event in app.events.get(aggregate_id, lte=stored.originator_version):
+            replayed = event.mutate(replayed)
+        checked += 1
+        recomputed = type(stored).take(replayed).state if replayed is not None else None
+        if recomputed != stored.state:
+            differing = sorted(set(recomputed or {}) ^ set(stored.state) | {
+                key for key in stored.state if (recomputed or {}).get(key) != stored.state[key]})
+            problems.append(Problem(None, "snapshot", (
+                f"the snapshot of aggregate {aggregate_id} at version {stored.originator_version} "
+                f"is not what its events make ({', '.join(differing) or 'its state'} differ): it "
+                "was changed in the store; delete it (akkoord then replays the events)")))
+    return checked, problems

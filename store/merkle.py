@@ -79,3 +79,32 @@ def verify_inclusion(index: int, size: int, leaf: bytes, path: Sequence[bytes], 
         fn >>= 1
         sn >>= 1
     return sn == 0 and result == expected_root
+
+
+class CompactRange:
+    """The tree over the leaves appended so far, kept as the roots of its perfect subtrees
+    (RFC 9162's compact range [0, size)): appending a leaf costs one node hash on average, and
+    the tree head at any size is folded from at most log2(size) roots. So ``verify`` has every
+    checkpoint's tree head as it passes that size, without holding the leaves."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._roots: list[bytes] = []  # largest subtree first
+
+    def append(self, leaf: bytes) -> None:
+        roots, size = self._roots, self.size
+        node = leaf
+        while size & 1:  # each completed pair of equal subtrees merges into one
+            node = node_hash(roots.pop(), node)
+            size >>= 1
+        roots.append(node)
+        self.size += 1
+
+    def root(self) -> bytes:
+        """MTH of the leaves appended so far: the subtree roots folded right to left."""
+        if not self._roots:
+            return hashlib.sha256(b"").digest()
+        node = self._roots[-1]
+        for left in reversed(self._roots[:-1]):
+            node = node_hash(left, node)
+        return node

@@ -154,3 +154,28 @@ def test_yaml_export_keeps_text_that_other_yaml_readers_would_take_for_something
     for reader in (YAML(typ="safe", pure=True), YAML(typ="rt")):
         reader.version = (1, 1)
         assert reader.load(exported)["events"][-1]["summary"] == text
+
+
+def yamllint_errors(text: str) -> list[str]:
+    from yamllint import linter
+    from yamllint.config import YamlLintConfig
+
+    return [f"{p.line}:{p.column} {p.message}" for p in linter.run(text, YamlLintConfig("extends: relaxed"))
+            if p.level == "error"]
+
+
+def test_yamllint_accepts_the_export_of_the_example_and_of_a_richer_dossier(
+        akkoord, example_store, store, tmp_path):
+    exported = akkoord("--db", example_store, "export")
+    assert exported.status == 0 and yamllint_errors(exported.out) == []
+    long_text = ("Een lange samenvatting die over meer dan één regel loopt, met   dubbele spaties, "
+                 "een regel\n\nen nog een alinea  \n  met inspringing en een dubbele punt: zo. ") * 3
+    events = [*basic_dossier(),
+              {"type": "position_taken", "date": "2025-06-28", "stakeholder": "A", "subject": "topic:t",
+               "stance": "neutral", "summary": long_text, "points": [long_text, "- kort", "no"]},
+              {"type": "claim_lodged", "date": "2025-07-01", "id": "k1", "by": "A", "against": "C",
+               "subject": "on", "summary": "#niet een opmerking", "amount": "27.7M"}]
+    assert akkoord("--db", store, "import", write_log(tmp_path, events)).status == 0
+    exported = akkoord("--db", store, "export")
+    assert exported.status == 0 and yamllint_errors(exported.out) == []
+    assert_round_trip(akkoord, store, "test-dossier", tmp_path)

@@ -251,6 +251,10 @@ def test_merkle_root_and_inclusion_proofs_follow_rfc_6962(size, data):
     leaves = [merkle.leaf_hash(str(i).encode()) for i in range(size)]
     root = merkle.root(leaves)
     assert root == reference_root(leaves)
+    tree = merkle.CompactRange()
+    for count, leaf in enumerate(leaves, start=1):
+        tree.append(leaf)
+        assert tree.root() == reference_root(leaves[:count])
     index = data.draw(st.integers(min_value=0, max_value=size - 1))
     path = merkle.inclusion_path(index, leaves)
     assert merkle.verify_inclusion(index, size, leaves[index], path, root)
@@ -312,3 +316,49 @@ def test_a_checkpoint_whose_tree_head_does_not_match_fails(akkoord, sealed, tmp_
     forged.write_text(line.replace(root, "0" * 64) + "\n")
     position, message = failing_position(akkoord, sealed, "--checkpoint", forged)
     assert position == 28 and "Merkle tree head differs" in message
+
+
+def test_every_checkpoint_line_is_checked_on_its_own(akkoord, sealed, tmp_path):
+    first = akkoord("--db", sealed, "checkpoint").out.strip()
+    more = write_log(tmp_path, [party("EXTRA")], negotiation="weerbaarheid-2025")
+    assert akkoord("--db", sealed, "import", more).status == 0
+    latest = akkoord("--db", sealed, "checkpoint").out.strip()
+    chain = first.split("chain=")[1].split()[0]
+    root = first.split("root=")[1].split()[0]
+    # A forged line beside a true one for the same position, and an older line with an edited root.
+    cases = {"forged beside a true line": [first, first.replace(chain, "1" * 64), latest],
+             "older line, edited root": [first.replace(root, "2" * 64), latest]}
+    for name, lines in cases.items():
+        path = tmp_path / "checkpoints.txt"
+        path.write_text("\n".join(lines) + "\n")
+        result = akkoord("--db", sealed, "verify", "--checkpoint", path, "--json")
+        assert result.status == 1, name
+        verdicts = [c["ok"] for c in result.json()["checkpoints"]]
+        assert verdicts == ([True, False, True] if len(lines) == 3 else [False, True]), name
+        assert [p["position"] for p in result.json()["problems"]] == [28], name
+
+
+def test_an_edited_snapshot_is_caught_by_verify(akkoord, tmp_path):
+    import json
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import generate
+
+    log = tmp_path / "big.json"
+    with log.open("w", encoding="utf-8") as stream:
+        generate.write_log(stream, generate.dossier_events(600, seed=3))
+    store = tmp_path / "snapshotted.db"
+    assert akkoord("--db", store, "import", log).status == 0
+    held = akkoord("--db", store, "verify")
+    assert held.status == 0 and "1 snapshot matches the events it summarises" in held.out
+    with sqlite3.connect(store) as connection:
+        version, state = connection.execute(
+            "SELECT originator_version, state FROM stored_snapshots").fetchone()
+        snapshot = json.loads(state)
+        snapshot["state"]["stakeholders"]["_data_"].append("INTRUDER")
+        connection.execute("UPDATE stored_snapshots SET state = ? WHERE originator_version = ?",
+                           (json.dumps(snapshot).encode(), version))
+    result = akkoord("--db", store, "verify")
+    assert result.status == 1
+    assert f"at version {version} is not what its events make (stakeholders differ)" in result.out

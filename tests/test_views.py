@@ -267,7 +267,8 @@ def test_installed_command_gives_no_traceback_for_user_mistakes(tmp_path):
 def test_status_shows_the_dossier_at_a_glance(akkoord, example_store):
     status = akkoord("--db", example_store, "status", "--json", "--as-of", "2025-07-01").json()
     assert status["proposal"]["total"]["2027"] == 70_000_000
-    assert {c["status"] for c in status["commitments"]} == {"open"}
+    assert status["counts"]["commitments"] == 2
+    assert status["overdue"] == [] and status["due_soon"] == []
     assert {c["id"] for c in status["claims"]} == {"bdur-korting", "bouwsteen-1", "ptss", "natuurbrandbestrijding"}
     assert [m["scheduled_for"] for m in status["meetings"]] == ["2025-07-09", "2025-10-06"]
     later = akkoord("--db", example_store, "status", "--as-of", "2025-10-07").out
