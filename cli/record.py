@@ -163,13 +163,11 @@ def whole_number(text: str) -> int:
 
 def mapping_value(text: str) -> Any:
     """A YAML (or JSON) value, read with the log format's own YAML reading."""
-    from ruamel.yaml.error import YAMLError
-
-    from akkoord.interchange.logformat import _yaml_loader
+    from akkoord.interchange.yaml12 import YAMLRefused, load
 
     try:
-        return _yaml_loader().load(text)
-    except YAMLError as error:
+        return load(text)[0]
+    except YAMLRefused as error:
         raise argparse.ArgumentTypeError(
             _("{text!r} is not YAML or JSON: {error}").format(
                 text=text, error=" ".join(str(error).split()))) from None

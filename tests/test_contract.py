@@ -30,6 +30,10 @@ SETUP = [
      "summary": "s"},
     {"type": "meeting_scheduled", "date": D, "id": "m0", "title": "t", "scheduled_for": "2025-07-09",
      "participants": ["A"]},
+    {"type": "distribution_key_recorded", "date": D, "id": "key0", "method": "formula",
+     "title": "t", "fixed": 10, "weights": {"inwoners": "0,5"},
+     "regions": [{"id": "R1", "name": "Een", "inwoners": 4}, {"id": "R2", "name": "Twee",
+                                                             "inwoners": 6}]},
 ]
 BASE = [*basic_dossier(), *SETUP]
 SAMPLE_POSITION = len(BASE) + 1
@@ -123,10 +127,23 @@ SAMPLES: dict[str, tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]] = {
     "event_retracted": (
         {"type": "event_retracted", "date": D, "retracts_position": len(BASE), "reason": "r"},
         {}),
+    "distribution_key_recorded": (
+        {"type": "distribution_key_recorded", "date": D, "id": "key1", "method": "shares",
+         "title": "Twee regio's", "regions": [{"id": "R1", "name": "Een", "weight": "1.5"},
+                                              {"id": "R2", "name": "Twee", "weight": 3}]},
+        {"distribution_keys": [{"id": "key1", "method": "shares", "title": "Twee regio's",
+                                "regions": '[{"id":"R1","name":"Een","weight":"1.5"},'
+                                           '{"id":"R2","name":"Twee","weight":3}]',
+                                "weights": None, "fixed": None}]}),
+    "distribution_key_retired": (
+        {"type": "distribution_key_retired", "date": D, "id": "key0", "reason": "r"},
+        {"distribution_keys_retired": [{"id": "key0", "reason": "r"}]}),
 }
 
 # Events whose fate shows what the dossier holds: every one touches something a sample makes.
 PROBES = [
+    {"type": "distribution_key_retired", "date": D, "id": "key0", "reason": "r"},
+    {"type": "distribution_key_retired", "date": D, "id": "key1", "reason": "r"},
     party("Q", date=D), party("R", date=D, member_of="Q"),
     {"type": "commitment_made", "date": D, "id": "c1", "by": "A", "to": "B", "what": "w"},
     {"type": "commitment_fulfilled", "date": D, "id": "c0"},
