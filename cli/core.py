@@ -6,7 +6,17 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from akkoord.cli.render import Progress, emit, euros, moment, print_json, signed_euros, table
+from akkoord.cli.render import (
+    Progress,
+    delta_euros,
+    emit,
+    euros,
+    moment,
+    plain,
+    print_json,
+    signed_euros,
+    table,
+)
 from akkoord.cli.session import Session, UsageError, actor, add_command
 from akkoord.domain.errors import EventRefused, Refusal
 from akkoord.interchange.text import shorten
@@ -241,20 +251,46 @@ def run_diff(session: Session, args: Any) -> int:
 
 
 def render_diff(diff: dict[str, Any]) -> str:
+    """Per item and year, old → new and the signed change; a changed field as old → new."""
+    from akkoord.i18n import _
+
     years = [str(y) for y in diff["years"]]
-    heading = (f"{diff['negotiation']}: revision {diff['from']} ({diff['status']['from']}) -> "
-               f"revision {diff['to']} ({diff['status']['to']})\n\n")
-    rows = []
-    for item in diff["items"]:
-        rows.append([item["id"], item["change"]] + [
-            signed_euros(item["by_year"][y]["delta"]) if item["by_year"][y]["delta"] else "-"
-            for y in years])
-        for field, change in item["fields"].items():
-            rows.append(["", f"{field}: {change['from']} -> {change['to']}"] + [""] * len(years))
-    rows.append(["total", ""] + [signed_euros(diff["total"][y]["delta"]) for y in years])
     last = years[-1] if years else ""
-    return heading + table(["item", "change"] + [f"{y}+" if y == last else y for y in years], rows,
-                           right=range(2, 2 + len(years)))
+
+    def year(y: str) -> str:
+        return f"{y}+" if y == last else y
+
+    def amount(euro: int) -> str:
+        return euros(euro) if euro else "-"
+
+    heading = _("{negotiation}: revision {a} ({a_status}) → revision {b} ({b_status})").format(
+        negotiation=diff["negotiation"], a=diff["from"], a_status=diff["status"]["from"],
+        b=diff["to"], b_status=diff["status"]["to"])
+    words = {"added": _("added"), "removed": _("removed"), "changed": _("changed"),
+             "unchanged": _("unchanged")}
+    rows: list[list[Any]] = []
+    for item in diff["items"]:
+        cells = [[year(y), amount(item["by_year"][y]["from"]), amount(item["by_year"][y]["to"]),
+                  delta_euros(item["by_year"][y]["delta"])]
+                 for y in years if item["by_year"][y]["delta"]]
+        first, *rest = cells or [["", "", "", ""]]
+        rows.append([item["id"], words.get(item["change"], item["change"]), *first])
+        rows += [["", "", *line] for line in rest]
+        rows += [["", _("{field}: {old} → {new}").format(field=field, old=plain(change["from"]),
+                                                        new=plain(change["to"])), "", "", "", ""]
+                 for field, change in item["fields"].items()]
+    changed_totals = [y for y in years if diff["total"][y]["delta"]]
+    for index, y in enumerate(changed_totals):
+        cell = diff["total"][y]
+        rows.append([_("total") if index == 0 else "", "", year(y), amount(cell["from"]),
+                     amount(cell["to"]), delta_euros(cell["delta"])])
+    if not changed_totals:
+        rows.append([_("total"), _("unchanged"), "", "", "", ""])
+    note = ("\n\n" + _("{year}+ is every year from {year} on (structural).").format(year=last)
+            if last else "")
+    return heading + "\n\n" + table(
+        [_("item"), _("change"), _("year"), _("from"), _("to"), _("difference")], rows,
+        right=(3, 4, 5)) + note
 
 
 def _show(args: Any, rows: list[dict[str, Any]], headers: list[str], cells: Any,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from akkoord.domain.values import euros
+from akkoord.interchange.text import shorten
 
-__all__ = ["emit", "euros", "print_json", "table", "Progress"]
+__all__ = ["delta_euros", "emit", "euros", "plain", "print_json", "table", "Progress"]
 
 
 def print_json(value: Any) -> None:
@@ -31,14 +34,22 @@ def moment(recorded_at: str) -> str:
     return recorded_at[:19].replace("T", " ")
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
-    """Columns padded to their widest cell; the columns named in ``right`` align right."""
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = (),
+          width: int | None = None) -> str:
+    """Columns padded to their widest cell; the columns named in ``right`` align right.
+
+    A table wider than ``width`` (default: the terminal's, see ``terminal_width``) has its text
+    columns shortened with an ellipsis, the widest first, so ids and amounts stay whole."""
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    limit = terminal_width() if width is None else width
+    if limit:
+        widths = fitted_widths(widths, [len(str(h)) for h in headers], set(right), limit)
     lines = []
     for index, row in enumerate(cells):
         padded = [
-            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            shorten(cell, widths[i]).rjust(widths[i]) if i in right
+            else shorten(cell, widths[i]).ljust(widths[i])
             for i, cell in enumerate(row)
         ]
         lines.append("  ".join(padded).rstrip())
@@ -47,8 +58,63 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence
     return "\n".join(lines)
 
 
+# A text column is never shortened below this (or below its heading): a few words still show.
+NARROWEST_TEXT_COLUMN = 12
+COLUMN_GAP = 2
+
+
+def terminal_width() -> int | None:
+    """The width to fit: ``$COLUMNS``, else the terminal's; None (no limit) when not a terminal."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def fitted_widths(widths: list[int], heading_widths: list[int], fixed: set[int], limit: int) -> list[int]:
+    """Column widths that fit ``limit``: the widest text column gives way first, until every
+    text column is at its narrowest; right-aligned columns (amounts, positions) keep theirs."""
+    widths = list(widths)
+    floors = [w if i in fixed else min(w, max(NARROWEST_TEXT_COLUMN, heading_widths[i]))
+              for i, w in enumerate(widths)]
+    excess = sum(widths) + COLUMN_GAP * (len(widths) - 1) - limit
+    while excess > 0:
+        shrinkable = [i for i, w in enumerate(widths) if w > floors[i]]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        others = [widths[i] for i in shrinkable if i != widest]
+        # down to the next widest column (or its floor), at most by what is still too much
+        target = max(max(others, default=floors[widest]), floors[widest], widths[widest] - excess)
+        if target == widths[widest]:
+            target -= 1
+        excess -= widths[widest] - target
+        widths[widest] = target
+    return widths
+
+
 def signed_euros(amount: int) -> str:
     return ("-" if amount < 0 else "") + euros(abs(amount)) if amount else "€ 0"
+
+
+def delta_euros(amount: int) -> str:
+    """A change in euros, its sign always written: +€ 5.000.000, −€ 5.000.000, € 0."""
+    return ("+" if amount > 0 else "−") + euros(abs(amount)) if amount else "€ 0"
+
+
+def plain(value: Any) -> str:
+    """A field's value as a reader writes it: a list as its items, nothing as "none"."""
+    from akkoord.i18n import _
+
+    if value is None or value == "" or value == []:
+        return _("none")
+    if isinstance(value, list):
+        return "; ".join(plain(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {plain(v)}" for k, v in value.items())
+    return str(value)
 
 
 class Progress:
