@@ -111,7 +111,9 @@ def plain(value: Any) -> str:
     if value is None or value == "" or value == []:
         return _("none")
     if isinstance(value, list):
-        return "; ".join(plain(v) for v in value)
+        items = [plain(v) for v in value]
+        # sentences already end in a stop; other items are kept apart by a semicolon
+        return " ".join(items) if all(i.endswith((".", "!", "?")) for i in items) else "; ".join(items)
     if isinstance(value, dict):
         return ", ".join(f"{k}: {plain(v)}" for k, v in value.items())
     return str(value)
