@@ -45,8 +45,10 @@ def browser() -> Iterator[Any]:
 @contextmanager
 def offline_page(browser: Any, allowed: str) -> Iterator[tuple[Any, list[str]]]:
     """A page whose every request is aborted unless its URL starts with ``allowed`` (the report
-    file, or the served origin); the aborted URLs are listed, so a test can show there were none."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    file, or the served origin); the aborted URLs are listed, so a test can show there were none.
+    The page's Content-Security-Policy is set aside so the test can inject axe-core (serve's
+    policy forbids every script, rightly; test_serve checks the header itself)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     blocked: list[str] = []
 
