@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from akkoord.cli.render import (
+    NARROWEST_TEXT_COLUMN,
     Progress,
     delta_euros,
     emit,
@@ -16,6 +17,7 @@ from akkoord.cli.render import (
     print_json,
     signed_euros,
     table,
+    terminal_width,
 )
 from akkoord.cli.session import Session, UsageError, actor, add_command
 from akkoord.domain.errors import EventRefused, Refusal
@@ -143,7 +145,7 @@ def run_log(session: Session, args: Any) -> int:
                  lambda e: [e["position"], moment(e["recorded_at"]), e["recorded_by"],
                             e["date"], e["negotiation"],
                             e["type"] + (" (retracted)" if e["retracted_by"] else ""),
-                            shorten(e["summary"], 100)], right=(0,))
+                            shorten(e["summary"], 100)], right=(0,), shrink=(6, 5, 4, 2))
 
 
 def run_log_position(session: Session, args: Any) -> int:
@@ -266,19 +268,14 @@ def render_diff(diff: dict[str, Any]) -> str:
     heading = _("{negotiation}: revision {a} ({a_status}) → revision {b} ({b_status})").format(
         negotiation=diff["negotiation"], a=diff["from"], a_status=diff["status"]["from"],
         b=diff["to"], b_status=diff["status"]["to"])
-    words = {"added": _("added"), "removed": _("removed"), "changed": _("changed"),
-             "unchanged": _("unchanged")}
     rows: list[list[Any]] = []
     for item in diff["items"]:
         cells = [[year(y), amount(item["by_year"][y]["from"]), amount(item["by_year"][y]["to"]),
                   delta_euros(item["by_year"][y]["delta"])]
                  for y in years if item["by_year"][y]["delta"]]
         first, *rest = cells or [["", "", "", ""]]
-        rows.append([item["id"], words.get(item["change"], item["change"]), *first])
+        rows.append([item["id"], item["change"], *first])
         rows += [["", "", *line] for line in rest]
-        rows += [["", _("{field}: {old} → {new}").format(field=field, old=plain(change["from"]),
-                                                        new=plain(change["to"])), "", "", "", ""]
-                 for field, change in item["fields"].items()]
     changed_totals = [y for y in years if diff["total"][y]["delta"]]
     for index, y in enumerate(changed_totals):
         cell = diff["total"][y]
@@ -286,17 +283,41 @@ def render_diff(diff: dict[str, Any]) -> str:
                      amount(cell["to"]), delta_euros(cell["delta"])])
     if not changed_totals:
         rows.append([_("total"), _("unchanged"), "", "", "", ""])
-    note = ("\n\n" + _("{year}+ is every year from {year} on (structural).").format(year=last)
-            if last else "")
-    return heading + "\n\n" + table(
-        [_("item"), _("change"), _("year"), _("from"), _("to"), _("difference")], rows,
-        right=(3, 4, 5)) + note
+    lines = [heading, "", table([_("item"), _("change"), _("year"), _("from"), _("to"),
+                                 _("difference")], rows, right=(3, 4, 5))]
+    width = terminal_width()
+    fields = [_field_change(item["id"], field, change, width)
+              for item in diff["items"] for field, change in item["fields"].items()]
+    if fields:
+        lines += ["", _("What else changed:")] + fields
+    if last:
+        lines += ["", _("{year}+ is every year from {year} on (structural).").format(year=last)]
+    return "\n".join(lines)
+
+
+def _field_change(item: str, field: str, change: dict[str, Any], width: int | None) -> str:
+    """``  item: field: old → new``; in a narrow terminal old and new are each shortened, so
+    both sides of the arrow still show."""
+    from akkoord.i18n import _
+
+    old, new = plain(change["from"]), plain(change["to"])
+    line = "  " + _("{item}: {field}: {old} → {new}").format(item=item, field=field, old=old, new=new)
+    if width and len(line) > width:
+        room = max(2 * NARROWEST_TEXT_COLUMN, width - (len(line) - len(old) - len(new)))
+        # the shorter side whole when it takes at most half the room; the longer one the rest
+        first = min(len(old), len(new), room // 2)
+        old_room, new_room = (room - first, first) if len(old) >= len(new) else (first, room - first)
+        line = "  " + _("{item}: {field}: {old} → {new}").format(
+            item=item, field=field, old=shorten(old, old_room), new=shorten(new, new_room))
+    return line
 
 
 def _show(args: Any, rows: list[dict[str, Any]], headers: list[str], cells: Any,
-          right: tuple[int, ...] = ()) -> int:
-    """JSON as the views give it, or a table of the cells of each row."""
-    return emit(args, rows, lambda rows: table(headers, [cells(row) for row in rows], right=right))
+          right: tuple[int, ...] = (), shrink: tuple[int, ...] | None = None) -> int:
+    """JSON as the views give it, or a table of the cells of each row (``table``'s ``right``
+    and ``shrink``)."""
+    return emit(args, rows, lambda rows: table(headers, [cells(row) for row in rows], right=right,
+                                               shrink=shrink))
 
 
 def run_positions(session: Session, args: Any) -> int:
@@ -309,14 +330,14 @@ def run_claims(session: Session, args: Any) -> int:
     return _show(args, session.queries.claims(session.negotiation, session.axes),
                  ["claim", "by", "against", "amount", "status", "summary"],
                  lambda c: [c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-",
-                            c["status"], c["summary"]], right=(3,))
+                            c["status"], c["summary"]], right=(3,), shrink=(5,))
 
 
 def run_commitments(session: Session, args: Any) -> int:
     return _show(args, session.queries.commitments(session.negotiation, session.axes, args.status),
                  ["commitment", "by", "to", "due", "status", "what"],
                  lambda c: [c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-", c["status"],
-                            c["what"]])
+                            c["what"]], shrink=(5, 2))
 
 
 def run_status(session: Session, args: Any) -> int:

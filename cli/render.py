@@ -35,16 +35,31 @@ def moment(recorded_at: str) -> str:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = (),
-          width: int | None = None) -> str:
+          width: int | None = None, shrink: Sequence[int] | None = None) -> str:
     """Columns padded to their widest cell; the columns named in ``right`` align right.
 
     A table wider than ``width`` (default: the terminal's, see ``terminal_width``) has its text
-    columns shortened with an ellipsis, the widest first, so ids and amounts stay whole."""
+    columns shortened with an ellipsis: those named in ``shrink``, the first first, each down to
+    a few words; without ``shrink``, every left-aligned column, the widest first. Amounts,
+    positions and dates (right-aligned, or left out of ``shrink``) stay whole."""
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     limit = terminal_width() if width is None else width
     if limit:
-        widths = fitted_widths(widths, [len(str(h)) for h in headers], set(right), limit)
+        floors = [min(w, max(NARROWEST_TEXT_COLUMN, len(str(h)))) for w, h in zip(widths, headers)]
+        excess = sum(widths) + COLUMN_GAP * (len(widths) - 1) - limit
+        if shrink is None:
+            widths = widest_first(widths, floors, [i for i in range(len(widths)) if i not in right],
+                                  excess)
+        else:
+            # first each down to a few words; if that is not enough, the last named first
+            # down to its heading, so the first named keeps its few words longest
+            headings = [max(NARROWEST_CUT, len(str(h))) for h in headers]
+            for column_floors, order in ((floors, shrink), (headings, shrink[::-1])):
+                for i in order:
+                    cut = max(0, min(excess, widths[i] - column_floors[i]))
+                    widths[i] -= cut
+                    excess -= cut
     lines = []
     for index, row in enumerate(cells):
         padded = [
@@ -60,6 +75,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence
 
 # A text column is never shortened below this (or below its heading): a few words still show.
 NARROWEST_TEXT_COLUMN = 12
+# ... unless the terminal is too narrow for that: then a named column may go down to its
+# heading, or this many characters.
+NARROWEST_CUT = 4
 COLUMN_GAP = 2
 
 
@@ -73,19 +91,16 @@ def terminal_width() -> int | None:
     return shutil.get_terminal_size().columns
 
 
-def fitted_widths(widths: list[int], heading_widths: list[int], fixed: set[int], limit: int) -> list[int]:
-    """Column widths that fit ``limit``: the widest text column gives way first, until every
-    text column is at its narrowest; right-aligned columns (amounts, positions) keep theirs."""
+def widest_first(widths: list[int], floors: list[int], shrinkable: list[int], excess: int) -> list[int]:
+    """The widths less ``excess`` in all, taken from the widest of the ``shrinkable`` columns
+    first, none below its floor."""
     widths = list(widths)
-    floors = [w if i in fixed else min(w, max(NARROWEST_TEXT_COLUMN, heading_widths[i]))
-              for i, w in enumerate(widths)]
-    excess = sum(widths) + COLUMN_GAP * (len(widths) - 1) - limit
     while excess > 0:
-        shrinkable = [i for i, w in enumerate(widths) if w > floors[i]]
-        if not shrinkable:
+        candidates = [i for i in shrinkable if widths[i] > floors[i]]
+        if not candidates:
             break
-        widest = max(shrinkable, key=lambda i: widths[i])
-        others = [widths[i] for i in shrinkable if i != widest]
+        widest = max(candidates, key=lambda i: widths[i])
+        others = [widths[i] for i in candidates if i != widest]
         # down to the next widest column (or its floor), at most by what is still too much
         target = max(max(others, default=floors[widest]), floors[widest], widths[widest] - excess)
         if target == widths[widest]:

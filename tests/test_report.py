@@ -26,9 +26,10 @@ PAGE_TIMEOUT_MS = 60_000
 PICTURES = os.environ.get("AKKOORD_REPORT_PICTURES")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright: never skipped (.ci/run installs both)."""
+    """Debian's Chromium driven by Playwright: never skipped (.ci/run installs both). One per
+    test module (test_serve uses it too): Playwright's sync API runs one at a time."""
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "the browser tests need Debian's chromium (bash .ci/run installs it)"
@@ -77,15 +78,18 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 
 
 def keep_pictures(page: Any, folder: Path, name: str) -> tuple[Path, Path]:
-    """A full-page PNG and an A4 PDF of the page, made by Chromium."""
+    """A full-page PNG, the first screen of it (the README's picture) and an A4 PDF of the
+    page, made by Chromium."""
     folder.mkdir(parents=True, exist_ok=True)
-    png, pdf = folder / f"{name}.png", folder / f"{name}.pdf"
+    png, top, pdf = folder / f"{name}.png", folder / f"{name}-top.png", folder / f"{name}.pdf"
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(top))
     page.screenshot(path=str(png), full_page=True)
     page.emulate_media(media="print")
     page.pdf(path=str(pdf), format="A4", print_background=True)
     page.emulate_media(media="screen")
     if PICTURES:
-        for made in (png, pdf):
+        for made in (png, top, pdf):
             shutil.copyfile(made, Path(PICTURES) / made.name)
     return png, pdf
 

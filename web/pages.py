@@ -19,11 +19,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 
 def language() -> str:
-    """The language of the pages (the ``lang`` attribute): the catalog's, else English."""
-    # gettext catalogs say their language in their header; the stub (no catalog) is English.
-    translation = getattr(i18n, "_translation", None)
-    info = translation.info() if translation is not None else {}
-    return (info.get("language") or "en").replace("_", "-")
+    """The language of the pages (the ``lang`` attribute): the one ``--lang`` chose."""
+    chosen = getattr(i18n, "language", None)  # the Dutch catalogs bring the choice of language
+    return chosen() if chosen is not None else "en"
 
 
 def year_label(year: str, years: list[str]) -> str:
