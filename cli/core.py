@@ -244,6 +244,9 @@ def render_proposal(proposal: dict[str, Any]) -> str:
     lines.append(table(headers, rows, right=range(2, 2 + len(years))))
     if years:
         lines.append(f"\n{years[-1]}+ is every year from {years[-1]} on (structural).")
+    from akkoord.cli.distribution import render_item_keys
+
+    lines += render_item_keys(proposal["items"])
     return "\n".join(lines)
 
 
@@ -290,6 +293,11 @@ def render_diff(diff: dict[str, Any]) -> str:
               for item in diff["items"] for field, change in item["fields"].items()]
     if fields:
         lines += ["", _("What else changed:")] + fields
+    from akkoord.cli.distribution import render_region_changes
+
+    regions = render_region_changes(diff)  # each region's gain or loss, for keyed items
+    if regions:
+        lines += ["", regions.lstrip("\n")]
     if last:
         lines += ["", _("{year}+ is every year from {year} on (structural).").format(year=last)]
     return "\n".join(lines)

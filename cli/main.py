@@ -11,7 +11,8 @@ from typing import Any
 from akkoord.cli.session import UsageError
 
 # Each module has register(subparsers); heavy imports stay inside the command functions.
-COMMAND_MODULES = ("akkoord.cli.core", "akkoord.cli.keys", "akkoord.cli.audit", "akkoord.cli.graph", "akkoord.cli.report")
+COMMAND_MODULES = ("akkoord.cli.core", "akkoord.cli.keys", "akkoord.cli.audit", "akkoord.cli.graph",
+                   "akkoord.cli.distribution", "akkoord.cli.report")
 
 
 def _date(text: str) -> date:

@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import register_topic
 
+from akkoord.domain.distribution import checked_key
 from akkoord.domain.errors import Refusal
 from akkoord.domain.schema import check_fields, check_slug, check_value
 from akkoord.domain.topics import topic_of
@@ -249,6 +250,29 @@ class Negotiation(Aggregate):
                 undo(aggregate, key)
             super().apply(aggregate)
 
+    class DistributionKeyRecorded(Event):
+        TYPE = "distribution_key_recorded"
+        id: str
+        method: str
+        title: str
+        # The key's data as the log format writes it (domain.distribution checks it).
+        regions: tuple[dict, ...]
+        weights: dict | None
+        fixed: int | None
+
+        def apply(self, aggregate: Negotiation) -> None:
+            aggregate.key_states[self.id] = "open"
+            super().apply(aggregate)
+
+    class DistributionKeyRetired(Event):
+        TYPE = "distribution_key_retired"
+        id: str
+        reason: str
+
+        def apply(self, aggregate: Negotiation) -> None:
+            aggregate.key_states[self.id] = "retired"
+            super().apply(aggregate)
+
     class Snapshot(Aggregate.Snapshot):
         pass
 
@@ -264,6 +288,12 @@ class Negotiation(Aggregate):
         self.meetings: set[str] = set()
         self.refs: dict[str, list[str | None]] = {}
         self.retracted_refs: set[str] = set()
+
+    @property
+    def key_states(self) -> dict[str, str]:
+        """Distribution key id -> "open" or "retired" (kept out of ``__init__`` so that a
+        snapshot taken before keys existed reads back)."""
+        return self.__dict__.setdefault("distribution_keys", {})
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -440,6 +470,21 @@ class Negotiation(Aggregate):
         if retracts in self.retracted_refs:
             raise Refusal(f"retracts: {retracts!r} is already retracted")
 
+    def _check_distribution_key_recorded(self, *, id: str, method: str, regions: tuple[Any, ...],
+                                         weights: Any, fixed: Any, **own: Any) -> dict[str, Any]:
+        check_slug("key id", id)
+        if id in self.key_states:
+            raise Refusal(f"distribution key {id!r} is already recorded; record a new version "
+                          "under another id")
+        return {**own, "id": id, **checked_key(method, regions, weights, fixed)}
+
+    def _check_distribution_key_retired(self, *, id: str, **_: Any) -> None:
+        state = self.key_states.get(id)
+        if state is None:
+            raise Refusal(f"distribution key {id!r} is not recorded")
+        if state != "open":
+            raise Refusal(f"distribution key {id!r} is already retired")
+
 
 def _split_common(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     common = {
@@ -498,6 +543,8 @@ _UNDO = {
     Negotiation.CommitmentMade.TYPE: _forget("commitments"),
     Negotiation.CommitmentFulfilled.TYPE: _reopen("commitments"),
     Negotiation.CommitmentWithdrawn.TYPE: _reopen("commitments"),
+    Negotiation.DistributionKeyRecorded.TYPE: _forget("key_states"),
+    Negotiation.DistributionKeyRetired.TYPE: _reopen("key_states"),
 }
 
 # event type -> the method with its rules, looked up once rather than by name per event

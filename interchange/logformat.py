@@ -396,6 +396,8 @@ def _convert(name: str, expected: Any, value: Any) -> Any:
                 _text(f"{name}.conditions[{i}]", c) for i, c in enumerate(conditions)
             ),
         )
+    if expected is dict:
+        return plain_mapping(name, value)
     if expected is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise Refusal(f"{name} must be a whole number, not {value!r}")
@@ -412,6 +414,17 @@ def _mapping(name: str, value: Any, keys: set[str]) -> dict[str, Any]:
         unknown = sorted(set(value) - keys)
         raise Refusal(f"{name}: unknown field {unknown[0]!r}")
     return value
+
+
+def plain_mapping(name: str, value: Any) -> dict[str, Any]:
+    """A mapping of the file as plain Python values (the domain checks what they mean)."""
+    if not isinstance(value, dict):
+        raise Refusal(f"{name} must be a mapping, not {value!r}")
+    for key in value:
+        if not isinstance(key, str):
+            raise Refusal(f"{name}: a key must be text, not {key!r}")
+    return {str(key): plain_mapping(f"{name}.{key}", inner) if isinstance(inner, dict) else inner
+            for key, inner in value.items()}
 
 
 def _text(name: str, value: Any) -> str:

@@ -7,6 +7,7 @@ date), figure by figure.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from akkoord.projections.queries import Axes, NotFound, Queries
@@ -34,6 +35,11 @@ def views_known_at(queries: Queries, negotiation: str, position: int) -> dict[st
         "positions": {f"{p['stakeholder']} on {p['subject']}": p
                       for p in queries.positions(negotiation, axes)},
         "meetings": {m["id"]: m for m in queries.meetings(negotiation, axes)},
+        "distribution_keys": {
+            key_id: {"method": row["method"], "title": row["title"],
+                     "regions": len(json.loads(row["regions"])),
+                     "retired": row["retired"]["date"] if row["retired"] else None}
+            for key_id, row in queries.distribution_keys(negotiation, axes).items()},
     }
     try:
         proposal = queries.proposal(negotiation, axes)

@@ -132,6 +132,8 @@ class Queries:
             for y in years
         }
         budget_positions = self._budget_positions(negotiation, axes)
+        in_force = self.distribution_keys_named(
+            negotiation, axes, {item["distribution"] for item in items})
         agreements = self._rows("agreements", negotiation, axes, "AND revision = ?",
                                 [chosen["revision"]])
         agreed_by: list[str] = []
@@ -149,7 +151,9 @@ class Queries:
             "items": [
                 {"id": item["item_id"], "purpose": item["purpose"], "recipient": item["recipient"],
                  "distribution": item["distribution"], "conditions": json.loads(item["conditions"]),
-                 "by_year": by_item[item["item_id"]], "sources": [chosen["position"]]}
+                 "by_year": by_item[item["item_id"]], "sources": [chosen["position"]],
+                 "key": _key_summary(in_force[item["distribution"]])
+                 if item["distribution"] in in_force else None}
                 for item in items
             ],
             "total": total,
@@ -209,7 +213,18 @@ class Queries:
             }
             if change == "changed" and not fields and not any(c["delta"] for c in by_year.values()):
                 change = "unchanged"
-            items.append({"id": item_id, "change": change, "fields": fields, "by_year": by_year})
+            entry = {"id": item_id, "change": change, "fields": fields, "by_year": by_year}
+            keys = [self.distribution_key(negotiation, axes, item["key"]["id"])
+                    if item is not None and item["key"] else None for item in (before, after)]
+            if any(keys) and (any(c["delta"] for c in by_year.values()) or keys[0] != keys[1]):
+                # What each region gains or loses when the item's amount or key changes.
+                entry["keys"] = {"from": keys[0] and keys[0]["id"], "to": keys[1] and keys[1]["id"]}
+                from akkoord.projections.divisions import region_changes
+
+                entry["regions"] = region_changes(
+                    keys[0], keys[1], lambda y, i=before: amount(i, y, left),
+                    lambda y, i=after: amount(i, y, right), years)
+            items.append(entry)
         totals = {
             str(y): {"from": sum(amount(i, y, left) for i in left_items.values()),
                      "to": sum(amount(i, y, right) for i in right_items.values())}
@@ -221,6 +236,38 @@ class Queries:
                 "status": {"from": left["status"], "to": right["status"]},
                 "items": items, "total": totals,
                 "sources": {"from": left["sources"]["revision"], "to": right["sources"]["revision"]}}
+
+    # -- distribution keys ----------------------------------------------------------------------
+
+    def distribution_keys(self, negotiation: str, axes: Axes,
+                          ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        """Each key recorded at that point (of those ids), with ``retired`` the row of its
+        retirement (or None): the key no longer applies from the retirement's date."""
+        extra, params = "", []
+        if ids is not None:
+            if not ids:
+                return {}
+            extra, params = f"AND id IN ({', '.join('?' * len(ids))})", list(ids)
+        keys = {row["id"]: row for row in self._rows("distribution_keys", negotiation, axes,
+                                                      extra, params)}
+        for row in keys.values():
+            row["retired"] = None
+        for retired in self._rows("distribution_keys_retired", negotiation, axes, extra, params):
+            key = keys.get(retired["id"])
+            if key is not None and retired["position"] > key["position"]:
+                key["retired"] = retired
+        return keys
+
+    def distribution_keys_named(self, negotiation: str, axes: Axes,
+                                names: set[str | None]) -> dict[str, dict[str, Any]]:
+        """Those of ``names`` that are keys in force at that point (recorded, not retired)."""
+        named = sorted(name for name in names if name is not None)
+        return {key_id: row for key_id, row in
+                self.distribution_keys(negotiation, axes, named).items() if row["retired"] is None}
+
+    def distribution_key(self, negotiation: str, axes: Axes, key_id: str) -> dict[str, Any] | None:
+        """The key in force under that id at that point, or None."""
+        return self.distribution_keys_named(negotiation, axes, {key_id}).get(key_id)
 
     # -- registers ------------------------------------------------------------------------------
 
@@ -393,6 +440,13 @@ def _proposal_sources(revision: int, budget: list[int], agreements: list[int]) -
         "total": [revision],
         "unallocated": sorted({revision, *budget}),
     }
+
+
+def _key_summary(row: dict[str, Any]) -> dict[str, Any]:
+    # Exact arithmetic is loaded only where an item has a key.
+    from akkoord.projections.divisions import key_summary
+
+    return key_summary(row)
 
 
 def covers(first: int, last: int | None, year: int) -> bool:

@@ -55,6 +55,9 @@ SUMMARIES: dict[str, Callable[[Any], str]] = {
     N.MeetingHeld.TYPE: lambda e: f"meeting {e.id} held",
     N.AgreementReached.TYPE: lambda e: f"{_parties(e.parties)} agree to revision {e.revision}",
     N.EventRetracted.TYPE: lambda e: f"retracts {e.retracts}: {e.reason}",
+    N.DistributionKeyRecorded.TYPE: lambda e: (
+        f"distribution key {e.id} ({e.method}, {len(e.regions)} regions): {e.title}"),
+    N.DistributionKeyRetired.TYPE: lambda e: f"distribution key {e.id} retired: {e.reason}",
 }
 
 

@@ -312,8 +312,29 @@ RELATIONS = View(
     indexes=by_date("alignments", "roles"),
 )
 
+# A key's regions and weights stay JSON text: a key is read whole, one row, when an item is divided.
+DISTRIBUTION = View(
+    name="distribution",
+    version=1,
+    tables={
+        "distribution_keys": {**FACT_COLUMNS, "id": str, "method": str, "title": str,
+                              "regions": str, "weights": str, "fixed": int, "source": str},
+        "distribution_keys_retired": {**FACT_COLUMNS, "id": str, "reason": str},
+    },
+    fills=[
+        fill("distribution_keys", ("distribution_key_recorded",), {
+            "id": value("id"), "method": value("method"), "title": value("title"),
+            "regions": value("regions"), "weights": value("weights"), "fixed": value("fixed"),
+            "source": value("source._data_")}),
+        fill("distribution_keys_retired", ("distribution_key_retired",), {
+            "id": value("id"), "reason": value("reason")}),
+    ],
+    indexes=by_date("distribution_keys", "distribution_keys_retired"),
+)
+
 # The dossier view comes first: the others find an event's dossier in its table.
-VIEWS: tuple[View, ...] = (DOSSIER, LOG, PROPOSAL, POSITIONS, CLAIMS, COMMITMENTS, RELATIONS)
+VIEWS: tuple[View, ...] = (DOSSIER, LOG, PROPOSAL, POSITIONS, CLAIMS, COMMITMENTS, RELATIONS,
+                           DISTRIBUTION)
 
 
 def retraction_sql() -> str:

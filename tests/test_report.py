@@ -100,8 +100,14 @@ def report_of(akkoord: Any, store: Path, output: Path, *options: str) -> Path:
     return output
 
 
+KEY_EXAMPLE = REPO / "examples" / "bdur-key-example.yaml"
+
+
 def three_revisions(akkoord: Any, example_store: Path, tmp_path: Path) -> Path:
-    """The example dossier with revisions 2 and 3, a retraction, a moved deadline, an agreement."""
+    """The example dossier with revisions 2 and 3, a retraction, a moved deadline, an agreement,
+    and the example distribution key dividing an item of revision 3."""
+    keyed = akkoord("--db", example_store, "import", KEY_EXAMPLE)
+    assert keyed.status == 0, keyed.err
     events = example_follow_up() + [
         {"type": "commitment_rescheduled", "date": "2025-10-06", "id": "uitwerking-weerbaarheidsopgave",
          "due": "2025-12-01", "reason": "meer tijd nodig voor de pilotfase"},
@@ -111,7 +117,7 @@ def three_revisions(akkoord: Any, example_store: Path, tmp_path: Path) -> Path:
                     "amounts": [{"year": 2025, "amount": "5M"}, {"year": 2026, "amount": "12M"},
                                 {"from": 2027, "amount": "28M"}]},
                    {"id": "versterking-veiligheidsregios", "purpose": "versterking",
-                    "recipient": "VR", "distribution": "BDuR-systematiek",
+                    "recipient": "VR", "distribution": "bdur-voorbeeld",
                     "amounts": [{"from": 2027, "amount": "32M"}]}]},
     ]
     result = akkoord("--db", example_store, "import",
@@ -220,6 +226,16 @@ def test_report_of_three_revisions_shows_every_change_and_every_retraction(
         row.get_by_role("link", name=f"the event at position {retracted['retracted_by']}").click()
         assert page.url.endswith(f"#event-{retracted['retracted_by']}")
         assert "event_retracted" in page.locator(f"#event-{retracted['retracted_by']}").inner_text()
+        # the keyed item over the regions, as `distribute` divides it
+        divided = akkoord("--db", store, "distribute", "versterking-veiligheidsregios", "--json").json()
+        regions = cell_texts(page, "#distribution table")
+        assert len(regions) == len(divided["regions"]) + 1
+        for region, row in zip(divided["regions"], regions):
+            assert row[0] == f"{region['name']} ({region['id']})"
+            assert row[2:] == [euro(region["by_year"][str(y)]) for y in divided["years"]
+                               if divided["total"][str(y)]]
+        assert regions[-1][2:] == [euro(divided["total"][str(y)]) for y in divided["years"]
+                                   if divided["total"][str(y)]]
         assert axe_violations(page) == []
         png, pdf = keep_pictures(page, tmp_path / "pictures", "report-three-revisions-en")
     assert blocked == []

@@ -14,7 +14,8 @@ PINNED = {f"akkoord:{event_type}" for event_type in (
     "negotiation_opened", "budget_changed", "stakeholder_registered", "proposal_revised",
     "position_taken", "claim_lodged", "claim_settled", "alignment_declared", "role_assigned",
     "commitment_made", "commitment_fulfilled", "commitment_rescheduled", "commitment_withdrawn",
-    "meeting_scheduled", "meeting_held", "agreement_reached", "event_retracted")}
+    "meeting_scheduled", "meeting_held", "agreement_reached", "event_retracted",
+    "distribution_key_recorded", "distribution_key_retired")}
 
 
 def test_every_event_type_has_its_pinned_topic():

@@ -47,7 +47,7 @@ class DossierPage:
     timeline: list[dict[str, Any]]
     documents: list[dict[str, Any]]
     integrity: Integrity | None
-    distributions: list[dict[str, Any]] | None
+    distributions: list[dict[str, Any]]
 
     @property
     def overdue(self) -> list[dict[str, Any]]:
@@ -206,18 +206,21 @@ def integrity(recorder: Any) -> Integrity:
 
 
 def _distributions(queries: Queries, negotiation: str, axes: Axes,
-                   proposal: dict[str, Any] | None) -> list[dict[str, Any]] | None:
-    """HOOK for the distribution of every item that has a key (``distribute --json`` shapes).
+                   proposal: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Each item of the proposal in force whose distribution names a key in force, divided over
+    the regions by it, as ``distribute --json`` divides it; each region's share also in percent."""
+    from akkoord.projections.divisions import division, percent
 
-    None while the views have no distribution query: the page then leaves the section out.
-    """
-    distribution = getattr(queries, "distribution", None)
-    if distribution is None or proposal is None:
-        return None
-    shown = []
-    for item in proposal["items"]:
-        try:
-            shown.append(distribution(negotiation, axes, item["id"]))
-        except NotFound:
-            continue  # an item without a key
+    shown: list[dict[str, Any]] = []
+    for item in proposal["items"] if proposal else []:
+        row = queries.distribution_key(negotiation, axes, item["distribution"]) \
+            if item["distribution"] else None
+        if row is None:
+            continue  # no key, or free text such as "BDuR-systematiek"
+        divided = division(row, item["by_year"])
+        for region in divided["regions"]:
+            region["percent"] = percent(region["share"])
+        years = [y for y in proposal["years"] if item["by_year"][str(y)]]  # the years it has money
+        shown.append({**divided, "item": item["id"], "years": years,
+                      "sources": [row["position"], *item["sources"]]})
     return shown

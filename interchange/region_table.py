@@ -1,0 +1,165 @@
+"""Region tables as finance officers keep them: a CSV or XLSX sheet, one row per region.
+
+The first row names the columns: ``id``, ``name``, then one column per maatstaf (method
+``formula``) or ``weight`` (method ``shares``). Every other cell is a number, read exactly
+(``domain.distribution.read_number``): a CSV cell as decimal text ('.' or ',' as the decimal
+mark, no thousands separators; a mark followed by exactly three digits, "586.000", is refused
+as ambiguous), an XLSX number as the decimal its cell holds. ``openpyxl`` is
+imported only when an XLSX file is read.
+"""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from akkoord.domain.distribution import NUMBER, REGION_FIELDS, Number, number_text, read_number
+from akkoord.domain.errors import Refusal
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+MAX_ROWS = 10_000  # a key of regions, not a data set: a larger sheet is refused, not read
+MAX_CSV_BYTES = 16 << 20
+
+
+class TableRefused(Exception):
+    """A region table that cannot be read into a key; nothing is stored."""
+
+
+def read_region_table(path: str, sheet: str | None = None) -> list[dict[str, Any]]:
+    """The regions of the table, in its order, each ``{id, name, column: number, …}``."""
+    suffix = Path(path).suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        if sheet is not None:
+            raise TableRefused(f"{path}: --sheet goes with an XLSX file, not a CSV file")
+        rows = _csv_rows(path)
+    elif suffix in XLSX_SUFFIXES:
+        rows = _xlsx_rows(path, sheet)
+    else:
+        raise TableRefused(f"{path}: a region table is a .csv or .xlsx file")
+    return _regions(path, rows)
+
+
+def _csv_rows(path: str) -> list[tuple[int, list[Any]]]:
+    try:
+        if Path(path).stat().st_size > MAX_CSV_BYTES:
+            raise TableRefused(f"{path}: larger than {MAX_CSV_BYTES >> 20} MiB; a key lists "
+                               "regions")
+        # utf-8-sig: a spreadsheet program's CSV often starts with a byte order mark.
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise TableRefused(f"{path}: cannot be read: {error}") from None
+    first = text.split("\n", 1)[0]
+    # A Dutch spreadsheet writes ';' between cells (its ',' is the decimal mark).
+    delimiter = max(";,\t", key=first.count)
+    try:
+        rows = list(enumerate(csv.reader(text.splitlines(), delimiter=delimiter), start=1))
+    except csv.Error as error:
+        raise TableRefused(f"{path}: is not a readable CSV file: {error}") from None
+    return rows
+
+
+def _xlsx_rows(path: str, sheet: str | None) -> list[tuple[int, list[Any]]]:
+    from zipfile import BadZipFile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, BadZipFile, InvalidFileException, KeyError, ValueError) as error:
+        raise TableRefused(f"{path}: is not a readable XLSX file: {error}") from None
+    try:
+        if sheet is not None and sheet not in workbook.sheetnames:
+            raise TableRefused(f"{path}: no sheet {sheet!r}; it has "
+                               f"{', '.join(map(repr, workbook.sheetnames))}")
+        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+        rows = []
+        for line, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            if line > MAX_ROWS + 1:
+                raise TableRefused(f"{path}: more than {MAX_ROWS} rows; a key lists regions")
+            rows.append((line, list(row)))
+        return rows
+    finally:
+        workbook.close()
+
+
+def _regions(path: str, rows: list[tuple[int, list[Any]]]) -> list[dict[str, Any]]:
+    rows = [(line, cells) for line, cells in rows if any(_blank(c) is not None for c in cells)]
+    if not rows:
+        raise TableRefused(f"{path}: holds no rows")
+    header_line, header = rows[0]
+    columns = [_blank(cell) for cell in header]
+    while columns and columns[-1] is None:
+        columns.pop()
+    columns = [str(c).strip() if c is not None else None for c in columns]
+    for index, column in enumerate(columns):
+        if column is None:
+            raise TableRefused(f"{path}: line {header_line}: column {index + 1} has no name")
+        if columns.index(column) != index:
+            raise TableRefused(f"{path}: line {header_line}: column {column!r} repeats")
+    for field in REGION_FIELDS:
+        if field not in columns:
+            raise TableRefused(f"{path}: line {header_line}: no column {field!r} "
+                               f"(the columns are {', '.join(columns)})")
+    if len(rows) > MAX_ROWS + 1:
+        raise TableRefused(f"{path}: more than {MAX_ROWS} rows; a key lists regions")
+    regions = []
+    for line, cells in rows[1:]:
+        extra = [c for c in cells[len(columns):] if _blank(c) is not None]
+        if extra:
+            raise TableRefused(f"{path}: line {line}: a cell ({extra[0]!r}) beyond the named "
+                               "columns")
+        region: dict[str, Any] = {}
+        for column, cell in zip(columns, cells):
+            cell = _blank(cell)
+            if cell is None:
+                continue  # the key's rules name what is missing
+            try:
+                region[column] = (_text(cell) if column in REGION_FIELDS
+                                  else _number(f"{column}", cell))
+            except Refusal as refusal:
+                raise TableRefused(f"{path}: line {line}: {refusal}") from None
+        regions.append(region)
+    return regions
+
+
+def _blank(cell: Any) -> Any:
+    """The cell, or None when it holds nothing."""
+    if cell is None or (isinstance(cell, str) and not cell.strip()):
+        return None
+    return cell
+
+
+def _text(cell: Any) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)  # an id typed as a number in a sheet
+    if isinstance(cell, (bool, float)) or not isinstance(cell, (str, int)):
+        raise Refusal(f"{cell!r} is not text")
+    return str(cell).strip()
+
+
+def _number(name: str, cell: Any) -> Number:
+    if isinstance(cell, float):
+        # A sheet's number is the decimal its cell shows; its shortest repr is that decimal.
+        if cell != cell or cell in (float("inf"), float("-inf")):
+            raise Refusal(f"{name} {cell!r} is not a number")
+        number = Fraction(Decimal(repr(cell)))
+        if number < 0:
+            raise Refusal(f"{name} must not be negative, not {cell!r}")
+        return number_text(number)
+    if isinstance(cell, str):
+        cell = cell.strip()
+        match = NUMBER.match(cell)
+        if match and match[3] is not None and len(match[3]) == 3 and int(match[2]) != 0:
+            # "586.000": a Dutch sheet's thousands, or a program's 586? Neither is guessed.
+            grouped = f"{match[2]}{match[3]}"
+            raise Refusal(f"{name} {cell!r} is ambiguous: write {grouped} for the whole "
+                          f"number, or {match[2]}.{match[3]}0 for the decimal")
+        return read_number(name, cell)
+    if isinstance(cell, int) and not isinstance(cell, bool):
+        return read_number(name, cell)
+    raise Refusal(f"{name} {cell!r} is not a number")
