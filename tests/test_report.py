@@ -307,3 +307,41 @@ def test_a_store_of_several_dossiers_gets_an_index_and_a_page_each(akkoord, exam
     only = report_of(akkoord, example_store, tmp_path / "one.html", "--negotiation", "tweede-dossier")
     assert "Dossier tweede-dossier" in only.read_text(encoding="utf-8")
     assert not (tmp_path / "one-weerbaarheid-2025.html").exists()
+
+
+# -- integrity ---------------------------------------------------------------------------------------
+
+
+def test_report_gives_the_chain_head_verify_s_verdict_and_the_checkpoint(akkoord, example_store, tmp_path):
+    verified = akkoord("--db", example_store, "verify", "--json").json()
+    html = report_of(akkoord, example_store, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Verified:" in html and verified["chain"] in html
+    assert f"all {verified['events']} events up to position {verified['position']} held" in html
+    assert re.search(rf"akkoord-checkpoint/1 position={verified['position']} .*chain={verified['chain']}", html)
+
+
+def test_report_of_a_changed_store_says_it_does_not_verify(akkoord, example_store, tmp_path):
+    import sqlite3
+
+    with sqlite3.connect(example_store) as connection:
+        state = connection.execute("SELECT state FROM stored_events WHERE rowid = 3").fetchone()[0]
+        connection.execute("UPDATE stored_events SET state = ? WHERE rowid = 3",
+                           (bytes(state).replace(b"Vereniging", b"Verenigimg"),))
+    html = report_of(akkoord, example_store, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Does not verify:" in html and "Verified:" not in html
+    assert "position 3" in html and "akkoord-checkpoint/1" not in html
+
+
+def test_a_report_that_cannot_be_put_in_place_leaves_the_old_file_and_no_temporary_file(
+        akkoord, example_store, tmp_path, monkeypatch):
+    output = tmp_path / "report.html"
+    output.write_text("the report of last week", encoding="utf-8")
+
+    def full_disk(source: Any, target: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("akkoord.web.report.os.replace", full_disk)
+    refused = akkoord("--db", example_store, "report", "-o", output)
+    assert refused.status == 2 and "No space left on device" in refused.err
+    assert output.read_text(encoding="utf-8") == "the report of last week"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["report.html", "example.db", "cache"])

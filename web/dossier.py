@@ -14,8 +14,8 @@ from typing import Any
 
 from akkoord.projections.queries import Axes, NotFound, Queries
 
-# How many open commitments "due next" names at a glance.
-DUE_NEXT_SHOWN = 5
+# How many things each box of "at a glance" names; the registers below list them all.
+GLANCE_SHOWN = 8
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Integrity:
     chain: str
     problems: list[str]
     checkpoint: str | None
+    checked_at: str
 
 
 @dataclass
@@ -56,7 +57,7 @@ class DossierPage:
     @property
     def due_next(self) -> list[dict[str, Any]]:
         waiting = [c for c in self.commitments if c["status"] == "open" and c["due"]]
-        return sorted(waiting, key=lambda c: (c["due"], c["id"]))[:DUE_NEXT_SHOWN]
+        return sorted(waiting, key=lambda c: (c["due"], c["id"]))[:GLANCE_SHOWN]
 
     @property
     def open_claims(self) -> list[dict[str, Any]]:
@@ -67,8 +68,9 @@ class DossierPage:
         return [m for m in self.meetings if not m["held"] and m["scheduled_for"] >= self.judged_on]
 
 
-def gather(queries: Queries, negotiation: str, axes: Axes, recorder: Any = None) -> DossierPage:
-    """The page of ``negotiation`` on ``axes``; ``recorder`` (the store's) adds its integrity."""
+def gather(queries: Queries, negotiation: str, axes: Axes,
+           integrity: Integrity | None = None) -> DossierPage:
+    """The page of ``negotiation`` on ``axes``, with the store's ``integrity`` when given."""
     dossier = queries.dossier(negotiation, axes)
     revisions = _revisions(queries, negotiation, axes)
     graph_svg, analysis = _graph(queries, negotiation, axes)
@@ -88,7 +90,7 @@ def gather(queries: Queries, negotiation: str, axes: Axes, recorder: Any = None)
         analysis=analysis,
         timeline=_with_retractions(timeline),
         documents=_documents(timeline),
-        integrity=None if recorder is None else integrity(recorder),
+        integrity=integrity,
         distributions=_distributions(queries, negotiation, axes,
                                      revisions[-1]["proposal"] if revisions else None),
     )
@@ -197,12 +199,16 @@ def inline_svg(svg: str) -> str:
 
 
 def integrity(recorder: Any) -> Integrity:
+    """``verify``'s verdict on the whole store now (it reads every stored event)."""
+    from datetime import datetime, timezone
+
     from akkoord.store.integrity import verify
 
     result = verify(recorder)
     return Integrity(ok=result.ok, events=result.events, position=result.position,
                      chain=result.chain.hex(), problems=[p.message for p in result.problems],
-                     checkpoint=result.checkpoint().line() if result.ok else None)
+                     checkpoint=result.checkpoint().line() if result.ok else None,
+                     checked_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"))
 
 
 def _distributions(queries: Queries, negotiation: str, axes: Axes,

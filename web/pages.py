@@ -62,8 +62,11 @@ def _common(store: str) -> dict[str, Any]:
 
 def dossier_html(page: DossierPage, store: str, *, controls: dict[str, Any] | None = None,
                  index_href: str | None = None) -> str:
+    from akkoord.web.dossier import GLANCE_SHOWN
+
     return environment().get_template("dossier.html").render(
-        page=page, controls=controls, index_href=index_href, **_common(store))
+        page=page, controls=controls, index_href=index_href, glance_shown=GLANCE_SHOWN,
+        **_common(store))
 
 
 def index_html(dossiers: list[dict[str, Any]], store: str) -> str:

@@ -22,17 +22,17 @@ def dossier_files(output: Path, negotiations: list[str], several: bool) -> dict[
 def build(session: Any, output: Path, negotiations: list[str], axes: Axes) -> list[Path]:
     """Renders every page first, then writes them; returns the files written."""
     from akkoord.cli.session import UsageError
-    from akkoord.web.dossier import gather
+    from akkoord.web.dossier import gather, integrity
     from akkoord.web.pages import dossier_html, index_html
 
     several = len(negotiations) > 1
     files = dossier_files(output, negotiations, several)
     store = session.shown.strip("'")
-    recorder = session.app.recorder
+    verdict = integrity(session.app.recorder)  # one verification for every page
     pages: dict[Path, str] = {}
     dossiers = []
     for slug, path in files.items():
-        page = gather(session.queries, slug, axes, recorder)
+        page = gather(session.queries, slug, axes, verdict)
         pages[path] = dossier_html(page, store, index_href=output.name if several else None)
         dossiers.append({"negotiation": slug, "title": page.title, "href": path.name})
     if several:

@@ -68,6 +68,19 @@ class ReadOnly:
 
 def make_app(args: argparse.Namespace) -> ReadOnly:
     """The application over the store ``args`` names (``--db``, ``--views``)."""
+    from akkoord.web.dossier import Integrity, integrity
+
+    # verify reads the whole store: its verdict is kept until an event is added (each page
+    # says when the store was last verified)
+    verdicts: dict[int, Integrity] = {}
+
+    def verdict(reading: Session) -> Integrity:
+        recorder = reading.app.recorder
+        head = recorder.max_notification_id() or 0
+        if head not in verdicts:
+            verdicts.clear()
+            verdicts[head] = integrity(recorder)
+        return verdicts[head]
 
     def session(negotiation: str | None = None, axes: Axes = Axes()) -> Session:
         return Session(argparse.Namespace(
@@ -102,7 +115,7 @@ def make_app(args: argparse.Namespace) -> ReadOnly:
         try:
             if slug not in reading.queries.negotiations():
                 return _error(404, _("No dossier {slug} in this store.").format(slug=slug))
-            page = gather(reading.queries, slug, axes, reading.app.recorder)
+            page = gather(reading.queries, slug, axes, verdict(reading))
             controls = _controls(reading, slug, axes)
             return HTMLResponse(dossier_html(page, reading.shown.strip("'"), controls=controls,
                                              index_href="/"))
