@@ -10,7 +10,19 @@ from typing import TYPE_CHECKING, Any
 
 from akkoord.bootstrap import StoreError
 from akkoord.cli.options import _date, _position, _revision
-from akkoord.cli.render import Progress, emit, euros, moment, print_json, signed_euros, table
+from akkoord.cli.render import (
+    NARROWEST_TEXT_COLUMN,
+    Progress,
+    delta_euros,
+    emit,
+    euros,
+    moment,
+    plain,
+    print_json,
+    signed_euros,
+    table,
+    terminal_width,
+)
 from akkoord.cli.session import Session, UsageError, actor, add_command
 from akkoord.domain.errors import EventRefused, Refusal
 from akkoord.i18n import _
@@ -263,7 +275,8 @@ def run_log(session: Session, args: Any) -> int:
                  lambda e: [e["position"], moment(e["recorded_at"]), e["recorded_by"],
                             e["date"], e["negotiation"],
                             e["type"] + (" (retracted)" if e["retracted_by"] else ""),
-                            shorten(e["summary"], 100)], right=(0,), more=more)
+                            shorten(e["summary"], 100)], right=(0,), more=more,
+                            shrink=(6, 5, 4, 2))
 
 
 def _refuse_unknown_filters(session: Session, args: Any) -> None:
@@ -390,28 +403,77 @@ def run_diff(session: Session, args: Any) -> int:
 
 
 def render_diff(diff: dict[str, Any]) -> str:
+    """Per item and year, old → new and the signed change; a changed field as old → new."""
+    from akkoord.i18n import _
+
     years = [str(y) for y in diff["years"]]
-    heading = (f"{diff['negotiation']}: revision {diff['from']} ({diff['status']['from']}) -> "
-               f"revision {diff['to']} ({diff['status']['to']})\n\n")
-    rows = []
-    for item in diff["items"]:
-        rows.append([item["id"], item["change"]] + [
-            signed_euros(item["by_year"][y]["delta"]) if item["by_year"][y]["delta"] else "-"
-            for y in years])
-        for field, change in item["fields"].items():
-            rows.append(["", f"{field}: {change['from']} -> {change['to']}"] + [""] * len(years))
-    rows.append(["total", ""] + [signed_euros(diff["total"][y]["delta"]) for y in years])
     last = years[-1] if years else ""
+
+    def year(y: str) -> str:
+        return f"{y}+" if y == last else y
+
+    def amount(euro: int) -> str:
+        return euros(euro) if euro else "-"
+
+    heading = _("{negotiation}: revision {a} ({a_status}) → revision {b} ({b_status})").format(
+        negotiation=diff["negotiation"], a=diff["from"], a_status=diff["status"]["from"],
+        b=diff["to"], b_status=diff["status"]["to"])
+    rows: list[list[Any]] = []
+    for item in diff["items"]:
+        cells = [[year(y), amount(item["by_year"][y]["from"]), amount(item["by_year"][y]["to"]),
+                  delta_euros(item["by_year"][y]["delta"])]
+                 for y in years if item["by_year"][y]["delta"]]
+        first, *rest = cells or [["", "", "", ""]]
+        rows.append([item["id"], item["change"], *first])
+        rows += [["", "", *line] for line in rest]
+    changed_totals = [y for y in years if diff["total"][y]["delta"]]
+    for index, y in enumerate(changed_totals):
+        cell = diff["total"][y]
+        rows.append([_("total") if index == 0 else "", "", year(y), amount(cell["from"]),
+                     amount(cell["to"]), delta_euros(cell["delta"])])
+    if not changed_totals:
+        rows.append([_("total"), _("unchanged"), "", "", "", ""])
+    lines = [heading, "", table([_("item"), _("change"), _("year"), _("from"), _("to"),
+                                 _("difference")], rows, right=(3, 4, 5))]
+    width = terminal_width()
+    fields = [_field_change(item["id"], field, change, width)
+              for item in diff["items"] for field, change in item["fields"].items()]
+    if fields:
+        lines += ["", _("What else changed:")] + fields
     from akkoord.cli.distribution import render_region_changes
 
-    return heading + table(["item", "change"] + [f"{y}+" if y == last else y for y in years], rows,
-                           right=range(2, 2 + len(years))) + render_region_changes(diff)
+    regions = render_region_changes(diff)  # each region's gain or loss, for keyed items
+    if regions:
+        lines += ["", regions.lstrip("\n")]
+    if last:
+        lines += ["", _("{year}+ is every year from {year} on (structural).").format(year=last)]
+    return "\n".join(lines)
+
+
+def _field_change(item: str, field: str, change: dict[str, Any], width: int | None) -> str:
+    """``  item: field: old → new``; in a narrow terminal old and new are each shortened, so
+    both sides of the arrow still show."""
+    from akkoord.i18n import _
+
+    old, new = plain(change["from"]), plain(change["to"])
+    line = "  " + _("{item}: {field}: {old} → {new}").format(item=item, field=field, old=old, new=new)
+    if width and len(line) > width:
+        room = max(2 * NARROWEST_TEXT_COLUMN, width - (len(line) - len(old) - len(new)))
+        # the shorter side whole when it takes at most half the room; the longer one the rest
+        first = min(len(old), len(new), room // 2)
+        old_room, new_room = (room - first, first) if len(old) >= len(new) else (first, room - first)
+        line = "  " + _("{item}: {field}: {old} → {new}").format(
+            item=item, field=field, old=shorten(old, old_room), new=shorten(new, new_room))
+    return line
 
 
 def _show(args: Any, rows: list[dict[str, Any]], headers: list[str], cells: Any,
-          right: tuple[int, ...] = (), more: bool = False) -> int:
-    """JSON as the views give it, or a table of the cells of each row (and how to see more)."""
-    return emit(args, rows, lambda rows: table(headers, [cells(row) for row in rows], right=right)
+          right: tuple[int, ...] = (), more: bool = False,
+          shrink: tuple[int, ...] | None = None) -> int:
+    """JSON as the views give it, or a table of the cells of each row (``table``'s ``right``
+    and ``shrink``), and how to see more."""
+    return emit(args, rows, lambda rows: table(headers, [cells(row) for row in rows], right=right,
+                                               shrink=shrink)
                 + more_hint(args, len(rows), more))
 
 
@@ -431,7 +493,7 @@ def run_claims(session: Session, args: Any) -> int:
     rows, more = _paged(args, read)
     return _show(args, rows, ["claim", "by", "against", "amount", "status", "summary"],
                  lambda c: [c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-",
-                            c["status"], c["summary"]], right=(3,), more=more)
+                            c["status"], c["summary"]], right=(3,), more=more, shrink=(5,))
 
 
 def run_commitments(session: Session, args: Any) -> int:
@@ -439,7 +501,7 @@ def run_commitments(session: Session, args: Any) -> int:
         session.negotiation, session.axes, args.status, limit=limit, offset=offset))
     return _show(args, rows, ["commitment", "by", "to", "due", "status", "what"],
                  lambda c: [c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-", c["status"],
-                            c["what"]], more=more)
+                            c["what"]], more=more, shrink=(5, 2))
 
 
 def run_status(session: Session, args: Any) -> int:

@@ -23,7 +23,7 @@ MESSAGE_WIDTH = 2_000
 # Each module has register(subparsers); heavy imports stay inside the command functions.
 COMMAND_MODULES = ("akkoord.cli.core", "akkoord.cli.record", "akkoord.cli.registers",
                    "akkoord.cli.keys", "akkoord.cli.audit", "akkoord.cli.graph", "akkoord.cli.views",
-                   "akkoord.cli.distribution")
+                   "akkoord.cli.distribution", "akkoord.cli.report")
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from akkoord.domain.values import euros
+from akkoord.interchange.text import shorten
 
-__all__ = ["emit", "euros", "print_json", "table", "Progress"]
+__all__ = ["delta_euros", "emit", "euros", "plain", "print_json", "table", "Progress"]
 
 
 def print_json(value: Any) -> None:
@@ -40,15 +43,38 @@ def escaped(text: str) -> str:
                    char.encode("unicode_escape").decode("ascii") for char in text)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
-    """Columns padded to their widest cell; the columns named in ``right`` align right."""
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = (),
+          width: int | None = None, shrink: Sequence[int] | None = None) -> str:
+    """Columns padded to their widest cell; the columns named in ``right`` align right.
+
+    A table wider than ``width`` (default: the terminal's, see ``terminal_width``) has its text
+    columns shortened with an ellipsis: those named in ``shrink``, the first first, each down to
+    a few words; without ``shrink``, every left-aligned column, the widest first. Amounts,
+    positions and dates (right-aligned, or left out of ``shrink``) stay whole."""
     cells = [[str(h) for h in headers]] + [["" if c is None else escaped(str(c)) for c in row]
                                            for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    limit = terminal_width() if width is None else width
+    if limit:
+        floors = [min(w, max(NARROWEST_TEXT_COLUMN, len(str(h)))) for w, h in zip(widths, headers)]
+        excess = sum(widths) + COLUMN_GAP * (len(widths) - 1) - limit
+        if shrink is None:
+            widths = widest_first(widths, floors, [i for i in range(len(widths)) if i not in right],
+                                  excess)
+        else:
+            # first each down to a few words; if that is not enough, the last named first
+            # down to its heading, so the first named keeps its few words longest
+            headings = [max(NARROWEST_CUT, len(str(h))) for h in headers]
+            for column_floors, order in ((floors, shrink), (headings, shrink[::-1])):
+                for i in order:
+                    cut = max(0, min(excess, widths[i] - column_floors[i]))
+                    widths[i] -= cut
+                    excess -= cut
     lines = []
     for index, row in enumerate(cells):
         padded = [
-            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            shorten(cell, widths[i]).rjust(widths[i]) if i in right
+            else shorten(cell, widths[i]).ljust(widths[i])
             for i, cell in enumerate(row)
         ]
         lines.append("  ".join(padded).rstrip())
@@ -57,8 +83,65 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence
     return "\n".join(lines)
 
 
+# A text column is never shortened below this (or below its heading): a few words still show.
+NARROWEST_TEXT_COLUMN = 12
+# ... unless the terminal is too narrow for that: then a named column may go down to its
+# heading, or this many characters.
+NARROWEST_CUT = 4
+COLUMN_GAP = 2
+
+
+def terminal_width() -> int | None:
+    """The width to fit: ``$COLUMNS``, else the terminal's; None (no limit) when not a terminal."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def widest_first(widths: list[int], floors: list[int], shrinkable: list[int], excess: int) -> list[int]:
+    """The widths less ``excess`` in all, taken from the widest of the ``shrinkable`` columns
+    first, none below its floor."""
+    widths = list(widths)
+    while excess > 0:
+        candidates = [i for i in shrinkable if widths[i] > floors[i]]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        others = [widths[i] for i in candidates if i != widest]
+        # down to the next widest column (or its floor), at most by what is still too much
+        target = max(max(others, default=floors[widest]), floors[widest], widths[widest] - excess)
+        if target == widths[widest]:
+            target -= 1
+        excess -= widths[widest] - target
+        widths[widest] = target
+    return widths
+
+
 def signed_euros(amount: int) -> str:
     return ("-" if amount < 0 else "") + euros(abs(amount)) if amount else "€ 0"
+
+
+def delta_euros(amount: int) -> str:
+    """A change in euros, its sign always written: +€ 5.000.000, −€ 5.000.000, € 0."""
+    return ("+" if amount > 0 else "−") + euros(abs(amount)) if amount else "€ 0"
+
+
+def plain(value: Any) -> str:
+    """A field's value as a reader writes it: a list as its items, nothing as "none"."""
+    from akkoord.i18n import _
+
+    if value is None or value == "" or value == []:
+        return _("none")
+    if isinstance(value, list):
+        items = [plain(v) for v in value]
+        # sentences already end in a stop; other items are kept apart by a semicolon
+        return " ".join(items) if all(i.endswith((".", "!", "?")) for i in items) else "; ".join(items)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {plain(v)}" for k, v in value.items())
+    return str(value)
 
 
 class Progress:
