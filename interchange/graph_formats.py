@@ -24,7 +24,7 @@ FORMATS = ("graphml", "gexf", "json", "dot", "svg", "png")
 TEXT_FORMATS = ("graphml", "gexf", "json", "dot", "svg")
 SUFFIXES = {".graphml": "graphml", ".gexf": "gexf", ".json": "json", ".dot": "dot",
             ".gv": "dot", ".svg": "svg", ".png": "png"}
-LIST_ATTRIBUTES = ("sources", "subjects")
+LIST_ATTRIBUTES = ("sources", "subjects", "agreed_by")
 NODE_LINK_EDGES = "edges"  # the key of the edge list in node-link JSON, as networkx reads it
 
 
