@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import textwrap
+from xml.etree import ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
 from akkoord.interchange.graph_style import CATEGORY_SHAPES, edge_caption, line_of, node_colour, title
@@ -24,8 +25,11 @@ FORMATS = ("graphml", "gexf", "json", "dot", "svg", "png")
 TEXT_FORMATS = ("graphml", "gexf", "json", "dot", "svg")
 SUFFIXES = {".graphml": "graphml", ".gexf": "gexf", ".json": "json", ".dot": "dot",
             ".gv": "dot", ".svg": "svg", ".png": "png"}
+GEXF_NAMESPACE = "http://gexf.net/1.3"
 LIST_ATTRIBUTES = ("sources", "subjects", "agreed_by")
-NODE_LINK_EDGES = "edges"  # the key of the edge list in node-link JSON, as networkx reads it
+# The keys of the edge list in node-link JSON: D3 and networkx before 3.4 read "links", networkx
+# 3.4 and later "edges" by default; the list is written under both, so each reads it unasked.
+NODE_LINK_EDGES = ("links", "edges")
 
 
 def render(graph: nx.MultiDiGraph, fmt: str) -> bytes:
@@ -33,8 +37,10 @@ def render(graph: nx.MultiDiGraph, fmt: str) -> bytes:
     import networkx as nx
 
     if fmt == "json":
-        data = nx.node_link_data(graph, edges=NODE_LINK_EDGES)
-        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        data = nx.node_link_data(graph, edges=NODE_LINK_EDGES[0])
+        for name in NODE_LINK_EDGES[1:]:
+            data[name] = data[NODE_LINK_EDGES[0]]
+        return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     if fmt == "dot":
         return to_dot(graph).encode("utf-8")
     if fmt in ("svg", "png"):
@@ -43,9 +49,11 @@ def render(graph: nx.MultiDiGraph, fmt: str) -> bytes:
         return draw(graph, fmt)
     buffer = io.BytesIO()
     if fmt == "graphml":
-        nx.write_graphml(_flattened(graph), buffer)
+        nx.write_graphml(_with_record_ids(_flattened(graph)), buffer)
     elif fmt == "gexf":
-        nx.write_gexf(_for_gexf(graph), buffer)
+        from akkoord.interchange.graph_gexf import to_gexf
+
+        return to_gexf(graph)
     else:
         raise ValueError(f"unknown graph format {fmt!r}")
     return buffer.getvalue()
@@ -56,11 +64,16 @@ def read_back(data: bytes, fmt: str) -> nx.MultiDiGraph:
     import networkx as nx
 
     if fmt == "json":
-        return nx.node_link_graph(json.loads(data), edges=NODE_LINK_EDGES)
+        return nx.node_link_graph(json.loads(data))
     if fmt == "graphml":
         graph = nx.read_graphml(io.BytesIO(data), force_multigraph=True)
+        for *_ends, attributes in graph.edges(data=True):
+            if "record_id" in attributes:
+                attributes["id"] = attributes.pop("record_id")
     elif fmt == "gexf":
         graph = _from_gexf(nx.read_gexf(io.BytesIO(data)))
+        graph.graph["name"] = ET.fromstring(data).findtext(f"{{{GEXF_NAMESPACE}}}meta/"
+                                                            f"{{{GEXF_NAMESPACE}}}keywords")
     else:
         raise ValueError(f"{fmt!r} is not read back")
     for name in ("node_default", "edge_default", "mode"):
@@ -133,16 +146,12 @@ def _unflatten(attributes: dict[str, Any]) -> None:
             attributes[name] = json.loads(attributes[name])
 
 
-def _for_gexf(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    flat = _flattened(graph)
-    for _node, attributes in flat.nodes(data=True):
-        colour = node_colour(attributes)
-        attributes["viz"] = {"color": {"r": int(colour[1:3], 16), "g": int(colour[3:5], 16),
-                                       "b": int(colour[5:7], 16), "a": 1.0}}
-    for *_ends, key, attributes in flat.edges(keys=True, data=True):
+def _with_record_ids(flat: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """An edge's own ``id`` (a commitment's or claim's) as ``record_id``: GraphML and GEXF give
+    every edge an id of their own (its key), and igraph and Gephi read that into ``id``."""
+    for *_ends, attributes in flat.edges(data=True):
         if "id" in attributes:
             attributes["record_id"] = attributes.pop("id")
-        attributes["id"] = key
     return flat
 
 
@@ -152,10 +161,10 @@ def _from_gexf(read: nx.Graph) -> nx.MultiDiGraph:
 
     graph = nx.MultiDiGraph(**read.graph)
     for node, attributes in read.nodes(data=True):
-        attributes.pop("viz", None)
         graph.add_node(node, **attributes)
     for u, v, attributes in read.edges(data=True):
         key = attributes.pop("id")
+        attributes.pop("label", None)  # the words on the edge, made from its attributes
         if "record_id" in attributes:
             attributes["id"] = attributes.pop("record_id")
         if isinstance(attributes.get("weight"), float) and attributes["weight"].is_integer():

@@ -220,11 +220,11 @@ def test_graphml_and_gexf_open_with_plain_networkx(akkoord, history_store, tmp_p
 
 def test_gexf_is_dynamic_so_gephi_replays_the_negotiation(akkoord, history_store):
     gexf = akkoord("--db", history_store, "graph", "--format", "gexf").out
-    graph = ET.fromstring(gexf).find("{http://www.gexf.net/1.2draft}graph")
+    graph = ET.fromstring(gexf).find("{http://gexf.net/1.3}graph")
     assert (graph.get("mode"), graph.get("timeformat")) == ("dynamic", "date")
-    ended = [e for e in graph.iter("{http://www.gexf.net/1.2draft}edge") if e.get("end")]
+    ended = [e for e in graph.iter("{http://gexf.net/1.3}edge") if e.get("end")]
     assert {e.get("end") for e in ended} == {"2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04"}
-    ids = [e.get("id") for e in graph.iter("{http://www.gexf.net/1.2draft}edge")]
+    ids = [e.get("id") for e in graph.iter("{http://gexf.net/1.3}edge")]
     assert len(ids) == len(set(ids))  # Gephi drops an edge whose id repeats
 
 
