@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import io
 import json
-import textwrap
 from xml.etree import ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
-from akkoord.interchange.graph_style import CATEGORY_SHAPES, edge_caption, line_of, node_colour, title
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -32,8 +30,9 @@ LIST_ATTRIBUTES = ("sources", "subjects", "agreed_by")
 NODE_LINK_EDGES = ("links", "edges")
 
 
-def render(graph: nx.MultiDiGraph, fmt: str) -> bytes:
-    """The graph in one of ``FORMATS``."""
+def render(graph: nx.MultiDiGraph, fmt: str, size: str = "a4", history: bool = False) -> bytes:
+    """The graph in one of ``FORMATS``; a picture (DOT, SVG, PNG) at ``size``, with what ended
+    only if ``history`` asks for it."""
     import networkx as nx
 
     if fmt == "json":
@@ -42,11 +41,13 @@ def render(graph: nx.MultiDiGraph, fmt: str) -> bytes:
             data[name] = data[NODE_LINK_EDGES[0]]
         return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     if fmt == "dot":
-        return to_dot(graph).encode("utf-8")
+        from akkoord.interchange.graph_dot import to_dot
+
+        return to_dot(graph, history, size).encode("utf-8")
     if fmt in ("svg", "png"):
         from akkoord.interchange.graph_picture import draw
 
-        return draw(graph, fmt)
+        return draw(graph, fmt, size, history)
     buffer = io.BytesIO()
     if fmt == "graphml":
         nx.write_graphml(_with_record_ids(_flattened(graph)), buffer)
@@ -83,41 +84,6 @@ def read_back(data: bytes, fmt: str) -> nx.MultiDiGraph:
     for *_ends, attributes in graph.edges(data=True):
         _unflatten(attributes)
     return graph
-
-
-def to_dot(graph: nx.MultiDiGraph) -> str:
-    """Graphviz DOT: ``dot -Tsvg`` (or ``neato``, ``sfdp``) draws it; every attribute is kept."""
-    lines = [f"digraph {_quote(graph.graph['name'])} {{"]
-    shown = {name: value for name, value in graph.graph.items() if name != "name"}  # the digraph's
-    shown.update(label=title(graph), labelloc="t", overlap="false", splines="true",
-                 fontname="Helvetica")
-    lines.append(f"  graph [{_attributes(shown)}];")
-    lines.append('  node [style=filled, fontname="Helvetica", fontsize=10];')
-    lines.append('  edge [fontname="Helvetica", fontsize=8];')
-    for node, data in graph.nodes(data=True):
-        shown = {**_flat_values(data), "label": "\n".join(textwrap.wrap(data["label"], 28)) or node,
-                 "shape": CATEGORY_SHAPES[data["category"]][1], "fillcolor": node_colour(data)}
-        lines.append(f"  {_quote(node)} [{_attributes(shown)}];")
-    for u, v, key, data in graph.edges(keys=True, data=True):
-        line = line_of(data)
-        shown = {"key": key, **_flat_values(data), "label": edge_caption(data),
-                 "color": line.colour, "fontcolor": line.colour, "penwidth": line.width,
-                 "style": "dashed" if line.dash == "dashdot" else line.dash}
-        if not line.arrow:
-            shown["dir"] = "none"
-        lines.append(f"  {_quote(u)} -> {_quote(v)} [{_attributes(shown)}];")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def _quote(value: Any) -> str:
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{text}"'
-
-
-def _attributes(values: dict[str, Any]) -> str:
-    return ", ".join(f"{name}={_quote(str(value).lower() if isinstance(value, bool) else value)}"
-                     for name, value in values.items())
 
 
 def _flat_values(attributes: dict[str, Any]) -> dict[str, Any]:

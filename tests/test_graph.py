@@ -232,13 +232,16 @@ def test_gexf_is_dynamic_so_gephi_replays_the_negotiation(akkoord, history_store
 def test_dot_parses_and_holds_every_node_and_edge(akkoord, history_store):
     import pydot
 
-    dot = akkoord("--db", history_store, "graph", "--format", "dot").out
+    dot = akkoord("--db", history_store, "graph", "--format", "dot", "--history").out
     (parsed,) = pydot.graph_from_dot_data(dot)
     read = nx.nx_pydot.from_pydot(parsed)
     projected = projection(history_store)
     assert {n.strip('"') for n in read} == set(projected)
     keys = {k.strip('"') for _u, _v, k in read.edges(keys=True)}
-    assert keys == {k for _u, _v, k in projected.edges(keys=True)}
+    # every edge, and the second leg of each claim (from its node to whom it is against)
+    assert keys == {k for _u, _v, k in projected.edges(keys=True)} | {"claim:korting:against"}
+    now = akkoord("--db", history_store, "graph", "--format", "dot").out
+    assert "claim:korting" not in now and "ended 2025-03-01" in dot  # history only when asked
     relations = {d["relation"].strip('"') for *_e, d in read.edges(data=True)}
     assert relations == set(RELATIONS)
 
@@ -252,7 +255,7 @@ def test_svg_parses_and_names_every_party(akkoord, example_store):
                                                 "stakeholder_registered").json()}
     assert parties == {"VB", "VNG", "JENV", "RCDV", "RIJK", "GEM", "VR", "DEF", "BAC"}
     assert parties <= texts
-    assert {"positive alignment", "negative alignment"} <= texts  # the legend
+    assert {"positive alignment", "stance (for)", "claim (by → claim → against)"} <= texts  # legend
 
 
 def test_png_opens(akkoord, example_store, tmp_path):
