@@ -37,6 +37,7 @@ OTHERS = (("VB", "Veiligheidsberaad", "council"), ("VNG", "Vereniging van Nederl
 TOPICS = ("navo-norm", "bdur-korting", "bevolkingszorg", "crisiscommunicatie",
           "versterking-veiligheidsregios-en-brandweerzorg")
 STANCES = ("support", "conditional", "oppose", "demand", "neutral")
+LATE_PARTY = ("BAC", "2026-03-01")  # joins later than the others
 
 
 def region_id(number: int) -> str:
@@ -51,8 +52,8 @@ def events(seed: int = 25) -> list[dict[str, Any]]:
          "budget": [{"party": "RIJK", "from": 2027, "amount": "70M"},
                     {"party": "JENV", "year": 2026, "amount": "12M"}]}]
     for (party, name, kind) in OTHERS:
-        log.append({"type": "stakeholder_registered", "date": "2026-01-12", "id": party,
-                    "name": name, "kind": kind})
+        log.append({"type": "stakeholder_registered", "date": LATE_PARTY[1] if party == LATE_PARTY[0]
+                    else "2026-01-12", "id": party, "name": name, "kind": kind})
     for party, name in zip(regions, REGIONS):
         log.append({"type": "stakeholder_registered", "date": "2026-01-12", "id": party,
                     "name": f"Veiligheidsregio {name}", "kind": "region", "member_of": "VB"})
@@ -109,6 +110,13 @@ def events(seed: int = 25) -> list[dict[str, Any]]:
     log.append({"type": "alignment_declared", "date": "2026-02-25", "parties": ["VB", "VNG"],
                 "toward": "JENV", "summary": "Samen op tegen de korting"})
     log.sort(key=lambda event: event["date"])  # in date order, as a dossier is recorded
+    # A stance transcribed late: recorded after its party joined, dated before (an export must
+    # still keep the stance's edge within the party's life).
+    joined = next(i for i, e in enumerate(log) if e.get("id") == LATE_PARTY[0])
+    log.insert(joined + 1, {"type": "position_taken", "date": "2026-02-20",
+                            "stakeholder": LATE_PARTY[0], "subject": "topic:navo-norm",
+                            "stance": "support", "summary": "Uit het verslag van 20 februari",
+                            "note": "Later genoteerd"})
     return log
 
 
