@@ -77,3 +77,18 @@ def test_claims_run_through_their_node(regions_store):
                    if d["relation"] == "claim" and "end" not in d]
     assert len(open_claims) == 4
     assert legs == {leg for u, v, claim in open_claims for leg in ((u, claim), (claim, v))}
+
+
+def test_the_drawing_fills_its_square(akkoord, any_store, tmp_path):
+    import numpy as np
+    from matplotlib.image import imread
+
+    out = tmp_path / "graph.png"
+    assert akkoord("--db", any_store, "graph", "--size", "slide", "-o", out).status == 0
+    pixels = imread(out)[..., :3]
+    height, width = pixels.shape[:2]
+    side = round(height * (7.5 - 0.4) / 7.5)  # the square on the left of the slide
+    square = pixels[height - side:, :side]
+    inked = np.argwhere(square.min(axis=2) < 0.9)
+    spans = (inked.max(axis=0) - inked.min(axis=0)) / side
+    assert spans.max() >= 0.9  # labels and all reach across the square one way or the other
