@@ -39,7 +39,8 @@ def render(graph: nx.MultiDiGraph, fmt: str, size: str = "a4", history: bool = F
         data = nx.node_link_data(graph, edges=NODE_LINK_EDGES[0])
         for name in NODE_LINK_EDGES[1:]:
             data[name] = data[NODE_LINK_EDGES[0]]
-        return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+        # Compact, so the C encoder writes it: with an indent Python's own writes every value.
+        return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
     if fmt == "dot":
         from akkoord.interchange.graph_dot import to_dot
 

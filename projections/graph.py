@@ -126,6 +126,7 @@ def build_graph(queries: Queries, negotiation: str, axes: Axes) -> nx.MultiDiGra
                          "commitment", start=commitment["date"], end=ended[-1] if ended else None,
                          sources=commitment["sources"], id=commitment["id"],
                          status=commitment["status"], due=commitment["due"])
+    builder.finish()
     return graph
 
 
@@ -145,6 +146,9 @@ class _Builder:
 
     def __init__(self, graph: nx.MultiDiGraph):
         self.graph = graph
+        # The sources of topics and tasks, gathered as they are mentioned and sorted once at
+        # the end: sorting at every mention made a long dossier's graph quadratic.
+        self.mentions: dict[str, set[int]] = {}
 
     def node(self, node: str, **attributes: Any) -> None:
         kind = category(node)
@@ -152,10 +156,14 @@ class _Builder:
             if kind in ("topic", "task"):  # no event defines these: the mentions are its sources
                 known = self.graph.nodes[node]
                 known["start"] = min(known["start"], attributes["start"])
-                known["sources"] = sorted({*known["sources"], *attributes["sources"]})
+                self.mentions.setdefault(node, set(known["sources"])).update(attributes["sources"])
             return
         attributes.setdefault("kind", kind)
         self.graph.add_node(node, category=kind, **_present(attributes))
+
+    def finish(self) -> None:
+        for node, sources in self.mentions.items():
+            self.graph.nodes[node]["sources"] = sorted(sources)
 
     def edge(self, u: str, v: str, key: str, relation: str, **attributes: Any) -> None:
         self.graph.add_edge(u, v, key=key, relation=relation, **_present(attributes))
