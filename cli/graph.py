@@ -27,6 +27,11 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
                              "else a table of the edges)")
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write to FILE (else standard output, for the text formats)")
+    parser.add_argument("--size", choices=("a4", "slide"), default="a4",
+                        help="the picture's page: A4 portrait or a 16:9 slide (default: a4)")
+    parser.add_argument("--history", action="store_true",
+                        help="also draw what ended: superseded stances and revisions, kept or "
+                             "withdrawn commitments, settled claims (svg, png, dot)")
     parser.add_argument("--analyse", "--analyze", action="store_true",
                         help="coalitions, structural balance, brokers and role division")
 
@@ -55,7 +60,7 @@ def run_graph(session: Session, args: Any) -> int:
             return 0
     from akkoord.interchange.graph_formats import render
 
-    data = render(graph, fmt)
+    data = render(graph, fmt, args.size, args.history)
     if args.output:
         from akkoord.interchange.output import write_atomically
 

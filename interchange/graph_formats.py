@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import io
 import json
-import textwrap
+from xml.etree import ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
-from akkoord.interchange.graph_style import CATEGORY_SHAPES, edge_caption, line_of, node_colour, title
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -24,28 +23,39 @@ FORMATS = ("graphml", "gexf", "json", "dot", "svg", "png")
 TEXT_FORMATS = ("graphml", "gexf", "json", "dot", "svg")
 SUFFIXES = {".graphml": "graphml", ".gexf": "gexf", ".json": "json", ".dot": "dot",
             ".gv": "dot", ".svg": "svg", ".png": "png"}
-LIST_ATTRIBUTES = ("sources", "subjects")
-NODE_LINK_EDGES = "edges"  # the key of the edge list in node-link JSON, as networkx reads it
+GEXF_NAMESPACE = "http://gexf.net/1.3"
+LIST_ATTRIBUTES = ("sources", "subjects", "agreed_by")
+# The keys of the edge list in node-link JSON: D3 and networkx before 3.4 read "links", networkx
+# 3.4 and later "edges" by default; the list is written under both, so each reads it unasked.
+NODE_LINK_EDGES = ("links", "edges")
 
 
-def render(graph: nx.MultiDiGraph, fmt: str) -> bytes:
-    """The graph in one of ``FORMATS``."""
+def render(graph: nx.MultiDiGraph, fmt: str, size: str = "a4", history: bool = False) -> bytes:
+    """The graph in one of ``FORMATS``; a picture (DOT, SVG, PNG) at ``size``, with what ended
+    only if ``history`` asks for it."""
     import networkx as nx
 
     if fmt == "json":
-        data = nx.node_link_data(graph, edges=NODE_LINK_EDGES)
-        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        data = nx.node_link_data(graph, edges=NODE_LINK_EDGES[0])
+        for name in NODE_LINK_EDGES[1:]:
+            data[name] = data[NODE_LINK_EDGES[0]]
+        # Compact, so the C encoder writes it: with an indent Python's own writes every value.
+        return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
     if fmt == "dot":
-        return to_dot(graph).encode("utf-8")
+        from akkoord.interchange.graph_dot import to_dot
+
+        return to_dot(graph, history, size).encode("utf-8")
     if fmt in ("svg", "png"):
         from akkoord.interchange.graph_picture import draw
 
-        return draw(graph, fmt)
+        return draw(graph, fmt, size, history)
     buffer = io.BytesIO()
     if fmt == "graphml":
-        nx.write_graphml(_flattened(graph), buffer)
+        nx.write_graphml(_with_record_ids(_flattened(graph)), buffer)
     elif fmt == "gexf":
-        nx.write_gexf(_for_gexf(graph), buffer)
+        from akkoord.interchange.graph_gexf import to_gexf
+
+        return to_gexf(graph)
     else:
         raise ValueError(f"unknown graph format {fmt!r}")
     return buffer.getvalue()
@@ -56,11 +66,16 @@ def read_back(data: bytes, fmt: str) -> nx.MultiDiGraph:
     import networkx as nx
 
     if fmt == "json":
-        return nx.node_link_graph(json.loads(data), edges=NODE_LINK_EDGES)
+        return nx.node_link_graph(json.loads(data))
     if fmt == "graphml":
         graph = nx.read_graphml(io.BytesIO(data), force_multigraph=True)
+        for *_ends, attributes in graph.edges(data=True):
+            if "record_id" in attributes:
+                attributes["id"] = attributes.pop("record_id")
     elif fmt == "gexf":
         graph = _from_gexf(nx.read_gexf(io.BytesIO(data)))
+        graph.graph["name"] = ET.fromstring(data).findtext(f"{{{GEXF_NAMESPACE}}}meta/"
+                                                            f"{{{GEXF_NAMESPACE}}}keywords")
     else:
         raise ValueError(f"{fmt!r} is not read back")
     for name in ("node_default", "edge_default", "mode"):
@@ -70,41 +85,6 @@ def read_back(data: bytes, fmt: str) -> nx.MultiDiGraph:
     for *_ends, attributes in graph.edges(data=True):
         _unflatten(attributes)
     return graph
-
-
-def to_dot(graph: nx.MultiDiGraph) -> str:
-    """Graphviz DOT: ``dot -Tsvg`` (or ``neato``, ``sfdp``) draws it; every attribute is kept."""
-    lines = [f"digraph {_quote(graph.graph['name'])} {{"]
-    shown = {name: value for name, value in graph.graph.items() if name != "name"}  # the digraph's
-    shown.update(label=title(graph), labelloc="t", overlap="false", splines="true",
-                 fontname="Helvetica")
-    lines.append(f"  graph [{_attributes(shown)}];")
-    lines.append('  node [style=filled, fontname="Helvetica", fontsize=10];')
-    lines.append('  edge [fontname="Helvetica", fontsize=8];')
-    for node, data in graph.nodes(data=True):
-        shown = {**_flat_values(data), "label": "\n".join(textwrap.wrap(data["label"], 28)) or node,
-                 "shape": CATEGORY_SHAPES[data["category"]][1], "fillcolor": node_colour(data)}
-        lines.append(f"  {_quote(node)} [{_attributes(shown)}];")
-    for u, v, key, data in graph.edges(keys=True, data=True):
-        line = line_of(data)
-        shown = {"key": key, **_flat_values(data), "label": edge_caption(data),
-                 "color": line.colour, "fontcolor": line.colour, "penwidth": line.width,
-                 "style": "dashed" if line.dash == "dashdot" else line.dash}
-        if not line.arrow:
-            shown["dir"] = "none"
-        lines.append(f"  {_quote(u)} -> {_quote(v)} [{_attributes(shown)}];")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-def _quote(value: Any) -> str:
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{text}"'
-
-
-def _attributes(values: dict[str, Any]) -> str:
-    return ", ".join(f"{name}={_quote(str(value).lower() if isinstance(value, bool) else value)}"
-                     for name, value in values.items())
 
 
 def _flat_values(attributes: dict[str, Any]) -> dict[str, Any]:
@@ -133,16 +113,12 @@ def _unflatten(attributes: dict[str, Any]) -> None:
             attributes[name] = json.loads(attributes[name])
 
 
-def _for_gexf(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    flat = _flattened(graph)
-    for _node, attributes in flat.nodes(data=True):
-        colour = node_colour(attributes)
-        attributes["viz"] = {"color": {"r": int(colour[1:3], 16), "g": int(colour[3:5], 16),
-                                       "b": int(colour[5:7], 16), "a": 1.0}}
-    for *_ends, key, attributes in flat.edges(keys=True, data=True):
+def _with_record_ids(flat: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """An edge's own ``id`` (a commitment's or claim's) as ``record_id``: GraphML and GEXF give
+    every edge an id of their own (its key), and igraph and Gephi read that into ``id``."""
+    for *_ends, attributes in flat.edges(data=True):
         if "id" in attributes:
             attributes["record_id"] = attributes.pop("id")
-        attributes["id"] = key
     return flat
 
 
@@ -152,10 +128,10 @@ def _from_gexf(read: nx.Graph) -> nx.MultiDiGraph:
 
     graph = nx.MultiDiGraph(**read.graph)
     for node, attributes in read.nodes(data=True):
-        attributes.pop("viz", None)
         graph.add_node(node, **attributes)
     for u, v, attributes in read.edges(data=True):
         key = attributes.pop("id")
+        attributes.pop("label", None)  # the words on the edge, made from its attributes
         if "record_id" in attributes:
             attributes["id"] = attributes.pop("record_id")
         if isinstance(attributes.get("weight"), float) and attributes["weight"].is_integer():

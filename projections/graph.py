@@ -19,12 +19,13 @@ only the commands that draw the graph pay for it.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
-from akkoord.projections.queries import Axes, NotFound, Queries
+from akkoord.projections.queries import Axes, Queries
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -36,6 +37,10 @@ CATEGORIES = ("party", "task", "topic", "item", "claim", "proposal")
 
 # Which side of a subject a stance is on: support, conditional and demand want something of it.
 STANCE_SIGN = {"support": 1, "conditional": 1, "demand": 1, "neutral": 0, "oppose": -1}
+# Derived alignment is drawn between this many parties at most, those with stances on the most
+# subjects: the pairs grow with the square of the parties, and a few hundred parties' web of
+# tens of thousands of ties is neither readable nor cheap (docs/graph.md).
+ALIGNED_PARTIES = 100
 
 
 def category(node: str) -> str:
@@ -66,25 +71,11 @@ def derive_alignments(stances: Iterable[Mapping[str, Any]]) -> dict[tuple[str, s
     ``subject_agreement`` over the shared subjects, the sign is the sign of that score and the
     weight the number of shared subjects.
     """
-    by_subject: dict[str, dict[str, Mapping[str, Any]]] = defaultdict(dict)
+    tally = AlignmentTally()
     for stance in stances:
-        by_subject[stance["subject"]][stance["stakeholder"]] = stance
-    shared: dict[tuple[str, str], list[tuple[str, float, int, int]]] = defaultdict(list)
-    for subject, held in by_subject.items():
-        for a, b in combinations(sorted(held), 2):
-            shared[(a, b)].append((subject, subject_agreement(held[a]["stance"], held[b]["stance"]),
-                                   held[a]["position"], held[b]["position"]))
-    alignments = {}
-    for pair, subjects in sorted(shared.items()):
-        score = round(sum(s[1] for s in subjects) / len(subjects), 3)
-        alignments[pair] = {
-            "sign": (score > 0) - (score < 0),
-            "weight": len(subjects),
-            "agreement": score,
-            "subjects": sorted(s[0] for s in subjects),
-            "sources": sorted({p for s in subjects for p in s[2:]}),
-        }
-    return alignments
+        tally.take(stance)
+    return {pair: {name: value for name, value in alignment.items() if name != "start"}
+            for pair, alignment in tally.alignments()}
 
 
 def build_graph(queries: Queries, negotiation: str, axes: Axes) -> nx.MultiDiGraph:
@@ -116,7 +107,8 @@ def build_graph(queries: Queries, negotiation: str, axes: Axes) -> nx.MultiDiGra
                      sources=[stance["position"]])
         builder.edge(stance["stakeholder"], subject,
                      f"stance:{stance['stakeholder']}:{subject}:{stance['position']}", "stance",
-                     start=stance["date"], end=end, sources=[stance["position"]],
+                     start=stance["date"], end=_earliest(end, graph.nodes[subject].get("end")),
+                     sources=[stance["position"]],
                      stance=stance["stance"], sign=STANCE_SIGN[stance["stance"]])
     _add_derived_alignments(builder, stances)
     _add_declared_alignments(builder, queries.alignments(negotiation, axes))
@@ -134,6 +126,7 @@ def build_graph(queries: Queries, negotiation: str, axes: Axes) -> nx.MultiDiGra
                          "commitment", start=commitment["date"], end=ended[-1] if ended else None,
                          sources=commitment["sources"], id=commitment["id"],
                          status=commitment["status"], due=commitment["due"])
+    builder.finish()
     return graph
 
 
@@ -153,6 +146,9 @@ class _Builder:
 
     def __init__(self, graph: nx.MultiDiGraph):
         self.graph = graph
+        # The sources of topics and tasks, gathered as they are mentioned and sorted once at
+        # the end: sorting at every mention made a long dossier's graph quadratic.
+        self.mentions: dict[str, set[int]] = {}
 
     def node(self, node: str, **attributes: Any) -> None:
         kind = category(node)
@@ -160,13 +156,22 @@ class _Builder:
             if kind in ("topic", "task"):  # no event defines these: the mentions are its sources
                 known = self.graph.nodes[node]
                 known["start"] = min(known["start"], attributes["start"])
-                known["sources"] = sorted({*known["sources"], *attributes["sources"]})
+                self.mentions.setdefault(node, set(known["sources"])).update(attributes["sources"])
             return
         attributes.setdefault("kind", kind)
         self.graph.add_node(node, category=kind, **_present(attributes))
 
+    def finish(self) -> None:
+        for node, sources in self.mentions.items():
+            self.graph.nodes[node]["sources"] = sorted(sources)
+
     def edge(self, u: str, v: str, key: str, relation: str, **attributes: Any) -> None:
         self.graph.add_edge(u, v, key=key, relation=relation, **_present(attributes))
+
+
+def _earliest(*dates: str | None) -> str | None:
+    """The first of the dates given (None: no end)."""
+    return min((d for d in dates if d is not None), default=None)
 
 
 def _present(attributes: Mapping[str, Any]) -> dict[str, Any]:
@@ -189,48 +194,120 @@ def _superseded(rows: list[dict[str, Any]],
 
 
 def _add_proposals(builder: _Builder, queries: Queries, negotiation: str, axes: Axes) -> None:
-    revisions = queries.revisions(negotiation, axes)
+    """A node per revision and per item; each revision with its agreements and its state.
+
+    ``state`` is ``current`` for the latest revision and ``superseded`` (with ``end``, the date
+    of the next one) for the others; ``agreed_by`` lists the parties that reached an agreement
+    on it and ``agreed_on`` the first such date. Read in two queries, whatever the number of
+    revisions.
+    """
+    where, params = axes.where("r")
+    rows = queries.db.execute(
+        "SELECT r.revision, r.date, r.position, r.status, i.item_id, i.purpose, i.recipient "
+        "FROM revisions AS r LEFT JOIN revision_items AS i ON i.position = r.position "
+        f"WHERE r.negotiation = ? AND {where} ORDER BY r.date, r.position, i.item_order",
+        [negotiation, *params]).fetchall()
+    where, params = axes.where()
+    agreed: dict[int, dict[str, Any]] = {}
+    for revision, parties_json, on, position in queries.db.execute(
+            f"SELECT revision, parties, date, position FROM agreements WHERE negotiation = ? "
+            f"AND {where} ORDER BY date, position", [negotiation, *params]):
+        agreement = agreed.setdefault(revision, {"agreed_on": on, "agreed_by": [],
+                                                 "agreement_sources": []})
+        agreement["agreed_by"] += [p for p in json.loads(parties_json)
+                                   if p not in agreement["agreed_by"]]
+        agreement["agreement_sources"].append(position)
+    revisions: dict[int, dict[str, Any]] = {}  # by position, in (date, position) order
+    for revision, on, position, status, *item in rows:
+        revisions.setdefault(position, {"revision": revision, "date": on, "status": status,
+                                        "items": []})
+        if item[0] is not None:
+            revisions[position]["items"].append(item)
+    ordered = list(revisions.items())
     items: dict[str, dict[str, Any]] = {}
-    for index, row in enumerate(revisions):
-        try:
-            proposal = queries.proposal(negotiation, axes, row["revision"])
-        except NotFound:  # pragma: no cover - every listed revision is there on the same axes
-            continue
-        following = revisions[index + 1]["date"] if index + 1 < len(revisions) else None
+    for index, (position, row) in enumerate(ordered):
+        following = ordered[index + 1][1]["date"] if index + 1 < len(ordered) else None
+        agreement = agreed.get(row["revision"], {})
         builder.node(f"proposal:r{row['revision']}", label=f"revision {row['revision']}",
-                     start=row["date"], sources=[row["position"]], revision=row["revision"],
-                     status=proposal["status"], end=following)
-        for item in proposal["items"]:
-            seen = items.setdefault(item["id"], {"start": row["date"], "sources": []})
-            seen.update(label=item["purpose"], recipient=item["recipient"],
-                        revision=row["revision"], end=following)
-            seen["sources"].append(row["position"])
+                     start=row["date"], end=following,
+                     sources=[position, *agreement.get("agreement_sources", [])],
+                     revision=row["revision"],
+                     status="agreed" if agreement else row["status"],
+                     state="superseded" if following else "current",
+                     agreed_by=agreement.get("agreed_by"), agreed_on=agreement.get("agreed_on"))
+        for item_id, purpose, recipient in row["items"]:
+            seen = items.setdefault(item_id, {"start": row["date"], "sources": []})
+            seen.update(label=purpose, recipient=recipient, revision=row["revision"],
+                        end=following)
+            seen["sources"].append(position)
     for item_id, item in items.items():
         builder.node(f"item:{item_id}", **item)
 
 
 def _add_derived_alignments(builder: _Builder, stances: list[dict[str, Any]]) -> None:
-    """Alignment edges from stances, one per period in which the pair's alignment held still."""
-    by_date: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    """One alignment edge per pair of the most engaged parties, as it holds on the graph's date.
+
+    Kept as running sums: a stance touches only the pairs of parties that hold a stance on its
+    subject, so the cost is the stances times the parties on a subject, never every pair on
+    every date. Its ``start`` is the day a stance of either party on a subject both hold last
+    changed it (the stance edges keep the history that led there).
+    """
+    engagement: dict[str, set[str]] = defaultdict(set)
     for stance in stances:
-        by_date[stance["date"]].append(stance)
-    current: dict[tuple[str, str], dict[str, Any]] = {}
-    holding: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
-    for day, taken in by_date.items():
-        for stance in taken:
-            current[(stance["stakeholder"], stance["subject"])] = stance
-        alignments = derive_alignments(current.values())
-        for pair in sorted(set(holding) | set(alignments)):
-            before, now = holding.get(pair), alignments.get(pair)
-            if before is not None and before[1] == now:
+        engagement[stance["stakeholder"]].add(stance["subject"])
+    ranked = sorted(engagement, key=lambda party: (-len(engagement[party]), party))
+    chosen = set(ranked[:ALIGNED_PARTIES])
+    if len(ranked) > len(chosen):
+        builder.graph.graph["alignment_parties"] = len(chosen)
+        builder.graph.graph["alignment_parties_left_out"] = len(ranked) - len(chosen)
+    tally = AlignmentTally()
+    for stance in stances:
+        if stance["stakeholder"] in chosen:
+            tally.take(stance)
+    for pair, alignment in tally.alignments():
+        builder.edge(*pair, f"alignment:{pair[0]}:{pair[1]}", "alignment", declared=False,
+                     **alignment)
+
+
+class AlignmentTally:
+    """Per pair of parties and shared subject, the agreement of their current stances.
+
+    Agreement is counted in halves (``subject_agreement`` times two), so the sums stay exact.
+    """
+
+    def __init__(self) -> None:
+        self.current: dict[tuple[str, str], Mapping[str, Any]] = {}  # (party, subject) -> stance
+        self.holders: dict[str, set[str]] = defaultdict(set)
+        # pair -> subject -> (agreement in halves, the two stances' positions)
+        self.shared: dict[tuple[str, str], dict[str, tuple[int, int, int]]] = defaultdict(dict)
+        self.since: dict[tuple[str, str], str | None] = {}
+
+    def take(self, stance: Mapping[str, Any]) -> None:
+        """A stance in (date, position) order: it replaces the party's earlier one on its subject."""
+        party, subject = stance["stakeholder"], stance["subject"]
+        for other in self.holders[subject]:
+            if other == party:
                 continue
-            if before is not None:
-                builder.graph.edges[(*pair, before[0])]["end"] = day
-                del holding[pair]
-            if now is not None:
-                key = f"alignment:{pair[0]}:{pair[1]}:{day}"
-                builder.edge(*pair, key, "alignment", start=day, declared=False, **now)
-                holding[pair] = (key, now)
+            held = self.current[(other, subject)]
+            pair = (party, other) if party < other else (other, party)
+            halves = int(2 * subject_agreement(stance["stance"], held["stance"]))
+            self.shared[pair][subject] = (halves, stance["position"], held["position"])
+            self.since[pair] = stance.get("date")
+        self.current[(party, subject)] = stance
+        self.holders[subject].add(party)
+
+    def alignments(self) -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:
+        for pair in sorted(self.shared):
+            subjects = self.shared[pair]
+            score = round(sum(s[0] for s in subjects.values()) / (2 * len(subjects)), 3)
+            yield pair, {
+                "start": self.since[pair],
+                "sign": (score > 0) - (score < 0),
+                "weight": len(subjects),
+                "agreement": score,
+                "subjects": sorted(subjects),
+                "sources": sorted({p for s in subjects.values() for p in s[1:]}),
+            }
 
 
 def _add_declared_alignments(builder: _Builder, declarations: list[dict[str, Any]]) -> None:

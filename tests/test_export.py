@@ -118,11 +118,12 @@ def test_jsonl_is_one_cloud_event_per_event(akkoord, example_store):
     events = [json.loads(line) for line in lines]
     for event, entry in zip(events, log, strict=True):
         assert event["specversion"] == "1.0"
-        assert {"id", "source", "type", "time", "data", "position", "recorded_by", "date"} <= event.keys()
+        assert {"id", "source", "type", "time", "data", "position", "recordedby",
+                "effectivedate"} <= event.keys()
         assert event["position"] == entry["position"]
-        assert event["recorded_by"] == "akkoord-example" and event["date"] == entry["date"]
-        assert event["time"] == entry["recorded_at"] == event["recorded_at"]
-        assert event["data"] == entry["data"] and event["type"] == f"akkoord.{entry['type']}"
+        assert event["recordedby"] == "akkoord-example" and event["effectivedate"] == entry["date"]
+        assert event["time"] == entry["recorded_at"] == event["recordedat"]
+        assert event["data"] == entry["data"] and event["type"] == f"nl.akkoord.{entry['type']}"
         assert event["source"] == "/akkoord/negotiations/weerbaarheid-2025"
     assert len({(e["source"], e["id"]) for e in events}) == 28
 
@@ -134,7 +135,7 @@ def test_export_of_a_store_with_two_dossiers_needs_one_named(akkoord, store, tmp
     assert refused.status == 2 and "--negotiation" in refused.err
     assert akkoord("--db", store, "export", "--negotiation", "nope").status == 2
     lines = akkoord("--db", store, "export", "--negotiation", "tweede", "--format", "jsonl").out
-    assert [json.loads(line)["type"] for line in lines.splitlines()] == ["akkoord.negotiation_opened"]
+    assert [json.loads(line)["type"] for line in lines.splitlines()] == ["nl.akkoord.negotiation_opened"]
 
 
 def test_export_never_creates_a_store(akkoord, tmp_path):

@@ -113,17 +113,39 @@ def test_superseded_stance_and_role_end_where_the_next_begins(akkoord, history_s
     assert d_roles == [("2025-02-05", "2025-03-04", "support"), ("2025-03-04", None, "primary")]
 
 
+def derived(graph: nx.MultiDiGraph, a: str, b: str) -> list[tuple]:
+    return sorted((d["start"], d.get("end"), d["sign"], d["weight"], d["agreement"])
+                  for u, v, d in graph.edges(data=True)
+                  if (u, v) == (a, b) and d["relation"] == "alignment" and not d["declared"])
+
+
 def test_alignment_is_derived_from_stances_and_follows_them_in_time(akkoord, history_store):
-    graph = graph_of(akkoord, history_store)
-    a_b = sorted((d["start"], d.get("end"), d["sign"], d["weight"], d["agreement"])
-                 for u, v, d in graph.edges(data=True)
-                 if (u, v) == ("A", "B") and d["relation"] == "alignment" and not d["declared"])
     # 1 Feb: the same stance on geld (1) and support/conditional on taken (1/2): +0.75 on 2.
-    # 1 Mar: B opposes geld (-1), taken stays 1/2: -0.25 on 2.
-    assert a_b == [("2025-02-01", "2025-03-01", 1, 2, 0.75), ("2025-03-01", None, -1, 2, -0.25)]
+    before_turn = graph_of(akkoord, history_store, "--as-of", "2025-02-15")
+    assert derived(before_turn, "A", "B") == [("2025-02-01", None, 1, 2, 0.75)]
+    # 1 Mar: B opposes geld (-1), taken stays 1/2: -0.25 on 2, holding since that day.
+    graph = graph_of(akkoord, history_store)
+    assert derived(graph, "A", "B") == [("2025-03-01", None, -1, 2, -0.25)]
+    assert derived(graph, "A", "C") == [("2025-02-01", None, -1, 1, -1.0)]
     declared = edges(graph, "alignment")
     assert all(declared[pair]["declared"] for pair in [("A", "D"), ("B", "D")])
     assert declared[("A", "D")]["toward"] == "C"
+
+
+def test_derived_alignment_is_kept_to_the_most_engaged_parties(akkoord, tmp_path, monkeypatch):
+    from akkoord.projections import graph as projected
+
+    events = [opening(date="2025-01-10"), *(party(p, date="2025-01-10") for p in "ABCD"),
+              stance("A", "topic:geld", "support"), stance("A", "topic:taken", "support"),
+              stance("B", "topic:geld", "support"), stance("B", "topic:taken", "oppose"),
+              stance("C", "topic:geld", "oppose"), stance("D", "topic:taken", "support")]
+    store = tmp_path / "engaged.db"
+    assert akkoord("--db", store, "import", write_log(tmp_path, events)).status == 0
+    monkeypatch.setattr(projected, "ALIGNED_PARTIES", 3)
+    graph = projection(store)
+    pairs = {(u, v) for u, v, d in graph.edges(data=True) if d["relation"] == "alignment"}
+    assert pairs == {("A", "B"), ("A", "C"), ("B", "C")}  # D, on one subject, is the one left out
+    assert (graph.graph["alignment_parties"], graph.graph["alignment_parties_left_out"]) == (3, 1)
 
 
 def test_the_alignment_rule_per_subject():
@@ -198,11 +220,11 @@ def test_graphml_and_gexf_open_with_plain_networkx(akkoord, history_store, tmp_p
 
 def test_gexf_is_dynamic_so_gephi_replays_the_negotiation(akkoord, history_store):
     gexf = akkoord("--db", history_store, "graph", "--format", "gexf").out
-    graph = ET.fromstring(gexf).find("{http://www.gexf.net/1.2draft}graph")
+    graph = ET.fromstring(gexf).find("{http://gexf.net/1.3}graph")
     assert (graph.get("mode"), graph.get("timeformat")) == ("dynamic", "date")
-    ended = [e for e in graph.iter("{http://www.gexf.net/1.2draft}edge") if e.get("end")]
+    ended = [e for e in graph.iter("{http://gexf.net/1.3}edge") if e.get("end")]
     assert {e.get("end") for e in ended} == {"2025-03-01", "2025-03-02", "2025-03-03", "2025-03-04"}
-    ids = [e.get("id") for e in graph.iter("{http://www.gexf.net/1.2draft}edge")]
+    ids = [e.get("id") for e in graph.iter("{http://gexf.net/1.3}edge")]
     assert len(ids) == len(set(ids))  # Gephi drops an edge whose id repeats
 
 
@@ -210,13 +232,16 @@ def test_gexf_is_dynamic_so_gephi_replays_the_negotiation(akkoord, history_store
 def test_dot_parses_and_holds_every_node_and_edge(akkoord, history_store):
     import pydot
 
-    dot = akkoord("--db", history_store, "graph", "--format", "dot").out
+    dot = akkoord("--db", history_store, "graph", "--format", "dot", "--history").out
     (parsed,) = pydot.graph_from_dot_data(dot)
     read = nx.nx_pydot.from_pydot(parsed)
     projected = projection(history_store)
     assert {n.strip('"') for n in read} == set(projected)
     keys = {k.strip('"') for _u, _v, k in read.edges(keys=True)}
-    assert keys == {k for _u, _v, k in projected.edges(keys=True)}
+    # every edge, and the second leg of each claim (from its node to whom it is against)
+    assert keys == {k for _u, _v, k in projected.edges(keys=True)} | {"claim:korting:against"}
+    now = akkoord("--db", history_store, "graph", "--format", "dot").out
+    assert "claim:korting" not in now and "ended 2025-03-01" in dot  # history only when asked
     relations = {d["relation"].strip('"') for *_e, d in read.edges(data=True)}
     assert relations == set(RELATIONS)
 
@@ -230,7 +255,7 @@ def test_svg_parses_and_names_every_party(akkoord, example_store):
                                                 "stakeholder_registered").json()}
     assert parties == {"VB", "VNG", "JENV", "RCDV", "RIJK", "GEM", "VR", "DEF", "BAC"}
     assert parties <= texts
-    assert {"positive alignment", "negative alignment"} <= texts  # the legend
+    assert {"positive alignment", "stance (for)", "claim (by → claim → against)"} <= texts  # legend
 
 
 def test_png_opens(akkoord, example_store, tmp_path):

@@ -1,0 +1,81 @@
+"""``akkoord graph --format json`` against ``proposal --json`` on the same store, at several sizes.
+
+For each N it generates a dossier of N events (``benchmarks/generate.py``), imports it, builds the
+views once, then times ``graph --format json`` and ``proposal --json`` interleaved (the median of
+a few runs each, whole commands), and prints the time, the ratio to ``proposal --json`` measured in
+the same run, and the growth from the previous size.
+
+    python benchmarks/graph.py                          # N = 2,000 and 20,000
+    python benchmarks/graph.py --events 200000 1000000 --runs 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402
+from run import akkoord, measured, run  # noqa: E402
+
+GROWTH_GOAL = 15.0  # 2k -> 20k: linear would be 10x
+RATIO_GOAL = 20.0  # at 20k, graph --format json <= 20x proposal --json
+
+
+def bench(events: int, work: Path, runs: int) -> tuple[float, float, float]:
+    data = work / f"dossier-{events}.json"
+    with data.open("w", encoding="utf-8") as stream:
+        generate.write_log(stream, generate.dossier_events(events))
+    store, views = work / f"store-{events}.db", work / f"views-{events}.db"
+    target = ["--db", str(store), "--views", str(views)]
+    run(akkoord(*target, "import", str(data), "--json"))
+    run(akkoord(*target, "proposal", "--json"))  # the views caught up before anything is timed
+    graph_times, proposal_times, peak = [], [], 0.0
+    for _ in range(runs):
+        seconds, _ = run(akkoord(*target, "proposal", "--json"))
+        proposal_times.append(seconds)
+        seconds, memory, _ = measured(akkoord(*target, "graph", "--format", "json",
+                                              "-o", str(work / "graph.json")))
+        graph_times.append(seconds)
+        peak = max(peak, memory)
+    return statistics.median(graph_times), statistics.median(proposal_times), peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, nargs="+", default=[2_000, 20_000])
+    parser.add_argument("--runs", type=int, default=3, help="runs per size (the median is shown)")
+    parser.add_argument("--work", type=Path, help="folder for the files (default: temporary)")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="akkoord-graph-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"{'events':>9}  {'graph json':>10}  {'proposal':>8}  {'ratio':>6}  {'growth':>6}  "
+          f"{'peak MB':>7}  goal")
+    previous: tuple[int, float] | None = None
+    try:
+        for events in args.events:
+            graph, proposal, peak = bench(events, work, args.runs)
+            ratio = graph / proposal
+            growth = "" if previous is None else f"{graph / previous[1]:.1f}x"
+            goals = []
+            if events == 20_000:
+                goals.append(f"ratio <= {RATIO_GOAL:.0f}x: {'met' if ratio <= RATIO_GOAL else 'MISSED'}")
+            if previous is not None and previous[0] * 10 == events == 20_000:
+                met = graph / previous[1] <= GROWTH_GOAL
+                goals.append(f"growth <= {GROWTH_GOAL:.0f}x: {'met' if met else 'MISSED'}")
+            print(f"{events:>9,}  {graph:>9.2f}s  {proposal:>7.2f}s  {ratio:>5.1f}x  {growth:>6}  "
+                  f"{peak:>7.0f}  {'; '.join(goals)}", flush=True)
+            previous = (events, graph)
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
