@@ -110,10 +110,10 @@ def events(seed: int = 25) -> list[dict[str, Any]]:
     log.append({"type": "alignment_declared", "date": "2026-02-25", "parties": ["VB", "VNG"],
                 "toward": "JENV", "summary": "Samen op tegen de korting"})
     log.sort(key=lambda event: event["date"])  # in date order, as a dossier is recorded
-    # A stance transcribed late: recorded after its party joined, dated before (an export must
-    # still keep the stance's edge within the party's life).
-    joined = next(i for i, e in enumerate(log) if e.get("id") == LATE_PARTY[0])
-    log.insert(joined + 1, {"type": "position_taken", "date": "2026-02-20",
+    # A stance transcribed late: recorded last, dated the day its party joined (a stance dated
+    # before its party's registration is refused by the dossier, so an edge cannot start before
+    # its party; the export must still keep it within the party's life).
+    log.append({"type": "position_taken", "date": LATE_PARTY[1],
                             "stakeholder": LATE_PARTY[0], "subject": "topic:navo-norm",
                             "stance": "support", "summary": "Uit het verslag van 20 februari",
                             "note": "Later genoteerd"})

@@ -139,7 +139,7 @@ def test_each_cloud_event_names_the_file_it_was_imported_from(akkoord, tmp_path)
     store = tmp_path / "events.db"
     assert akkoord("--db", store, "import", EXAMPLE_SOURCE).status == 0
     lines = akkoord("--db", store, "export", "--format", "jsonl").out.splitlines()
-    assert {json.loads(line)["sourcefile"] for line in lines} == {str(EXAMPLE_SOURCE)}
+    assert {json.loads(line)["sourcefile"] for line in lines} == {EXAMPLE_SOURCE.name}
 
 
 # -- GraphML, node-link JSON ---------------------------------------------------------------------
