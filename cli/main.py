@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from akkoord.cli.session import UsageError
+from akkoord.i18n import _, activate, choose
 
 # Each module has register(subparsers); heavy imports stay inside the command functions.
 COMMAND_MODULES = ("akkoord.cli.core", "akkoord.cli.keys", "akkoord.cli.audit", "akkoord.cli.graph")
@@ -35,6 +36,9 @@ def store_options(defaults: bool) -> argparse.ArgumentParser:
                         help="SQLite file or postgresql:// URL (default: $AKKOORD_DB, else events.db)")
     parser.add_argument("--as", dest="actor", metavar="NAME", default=default,
                         help="who records the events (default: $AKKOORD_ACTOR, else the OS user)")
+    parser.add_argument("--lang", metavar="nl|en", default=default,
+                        help=_("the language of what people read (default: $AKKOORD_LANG, else "
+                               "the locale, else English); --json is never translated"))
     parser.add_argument("--views", metavar="PATH", default=default,
                         help="where the read models live (default: $AKKOORD_VIEWS, else a file "
                              "in the user's cache folder)")
@@ -67,7 +71,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def language_asked(argv: list[str]) -> str | None:
+    """The value of ``--lang`` wherever it stands: the language must be chosen before the
+    parser is built, since its help texts are written in it."""
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        activate(choose(language_asked(argv)))
+    except ValueError as unknown:
+        print(f"akkoord: --lang/AKKOORD_LANG {str(unknown)!r}: choose nl or en", file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
