@@ -6,7 +6,6 @@ import argparse
 import errno
 import importlib
 import os
-import re
 import sys
 from typing import Any
 
@@ -14,6 +13,7 @@ from akkoord import __version__
 from akkoord.bootstrap import StoreError
 from akkoord.cli.options import _date, _position, reading_options, store_options
 from akkoord.cli.session import UsageError
+from akkoord.i18n import activate, choose
 
 __all__ = ["build_parser", "entry_point", "main", "_date", "_position"]
 
@@ -48,10 +48,26 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 MESSAGE_WIDTH = 2_000
 
 
+def language_asked(argv: list[str]) -> str | None:
+    """The value of ``--lang`` wherever it stands: the language must be chosen before the
+    parser is built, since its help texts are written in it."""
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     from akkoord.interchange.output import OutputRefused
 
     argv = sys.argv[1:] if argv is None else argv
+    try:
+        activate(choose(language_asked(argv)))
+    except ValueError as unknown:
+        print(f"akkoord: --lang/AKKOORD_LANG {str(unknown)!r}: choose nl or en", file=sys.stderr)
+        return 2
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:

@@ -11,6 +11,8 @@ import re
 from datetime import date
 from typing import Any
 
+from akkoord.i18n import _
+
 
 # The largest number the stores (SQLite INTEGER, PostgreSQL bigint) hold: larger is no position.
 LARGEST_NUMBER = 2**63 - 1
@@ -60,6 +62,9 @@ def store_options(defaults: bool) -> argparse.ArgumentParser:
                         help="SQLite file or postgresql:// URL (default: $AKKOORD_DB, else events.db)")
     parser.add_argument("--as", dest="actor", metavar="NAME", default=default, type=_actor,
                         help="who records the events (default: $AKKOORD_ACTOR, else the OS user)")
+    parser.add_argument("--lang", metavar="nl|en", default=default,
+                        help=_("the language of what people read (default: $AKKOORD_LANG, else "
+                               "the locale, else English); --json is never translated"))
     parser.add_argument("--views", metavar="PATH", default=default,
                         help="where the read models live (default: $AKKOORD_VIEWS, else a file "
                              "in the user's cache folder)")

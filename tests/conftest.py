@@ -39,6 +39,10 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.delenv("AKKOORD_VIEWS", raising=False)
     monkeypatch.delenv("AKKOORD_CIPHER_KEY", raising=False)
     monkeypatch.setenv("AKKOORD_ACTOR", "test-recorder")
+    # English unless a test asks for Dutch: the machine's locale must not choose for the tests.
+    for variable in ("AKKOORD_LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
 
 
 @pytest.fixture

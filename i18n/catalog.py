@@ -1,0 +1,108 @@
+"""Keeps the gettext catalogs in step with the source: extract the marked strings, update the
+Dutch catalog, and say what is missing or unused.
+
+    python -m akkoord.i18n.catalog update    # after adding or changing _() strings
+    python -m akkoord.i18n.catalog check     # what tests/test_i18n.py checks: exit 1 if incomplete
+
+Uses Babel (a development dependency, in the ``test`` extra; the build needs it too, to compile).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from akkoord.i18n import DOMAIN, LOCALE_DIR
+
+PACKAGE_ROOT = LOCALE_DIR.parent.parent
+# The folders whose code writes what people read (tests and benchmarks are not shown to them).
+SOURCE_FOLDERS = ("domain", "application", "projections", "store", "interchange", "cli", "i18n",
+                  "web")
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+TRANSLATED = ("nl",)
+
+
+def source_files() -> list[Path]:
+    files = [PACKAGE_ROOT / "__init__.py"]
+    for folder in SOURCE_FOLDERS:
+        files += sorted((PACKAGE_ROOT / folder).glob("**/*.py"))
+    return files
+
+
+def extracted() -> Any:
+    """A Babel catalog of every marked string in the source, with where each stands."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_file
+
+    catalog = Catalog(domain=DOMAIN, project="akkoord", charset="utf-8")
+    for path in source_files():
+        for line, message, comments, _context in extract_from_file(
+                "python", str(path), keywords=KEYWORDS, options={"encoding": "utf-8"}):
+            catalog.add(message, locations=[(str(path.relative_to(PACKAGE_ROOT)), line)],
+                        auto_comments=comments)
+    return catalog
+
+
+def catalog_path(language: str) -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def read(language: str) -> Any:
+    from babel.messages.pofile import read_po
+
+    with catalog_path(language).open("rb") as stream:
+        return read_po(stream, locale=language)
+
+
+def problems(language: str) -> list[str]:
+    """Strings the source shows with no translation, and catalog entries no code uses."""
+    source, catalog = extracted(), read(language)
+    found = []
+    for message in source:
+        if not message.id:
+            continue
+        entry = catalog.get(message.id)
+        translated = entry is not None and not entry.fuzzy and (
+            all(entry.string) if isinstance(entry.string, tuple) else bool(entry.string))
+        if not translated:
+            where = ", ".join(f"{file}:{line}" for file, line in message.locations[:2])
+            found.append(f"{language}: no translation for {message.id!r} ({where})")
+    for entry in catalog:
+        if entry.id and entry.id not in source:
+            found.append(f"{language}: catalog entry {entry.id!r} is used nowhere")
+    return found
+
+
+def update() -> None:
+    """Merges the strings of the source into each catalog (new ones untranslated, gone ones out)."""
+    from babel.messages.pofile import write_po
+
+    source = extracted()
+    for language in TRANSLATED:
+        catalog = read(language) if catalog_path(language).is_file() else None
+        if catalog is None:
+            from babel.messages.catalog import Catalog
+
+            catalog = Catalog(locale=language, domain=DOMAIN, project="akkoord")
+        catalog.update(source, no_fuzzy_matching=True)
+        catalog.obsolete.clear()
+        catalog_path(language).parent.mkdir(parents=True, exist_ok=True)
+        with catalog_path(language).open("wb") as stream:
+            write_po(stream, catalog, width=100, omit_header=False, sort_output=True)
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["update"]:
+        update()
+        return 0
+    if argv[:1] == ["check"]:
+        found = [p for language in TRANSLATED for p in problems(language)]
+        print("\n".join(found) or "catalogs complete")
+        return 1 if found else 0
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
