@@ -24,10 +24,15 @@ TRANSLATED = ("nl",)
 
 
 def source_files() -> list[Path]:
-    files = [PACKAGE_ROOT / "__init__.py"]
+    files = [PACKAGE_ROOT / "__init__.py", PACKAGE_ROOT / "bootstrap.py"]
     for folder in SOURCE_FOLDERS:
         files += sorted((PACKAGE_ROOT / folder).glob("**/*.py"))
     return files
+
+
+def template_files() -> list[Path]:
+    """The report's and the served pages' Jinja2 templates (their text is marked with _())."""
+    return sorted((PACKAGE_ROOT / "web" / "templates").glob("*.html"))
 
 
 def extracted() -> Any:
@@ -36,9 +41,11 @@ def extracted() -> Any:
     from babel.messages.extract import extract_from_file
 
     catalog = Catalog(domain=DOMAIN, project="akkoord", charset="utf-8")
-    for path in source_files():
+    methods = [("python", path) for path in source_files()]
+    methods += [("jinja2.ext:babel_extract", path) for path in template_files()]
+    for method, path in methods:
         for line, message, comments, _context in extract_from_file(
-                "python", str(path), keywords=KEYWORDS, options={"encoding": "utf-8"}):
+                method, str(path), keywords=KEYWORDS, options={"encoding": "utf-8"}):
             catalog.add(message, locations=[(str(path.relative_to(PACKAGE_ROOT)), line)],
                         auto_comments=comments)
     return catalog
