@@ -18,12 +18,27 @@ EXAMPLES = REPO / "examples"
 DATE_IN_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def log_files() -> list[Path]:
+    """The files in examples/ that are log files (format akkoord/1), not data they are made of."""
+    return [path for path in EXAMPLES.iterdir() if path.suffix in (".yaml", ".yml", ".json")
+            and "format: akkoord/1" in path.read_text(encoding="utf-8")]
+
+
 def example_files() -> list[Path]:
-    """Every log file in examples/, in the order they are recorded: by the date in the name."""
-    files = [path for path in EXAMPLES.iterdir() if path.suffix in (".yaml", ".yml", ".json")]
-    undated = [path.name for path in files if not DATE_IN_NAME.search(path.name)]
-    assert not undated, f"examples/ files carry their date in the name: {undated}"
+    """The dossier's chronology: the log files whose name carries their date, in that order."""
+    files = [path for path in log_files() if DATE_IN_NAME.search(path.name)]
     return sorted(files, key=lambda path: (DATE_IN_NAME.search(path.name).group(), path.name))
+
+
+def test_every_other_example_log_imports_onto_the_whole_chronology(akkoord, tmp_path):
+    """Examples without a date (a distribution key to try) build on the whole dossier."""
+    others = [path for path in log_files() if not DATE_IN_NAME.search(path.name)]
+    assert others, "examples/ holds the example distribution key"
+    store = tmp_path / "all.db"
+    assert akkoord("--db", store, "import", *example_files()).status == 0
+    for path in others:
+        result = akkoord("--db", store, "import", path)
+        assert result.status == 0, f"{path.name}: {result.err}"
 
 
 def opens_a_dossier(path: Path) -> bool:
