@@ -178,9 +178,10 @@ HOSTILE_FILES = {
 HOSTILE_YAML = {
     "mixed key types": ("format: akkoord/1\nnegotiation: x\nevents:\n- type: negotiation_opened\n"
                         "  date: 2025-06-27\n  title: t\n  1: een\n  zz: twee\n  budget: []\n",
-                        "unknown field 1"),
+                        "line 7: a key must be text, not 1"),
     "a mapping as a key": ("format: akkoord/1\nnegotiation: x\nevents:\n- type: negotiation_opened\n"
-                           "  date: 2025-06-27\n  title: t\n  ? {a: 1}\n  : b\n  zz: c\n", "unknown field"),
+                           "  date: 2025-06-27\n  title: t\n  ? {a: 1}\n  : b\n  zz: c\n",
+                           "line 7: a key must be text, not a mapping or list"),
     "YAML nested 400 deep": ("format: akkoord/1\nnegotiation: x\nevents:\n- " + "[" * 400
                              + "]" * 400 + "\n", ""),
 }
