@@ -18,12 +18,19 @@ EXAMPLES = REPO / "examples"
 DATE_IN_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def is_log_file(path: Path) -> bool:
+    return path.suffix in (".yaml", ".yml", ".json") and "format: akkoord/1" in path.read_text(
+        encoding="utf-8")
+
+
 def example_files() -> list[Path]:
-    """Every log file in examples/, in the order they are recorded: by the date in the name."""
-    files = [path for path in EXAMPLES.iterdir() if path.suffix in (".yaml", ".yml", ".json")]
-    undated = [path.name for path in files if not DATE_IN_NAME.search(path.name)]
-    assert not undated, f"examples/ files carry their date in the name: {undated}"
-    return sorted(files, key=lambda path: (DATE_IN_NAME.search(path.name).group(), path.name))
+    """Every log file in examples/, in the order they are recorded: the meetings by the date in
+    their name, then the undated additions to the memo's dossier (a distribution key), by name.
+    (The key's source files, a CSV and a weights file, are not log files.)"""
+    files = [path for path in EXAMPLES.iterdir() if is_log_file(path)]
+    dated = [path for path in files if DATE_IN_NAME.search(path.name)]
+    undated = sorted(path for path in files if path not in dated)
+    return sorted(dated, key=lambda path: (DATE_IN_NAME.search(path.name).group(), path.name)) + undated
 
 
 def opens_a_dossier(path: Path) -> bool:
