@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import EXAMPLE_SOURCE, REPO
 
 README = REPO / "README.md"
@@ -141,3 +143,106 @@ def test_cli_page_names_every_command():
     maker = load_cli_page_maker()
     for name in maker._subcommands(build_parser()):
         assert f"## `akkoord {name}`" in page
+
+
+# -- the format guide's examples ------------------------------------------------------------------
+
+FORMAT_GUIDE = REPO / "docs" / "format.md"
+# The parties the guide's examples name, registered as the memo registers them.
+GUIDE_PARTIES = {"VB": "council", "VNG": "association", "JENV": "ministry", "RCDV": "council",
+                 "VR": "region", "RIJK": "government"}
+
+
+def guide_sections() -> dict[str, str]:
+    """The guide's text by its ``## `` heading."""
+    text = FORMAT_GUIDE.read_text(encoding="utf-8")
+    return {part.split("\n", 1)[0]: part for part in re.split(r"^## ", text, flags=re.M)[1:]}
+
+
+def yaml_blocks(text: str) -> list[str]:
+    return re.findall(r"^```yaml\n(.*?)^```", text, re.M | re.S)
+
+
+def guide_events(section: str) -> list[dict]:
+    import yaml
+
+    events = []
+    for block in yaml_blocks(guide_sections()[section]):
+        entries = yaml.safe_load(block)
+        assert isinstance(entries, list), f"{section}: a block of events is a list: {block[:60]}"
+        events.extend(entries)
+    return events
+
+
+def import_text(akkoord, store, tmp_path, text: str, name: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return akkoord("--db", store, "import", path)
+
+
+def test_the_guides_complete_file_imports_onto_the_example_store(akkoord, example_store, tmp_path):
+    (block,) = yaml_blocks(guide_sections()["A file"])
+    result = import_text(akkoord, example_store, tmp_path, block, "guide-file.yaml")
+    assert result.status == 0, result.err
+
+
+def test_the_guides_event_examples_make_one_dossier_that_imports(akkoord, store, tmp_path):
+    """Every example of "The event types", in the guide's order, as one file: a field renamed, a
+    value or a rule changed in the code and not in the guide (or the other way) fails here."""
+    import yaml
+
+    events = guide_events("The event types")
+    types = [event["type"] for event in events]
+    from akkoord.domain.negotiation import EVENT_TYPES
+
+    assert set(types) == set(EVENT_TYPES), "the guide shows every event type, and no other"
+    assert types[0] == "negotiation_opened"
+    parties = [{"type": "stakeholder_registered", "date": "2025-06-27", "id": id, "name": id,
+                "kind": kind} for id, kind in GUIDE_PARTIES.items()]
+    log = {"format": "akkoord/1", "negotiation": "format-guide",
+           "events": [events[0], *parties, *events[1:]]}
+    result = import_text(akkoord, store, tmp_path, yaml.safe_dump(log, allow_unicode=True),
+                         "guide-events.yaml")
+    assert result.status == 0, result.err
+    assert f"{len(log['events'])} events stored" in result.out
+
+
+def test_the_guides_corrections_retract_events_of_the_example_store(akkoord, example_store,
+                                                                    tmp_path):
+    import yaml
+
+    log = {"format": "akkoord/1", "negotiation": "weerbaarheid-2025",
+           "events": guide_events("Corrections and retractions")}
+    result = import_text(akkoord, example_store, tmp_path, yaml.safe_dump(log, allow_unicode=True),
+                         "guide-corrections.yaml")
+    assert result.status == 0, result.err
+
+
+def amounts_table() -> list[tuple[list[str], int]]:
+    """The guide's amounts table: the forms written in a row, and the euros they are."""
+    rows = re.findall(r"^\| (`.*?) \| € ([\d.]+)", guide_sections()["Amounts"], re.M)
+    assert len(rows) >= 5
+    return [([form.strip('"') for form in re.findall(r"`([^`]+)`", forms)],
+             int(euros.replace(".", ""))) for forms, euros in rows]
+
+
+def test_every_amount_the_guide_shows_is_read_as_it_says():
+    from akkoord.interchange.logformat import parse_amount
+
+    for forms, euros in amounts_table():
+        for form in forms:
+            value = int(form) if form.isdigit() else form
+            assert parse_amount("amount", value) == euros, form
+
+
+def test_every_amount_the_guide_refuses_is_refused():
+    from akkoord.domain.errors import Refusal
+    from akkoord.interchange.logformat import parse_amount
+
+    rows = re.findall(r"^\| (`.*?) \| (?!€)", guide_sections()["Amounts"], re.M)
+    forms = [form for row in rows for form in re.findall(r"`([^`]+)`", row.split(" (")[0])]
+    assert len(forms) >= 10, forms
+    for form in forms:
+        value = form.strip('"') if form.startswith('"') else float(form) if "." in form else int(form)
+        with pytest.raises(Refusal):
+            parse_amount("amount", value)
