@@ -236,3 +236,19 @@ def test_every_amount_the_guide_refuses_is_refused():
         value = form.strip('"') if form.startswith('"') else float(form) if "." in form else int(form)
         with pytest.raises(Refusal):
             parse_amount("amount", value)
+
+
+def test_every_test_a_promise_names_exists():
+    """The README and docs/promises.md back each promise by a test's name; a renamed or removed
+    test leaves a promise unbacked, so the name must still be a test."""
+    tests = REPO / "tests"
+    defined = {match for path in tests.glob("test_*.py")
+               for match in re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M)}
+    for page in (README, REPO / "docs" / "promises.md"):
+        named = re.findall(r"`(?:test_\w+\.py)?::(test_\w+)`|`test_\w+\.py::(test_\w+)`|"
+                           r"`(test_\w+)`", page.read_text(encoding="utf-8"))
+        names = {name for groups in named for name in groups if name}
+        assert len(names) >= 5, page.name
+        assert names - defined == set(), page.name
+        for module in set(re.findall(r"`(test_\w+\.py)", page.read_text(encoding="utf-8"))):
+            assert (tests / module).exists(), (page.name, module)
