@@ -26,6 +26,8 @@ from eventsourcing.utils import register_topic
 
 from akkoord.domain.distribution import checked_key
 from akkoord.domain.errors import Refusal
+from akkoord.i18n import N_, _, human_date, language
+from akkoord.i18n.labels import label
 from akkoord.domain.schema import (
     AGGREGATE,
     ELEMENT_INDEX,
@@ -64,27 +66,28 @@ KINDS = ("stakeholder", "revision", "item", "claim", "claim_settled", "commitmen
          "commitment_closed", "meeting", "ref", "distribution_key", "distribution_key_retired")
 # How a kind is named in a refusal, and what its absence is called.
 MISSING = {
-    "stakeholder": "stakeholder {key!r} is not registered",
-    "revision": "revision {key} does not exist",
-    "claim": "claim {key!r} does not exist",
-    "commitment": "commitment {key!r} does not exist",
-    "meeting": "meeting {key!r} is not scheduled",
-    "item": "item {key!r} is in no revision",
-    "ref": "ref {key!r} does not exist",
-    "distribution_key": "distribution key {key!r} is not recorded",
+    "stakeholder": N_("stakeholder {key!r} is not registered"),
+    "revision": N_("revision {key} does not exist"),
+    "claim": N_("claim {key!r} does not exist"),
+    "commitment": N_("commitment {key!r} does not exist"),
+    "meeting": N_("meeting {key!r} is not scheduled"),
+    "item": N_("item {key!r} is in no revision"),
+    "ref": N_("ref {key!r} does not exist"),
+    "distribution_key": N_("distribution key {key!r} is not recorded"),
 }
 # The kind that closes a claim or a commitment.
 CLOSED_BY = {"claim": "claim_settled", "commitment": "commitment_closed",
              "distribution_key": "distribution_key_retired"}
 ESTABLISHED = {
-    "stakeholder": "stakeholder {key!r} is registered on {on}",
-    "revision": "revision {key} is dated {on}",
-    "claim": "claim {key!r} is lodged on {on}",
-    "commitment": "commitment {key!r} is made on {on}",
-    "meeting": "meeting {key!r} is scheduled on {on}",
-    "item": "item {key!r} is first proposed on {on}",
-    "ref": "ref {key!r} is dated {on}",
-    "distribution_key": "distribution key {key!r} is recorded on {on}",
+    "stakeholder": N_("stakeholder {key!r} is registered on {on}, after this event's date {date}"),
+    "revision": N_("revision {key} is dated {on}, after this event's date {date}"),
+    "claim": N_("claim {key!r} is lodged on {on}, after this event's date {date}"),
+    "commitment": N_("commitment {key!r} is made on {on}, after this event's date {date}"),
+    "meeting": N_("meeting {key!r} is scheduled on {on}, after this event's date {date}"),
+    "item": N_("item {key!r} is first proposed on {on}, after this event's date {date}"),
+    "ref": N_("ref {key!r} is dated {on}, after this event's date {date}"),
+    "distribution_key": N_("distribution key {key!r} is recorded on {on}, after this event's "
+                           "date {date}"),
 }
 
 
@@ -98,6 +101,12 @@ def _stable_topic(cls: type, name: str) -> None:
     register_topic(cls.TOPIC, cls)  # type: ignore[attr-defined]
 
 
+def _word(enum: str, value: str) -> str:
+    """An enum value in a summary: the value itself in English (as the log has always shown it),
+    its label in another language."""
+    return value if language() == "en" else label(enum, value)
+
+
 def _parties(parties: Iterable[str]) -> str:
     return ", ".join(parties)
 
@@ -106,7 +115,7 @@ def period_text(period: Period) -> str:
     if period.is_single_year:
         return str(period.first)
     if period.last is None:
-        return f"from {period.first}"
+        return _("from {year}").format(year=period.first)
     return f"{period.first}-{period.last}"
 
 
@@ -175,10 +184,10 @@ class Negotiation(Aggregate):
         def decide(self, dossier: Negotiation) -> Negotiation.Event:
             """Refuses the event, or returns it as it is to be stored."""
             if dossier.opened_on and self.date.isoformat() < dossier.opened_on:
-                raise Refusal(f"date {self.date.isoformat()} lies before the dossier was opened "
-                              f"({dossier.opened_on})")
+                raise Refusal(_("date {date} lies before the dossier was opened ({opened})")
+                              .format(date=self.date.isoformat(), opened=dossier.opened_on))
             if self.ref is not None and self.ref in dossier.standing["ref"]:
-                raise Refusal(f"ref {self.ref!r} is already used in this dossier")
+                raise Refusal(_("ref {ref!r} is already used in this dossier").format(ref=self.ref))
             for name, kind, many in _references(type(self)):
                 found = getattr(self, name)
                 for key in (found if many else (found,)):
@@ -214,7 +223,8 @@ class Negotiation(Aggregate):
             super().apply(aggregate)
 
         def summary_line(self) -> str:
-            return f"opened {self.title!r}; budget: {_budget(self.budget)}"
+            return _("opened {title!r}; budget: {budget}").format(
+                title=self.title, budget=_budget(self.budget))
 
     class BudgetChanged(Event):
         """Replaces the whole budget envelope."""
@@ -225,7 +235,7 @@ class Negotiation(Aggregate):
             "the new envelope, every line: {party, purpose?, amount, year | from [, until]}")
 
         def summary_line(self) -> str:
-            return f"budget now: {_budget(self.budget)}"
+            return _("budget now: {budget}").format(budget=_budget(self.budget))
 
     class StakeholderRegistered(Event):
         """A party or group that takes part or is spoken of."""
@@ -242,13 +252,14 @@ class Negotiation(Aggregate):
 
         def check(self, dossier: Negotiation) -> None:
             if dossier.holds("stakeholder", self.id):
-                raise Refusal(f"stakeholder {self.id!r} is already registered")
+                raise Refusal(_("stakeholder {id!r} is already registered").format(id=self.id))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "stakeholder", self.id, None
 
         def summary_line(self) -> str:
-            return f"{self.id} registered: {self.name} ({self.kind.value})"
+            return _("{id} registered: {name} ({kind})").format(
+                id=self.id, name=self.name, kind=_word("kind", self.kind.value))
 
     class ProposalRevised(Event):
         """A full new version of the verdelingsvoorstel (all items, not a delta)."""
@@ -275,12 +286,14 @@ class Negotiation(Aggregate):
         def check(self, dossier: Negotiation) -> None:
             latest = dossier.latest_revision()
             if self.revision != latest + 1:
-                raise Refusal(f"revision {self.revision} does not follow revision {latest}")
+                raise Refusal(_("revision {revision} does not follow revision {latest}")
+                              .format(revision=self.revision, latest=latest))
             seen: set[str] = set()
             for item in self.items:
                 check_slug("item id", item.id)
                 if item.id in seen:
-                    raise Refusal(f"item id {item.id!r} repeats in revision {self.revision}")
+                    raise Refusal(_("item id {id!r} repeats in revision {revision}")
+                                  .format(id=item.id, revision=self.revision))
                 seen.add(item.id)
                 dossier.require(f"item {item.id} recipient", "stakeholder", item.recipient,
                                 self.date)
@@ -291,8 +304,10 @@ class Negotiation(Aggregate):
                 yield "item", item.id, None
 
         def summary_line(self) -> str:
-            return (f"revision {self.revision} ({self.status.value}) by "
-                    f"{_parties(self.proposed_by)}: " + ", ".join(item.id for item in self.items))
+            return _("revision {revision} ({status}) by {parties}: {items}").format(
+                revision=self.revision, status=_word("revision", self.status.value),
+                parties=_parties(self.proposed_by),
+                items=", ".join(item.id for item in self.items))
 
     class PositionTaken(Event):
         """What a party says about a subject; a later position on the same subject supersedes
@@ -314,17 +329,18 @@ class Negotiation(Aggregate):
         def check(self, dossier: Negotiation) -> None:
             if self.subject == "proposal":
                 if not dossier.latest_revision():
-                    raise Refusal("subject 'proposal': no revision of the proposal is "
-                                  "recorded yet")
+                    raise Refusal(_("subject 'proposal': no revision of the proposal is "
+                                    "recorded yet"))
                 return
-            kind, _, name = self.subject.partition(":")
-            wrong = (f"subject {self.subject!r} must be proposal, proposal:rN, item:ID, "
-                     "claim:ID or topic:SLUG")
+            kind, _colon, name = self.subject.partition(":")
+            wrong = _("subject {subject!r} must be proposal, proposal:rN, item:ID, claim:ID or "
+                      "topic:SLUG").format(subject=self.subject)
             if not name:
                 raise Refusal(wrong)
             if kind == "proposal":
                 if not (name.startswith("r") and name[1:].isdigit()):
-                    raise Refusal(f"subject {self.subject!r}: a revision is written proposal:rN")
+                    raise Refusal(_("subject {subject!r}: a revision is written proposal:rN")
+                                  .format(subject=self.subject))
                 dossier.require(f"subject {self.subject!r}", "revision", str(int(name[1:])),
                                 self.date)
             elif kind in ("item", "claim"):
@@ -341,7 +357,9 @@ class Negotiation(Aggregate):
             return dataclasses.replace(self, subject=f"proposal:r{dossier.latest_revision()}")
 
         def summary_line(self) -> str:
-            return f"{self.stakeholder} {self.stance.value} on {self.subject}: {self.summary}"
+            return _("{stakeholder} {stance} on {subject}: {summary}").format(
+                stakeholder=self.stakeholder, stance=_word("stance", self.stance.value),
+                subject=self.subject, summary=self.summary)
 
     class ClaimLodged(Event):
         """A financial or other claim one party holds against another."""
@@ -358,15 +376,18 @@ class Negotiation(Aggregate):
 
         def check(self, dossier: Negotiation) -> None:
             if dossier.holds("claim", self.id):
-                raise Refusal(f"claim {self.id!r} already exists")
+                raise Refusal(_("claim {id!r} already exists").format(id=self.id))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "claim", self.id, None
 
         def summary_line(self) -> str:
-            amount = f" ({euros(self.amount)})" if self.amount else ""
-            return (f"claim {self.id} by {self.by} against {self.against}{amount}: "
-                    f"{self.summary}")
+            if self.amount:
+                return _("claim {id} by {by} against {against} ({amount}): {summary}").format(
+                    id=self.id, by=self.by, against=self.against, amount=euros(self.amount),
+                    summary=self.summary)
+            return _("claim {id} by {by} against {against}: {summary}").format(
+                id=self.id, by=self.by, against=self.against, summary=self.summary)
 
     class ClaimSettled(Event):
         """The end of a claim."""
@@ -383,14 +404,19 @@ class Negotiation(Aggregate):
         def check(self, dossier: Negotiation) -> None:
             state = dossier.closing("claim", self.id)
             if state is not None:
-                raise Refusal(f"claim {self.id!r} is already settled ({state})")
+                raise Refusal(_("claim {id!r} is already settled ({state})")
+                              .format(id=self.id, state=label("claim", state)))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "claim_settled", self.id, self.outcome.value
 
         def summary_line(self) -> str:
-            amount = f" ({euros(self.amount)})" if self.amount else ""
-            return f"claim {self.id} {self.outcome.value}{amount}"
+            if self.amount:
+                return _("claim {id} {outcome} ({amount})").format(
+                    id=self.id, outcome=_word("claim", self.outcome.value),
+                    amount=euros(self.amount))
+            return _("claim {id} {outcome}").format(
+                id=self.id, outcome=_word("claim", self.outcome.value))
 
     class AlignmentDeclared(Event):
         """Parties state that they act together."""
@@ -405,11 +431,14 @@ class Negotiation(Aggregate):
 
         def check(self, dossier: Negotiation) -> None:
             if len(set(self.parties)) < 2:
-                raise Refusal("parties must name at least 2 different stakeholders")
+                raise Refusal(_("parties must name at least 2 different stakeholders"))
 
         def summary_line(self) -> str:
-            toward = f" toward {self.toward}" if self.toward else ""
-            return f"{_parties(self.parties)} act together{toward}: {self.summary}"
+            if self.toward:
+                return _("{parties} act together toward {toward}: {summary}").format(
+                    parties=_parties(self.parties), toward=self.toward, summary=self.summary)
+            return _("{parties} act together: {summary}").format(
+                parties=_parties(self.parties), summary=self.summary)
 
     class RoleAssigned(Event):
         """Who does what in a shared task."""
@@ -426,7 +455,8 @@ class Negotiation(Aggregate):
             check_slug("task", self.task)
 
         def summary_line(self) -> str:
-            return f"{self.stakeholder} {self.role.value} in task {self.task}"
+            return _("{stakeholder} {role} in task {task}").format(
+                stakeholder=self.stakeholder, role=_word("role", self.role.value), task=self.task)
 
     class CommitmentMade(Event):
         """A promise one party makes (a toezegging)."""
@@ -443,17 +473,20 @@ class Negotiation(Aggregate):
 
         def check(self, dossier: Negotiation) -> None:
             if dossier.holds("commitment", self.id):
-                raise Refusal(f"commitment {self.id!r} already exists")
+                raise Refusal(_("commitment {id!r} already exists").format(id=self.id))
             if not self.to:
-                raise Refusal("to must name at least one stakeholder")
+                raise Refusal(_("to must name at least one stakeholder"))
             _due_after(self.due, self.date)
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "commitment", self.id, None
 
         def summary_line(self) -> str:
-            due = f" (due {self.due.isoformat()})" if self.due else ""
-            return f"{self.by} commits to {_parties(self.to)}: {self.what}{due}"
+            if self.due:
+                return _("{by} commits to {to}: {what} (due {due})").format(
+                    by=self.by, to=_parties(self.to), what=self.what, due=human_date(self.due))
+            return _("{by} commits to {to}: {what}").format(
+                by=self.by, to=_parties(self.to), what=self.what)
 
     class _CommitmentChanged(Event):
         """A change of an open commitment."""
@@ -461,7 +494,8 @@ class Negotiation(Aggregate):
         def check(self, dossier: Negotiation) -> None:
             state = dossier.closing("commitment", self.id)
             if state is not None:
-                raise Refusal(f"commitment {self.id!r} is not open ({state})")
+                raise Refusal(_("commitment {id!r} is not open ({state})")
+                              .format(id=self.id, state=label("commitment", state)))
 
     class CommitmentFulfilled(_CommitmentChanged):
         """The promise was kept."""
@@ -475,7 +509,10 @@ class Negotiation(Aggregate):
             yield "commitment_closed", self.id, "fulfilled"
 
         def summary_line(self) -> str:
-            return f"commitment {self.id} fulfilled" + (f": {self.evidence}" if self.evidence else "")
+            if self.evidence:
+                return _("commitment {id} fulfilled: {evidence}").format(
+                    id=self.id, evidence=self.evidence)
+            return _("commitment {id} fulfilled").format(id=self.id)
 
     class CommitmentRescheduled(_CommitmentChanged):
         """A new deadline; the old one stays in the history."""
@@ -492,7 +529,8 @@ class Negotiation(Aggregate):
             _due_after(self.due, self.date)
 
         def summary_line(self) -> str:
-            return f"commitment {self.id} now due {self.due.isoformat()}: {self.reason}"
+            return _("commitment {id} now due {due}: {reason}").format(
+                id=self.id, due=human_date(self.due), reason=self.reason)
 
     class CommitmentWithdrawn(_CommitmentChanged):
         """The promise no longer stands."""
@@ -506,7 +544,7 @@ class Negotiation(Aggregate):
             yield "commitment_closed", self.id, "withdrawn"
 
         def summary_line(self) -> str:
-            return f"commitment {self.id} withdrawn: {self.reason}"
+            return _("commitment {id} withdrawn: {reason}").format(id=self.id, reason=self.reason)
 
     class MeetingScheduled(Event):
         """A meeting that will decide or discuss."""
@@ -523,14 +561,16 @@ class Negotiation(Aggregate):
 
         def check(self, dossier: Negotiation) -> None:
             if self.scheduled_for < self.date:
-                raise Refusal(f"scheduled_for {self.scheduled_for.isoformat()} lies before this "
-                              f"event's date {self.date.isoformat()}")
+                raise Refusal(_("scheduled_for {scheduled} lies before this event's date {date}")
+                              .format(scheduled=self.scheduled_for.isoformat(),
+                                      date=self.date.isoformat()))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "meeting", self.id, None
 
         def summary_line(self) -> str:
-            return f"meeting {self.id} set for {self.scheduled_for.isoformat()}: {self.title}"
+            return _("meeting {id} set for {day}: {title}").format(
+                id=self.id, day=human_date(self.scheduled_for), title=self.title)
 
     class MeetingHeld(Event):
         """The meeting took place (on the event's date)."""
@@ -540,7 +580,7 @@ class Negotiation(Aggregate):
         id: str = declared("the id of the meeting held", refers="meeting")
 
         def summary_line(self) -> str:
-            return f"meeting {self.id} held"
+            return _("meeting {id} held").format(id=self.id)
 
     class AgreementReached(Event):
         """Those parties agree to that revision of the proposal."""
@@ -555,10 +595,11 @@ class Negotiation(Aggregate):
 
         def check(self, dossier: Negotiation) -> None:
             if not self.parties:
-                raise Refusal("parties must name at least one stakeholder")
+                raise Refusal(_("parties must name at least one stakeholder"))
 
         def summary_line(self) -> str:
-            return f"{_parties(self.parties)} agree to revision {self.revision}"
+            return _("{parties} agree to revision {revision}").format(
+                parties=_parties(self.parties), revision=self.revision)
 
     class EventRetracted(Event):
         """An earlier event was recorded in error; it stays in the history, but the dossier and
@@ -577,31 +618,34 @@ class Negotiation(Aggregate):
         def target(self, dossier: Negotiation) -> tuple[int, str, str, str]:
             """(version, type, date) of the event retracted, and how this event names it."""
             if (self.retracts is None) == (self.retracts_position is None):
-                raise Refusal("name the event retracted by retracts or by retracts_position, "
-                              "not both and not neither")
+                raise Refusal(_("name the event retracted by retracts or by "
+                                "retracts_position, not both and not neither"))
             if self.retracts is not None:
                 found = dossier.standing_fact("ref", self.retracts)
                 if found is None:
-                    raise Refusal(f"retracts: ref {self.retracts!r} does not exist")
+                    raise Refusal(_("retracts: ref {ref!r} does not exist")
+                                  .format(ref=self.retracts))
                 version, (event_type, on) = found
                 return version, event_type, on, f"retracts: {self.retracts!r}"
             looked_up = dossier.looked_up.get(self.retracts_position)
             if looked_up is None:
-                raise Refusal(f"retracts_position: no event of this dossier is stored at "
-                              f"position {self.retracts_position}")
+                raise Refusal(_("retracts_position: no event of this dossier is stored at "
+                                "position {position}").format(position=self.retracts_position))
             return (*looked_up, f"retracts_position: {self.retracts_position}")
 
         def check(self, dossier: Negotiation) -> None:
             version, event_type, on, what = self.target(dossier)
             if event_type == Negotiation.EventRetracted.TYPE:
-                raise Refusal(f"{what} is itself a retraction; record the fact again")
+                raise Refusal(_("{what} is itself a retraction; record the fact again")
+                              .format(what=what))
             if not EVENT_TYPES[event_type].RETRACTABLE:
-                raise Refusal(f"{what} is the {event_type}, which cannot be retracted")
+                raise Refusal(_("{what} is the {event_type}, which cannot be retracted")
+                              .format(what=what, event_type=event_type))
             if str(version) in dossier.retracted:
-                raise Refusal(f"{what} is already retracted")
+                raise Refusal(_("{what} is already retracted").format(what=what))
             if self.date.isoformat() < on:
-                raise Refusal(f"{what} is dated {on}, after this retraction's date "
-                              f"{self.date.isoformat()}")
+                raise Refusal(_("{what} is dated {on}, after this retraction's date {date}")
+                              .format(what=what, on=on, date=self.date.isoformat()))
 
         def resolved(self, dossier: Negotiation) -> Negotiation.Event:
             return dataclasses.replace(self, retracts_version=self.target(dossier)[0])
@@ -611,9 +655,10 @@ class Negotiation(Aggregate):
             super().apply(aggregate)
 
         def summary_line(self) -> str:
-            target = self.retracts if self.retracts is not None else (
-                f"the event at position {self.retracts_position}")
-            return f"retracts {target}: {self.reason}"
+            if self.retracts is not None:
+                return _("retracts {ref}: {reason}").format(ref=self.retracts, reason=self.reason)
+            return _("retracts the event at position {position}: {reason}").format(
+                position=self.retracts_position, reason=self.reason)
 
     class DistributionKeyRecorded(Event):
         """The key by which an item's amount is divided over regions (the BDuR-systematiek, or
@@ -637,8 +682,8 @@ class Negotiation(Aggregate):
         def check(self, dossier: Negotiation) -> None:
             check_slug("key id", self.id)
             if dossier.holds("distribution_key", self.id):
-                raise Refusal(f"distribution key {self.id!r} is already recorded; record a new "
-                              "version under another id")
+                raise Refusal(_("distribution key {id!r} is already recorded; record a new "
+                                "version under another id").format(id=self.id))
 
         def resolved(self, dossier: Negotiation) -> Negotiation.Event:
             # Stored with its numbers exact and in one notation (refused here if they break a
@@ -650,8 +695,9 @@ class Negotiation(Aggregate):
             yield "distribution_key", self.id, None
 
         def summary_line(self) -> str:
-            return (f"distribution key {self.id} ({self.method}, {len(self.regions)} regions): "
-                    f"{self.title}")
+            # A key divides over at least 2 regions, so the count is always plural.
+            return _("distribution key {id} ({method}, {count} regions): {title}").format(
+                id=self.id, method=self.method, count=len(self.regions), title=self.title)
 
     class DistributionKeyRetired(Event):
         """The key no longer applies from this event's date."""
@@ -663,13 +709,14 @@ class Negotiation(Aggregate):
 
         def check(self, dossier: Negotiation) -> None:
             if dossier.closing("distribution_key", self.id) is not None:
-                raise Refusal(f"distribution key {self.id!r} is already retired")
+                raise Refusal(_("distribution key {id!r} is already retired").format(id=self.id))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "distribution_key_retired", self.id, "retired"
 
         def summary_line(self) -> str:
-            return f"distribution key {self.id} retired: {self.reason}"
+            return _("distribution key {id} retired: {reason}").format(
+                id=self.id, reason=self.reason)
 
     class Snapshot(Aggregate.Snapshot):
         pass
@@ -745,11 +792,13 @@ class Negotiation(Aggregate):
         """Refuses a reference to a thing that does not stand, or that came about after ``on``."""
         stack = self.standing[kind].get(key)
         if not stack:
-            raise Refusal(f"{field}: " + MISSING[kind].format(key=key))
+            raise Refusal(_("{field}: {problem}").format(
+                field=field, problem=_(MISSING[kind]).format(key=key)))
         first = min(entry[1] for entry in stack)
         if first > on.isoformat():
-            raise Refusal(f"{field}: " + ESTABLISHED[kind].format(key=key, on=first)
-                          + f", after this event's date {on.isoformat()}")
+            raise Refusal(_("{field}: {problem}").format(
+                field=field, problem=_(ESTABLISHED[kind]).format(
+                    key=key, on=first, date=on.isoformat())))
 
     def closing(self, kind: str, key: str) -> str | None:
         """How the standing claim or commitment was closed (settled, fulfilled, withdrawn),
@@ -806,9 +855,9 @@ class Negotiation(Aggregate):
                  fields: dict[str, Any]) -> Negotiation.Event:
         event_class = EVENT_TYPES.get(event_type)
         if event_class is None:
-            raise Refusal(f"unknown event type {event_type!r}")
+            raise Refusal(_("unknown event type {event_type!r}").format(event_type=event_type))
         if event_class is Negotiation.Opened:
-            raise Refusal(f"dossier {self.negotiation!r} is already opened")
+            raise Refusal(_("dossier {slug!r} is already opened").format(slug=self.negotiation))
         common, own = _split_common(fields)
         check_fields(event_type, event_class, own)
         _check_common(common)
@@ -832,7 +881,8 @@ class StaleSnapshot(Exception):
 
 def _due_after(due: date | None, on: date) -> None:
     if due is not None and due < on:
-        raise Refusal(f"due {due.isoformat()} lies before this event's date {on.isoformat()}")
+        raise Refusal(_("due {due} lies before this event's date {date}")
+                      .format(due=due.isoformat(), date=on.isoformat()))
 
 
 _REFERENCES: dict[type, tuple[tuple[str, str, bool], ...]] = {}
@@ -868,7 +918,7 @@ def _split_common(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
 def _check_common(common: dict[str, Any]) -> None:
     if type(common["date"]) is not date:  # the common case settled without a call
         if common["date"] is None:
-            raise Refusal("missing required field 'date'")
+            raise Refusal(_("missing required field 'date'"))
         check_value("date", common["date"], date)
     if common["ref"] is not None:
         check_value("ref", common["ref"], str)

@@ -16,6 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from akkoord.i18n import _
 from akkoord.domain.distribution import NUMBER, REGION_FIELDS, Number, number_text, read_number
 from akkoord.domain.errors import Refusal
 
@@ -138,7 +139,7 @@ def _text(cell: Any) -> str:
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)  # an id typed as a number in a sheet
     if isinstance(cell, (bool, float)) or not isinstance(cell, (str, int)):
-        raise Refusal(f"{cell!r} is not text")
+        raise Refusal(_("{cell!r} is not text").format(cell=cell))
     return str(cell).strip()
 
 
@@ -146,10 +147,10 @@ def _number(name: str, cell: Any) -> Number:
     if isinstance(cell, float):
         # A sheet's number is the decimal its cell shows; its shortest repr is that decimal.
         if cell != cell or cell in (float("inf"), float("-inf")):
-            raise Refusal(f"{name} {cell!r} is not a number")
+            raise Refusal(_("{name} {cell!r} is not a number").format(name=name, cell=cell))
         number = Fraction(Decimal(repr(cell)))
         if number < 0:
-            raise Refusal(f"{name} must not be negative, not {cell!r}")
+            raise Refusal(_("{name} must not be negative, not {cell!r}").format(name=name, cell=cell))
         return number_text(number)
     if isinstance(cell, str):
         cell = cell.strip()
@@ -157,9 +158,10 @@ def _number(name: str, cell: Any) -> Number:
         if match and match[3] is not None and len(match[3]) == 3 and int(match[2]) != 0:
             # "586.000": a Dutch sheet's thousands, or a program's 586? Neither is guessed.
             grouped = f"{match[2]}{match[3]}"
-            raise Refusal(f"{name} {cell!r} is ambiguous: write {grouped} for the whole "
-                          f"number, or {match[2]}.{match[3]}0 for the decimal")
+            raise Refusal(_("{name} {cell!r} is ambiguous: write {grouped} for the whole number, "
+                            "or {whole}.{fraction}0 for the decimal").format(
+                              name=name, cell=cell, grouped=grouped, whole=match[2], fraction=match[3]))
         return read_number(name, cell)
     if isinstance(cell, int) and not isinstance(cell, bool):
         return read_number(name, cell)
-    raise Refusal(f"{name} {cell!r} is not a number")
+    raise Refusal(_("{name} {cell!r} is not a number").format(name=name, cell=cell))
