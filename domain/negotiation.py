@@ -185,7 +185,7 @@ class Negotiation(Aggregate):
             """Refuses the event, or returns it as it is to be stored."""
             if dossier.opened_on and self.date.isoformat() < dossier.opened_on:
                 raise Refusal(_("date {date} lies before the dossier was opened ({opened})")
-                              .format(date=self.date.isoformat(), opened=dossier.opened_on))
+                              .format(date=human_date(self.date), opened=human_date(dossier.opened_on)))
             if self.ref is not None and self.ref in dossier.standing["ref"]:
                 raise Refusal(_("ref {ref!r} is already used in this dossier").format(ref=self.ref))
             for name, kind, many in _references(type(self)):
@@ -562,8 +562,8 @@ class Negotiation(Aggregate):
         def check(self, dossier: Negotiation) -> None:
             if self.scheduled_for < self.date:
                 raise Refusal(_("scheduled_for {scheduled} lies before this event's date {date}")
-                              .format(scheduled=self.scheduled_for.isoformat(),
-                                      date=self.date.isoformat()))
+                              .format(scheduled=human_date(self.scheduled_for),
+                                      date=human_date(self.date)))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "meeting", self.id, None
@@ -645,7 +645,7 @@ class Negotiation(Aggregate):
                 raise Refusal(_("{what} is already retracted").format(what=what))
             if self.date.isoformat() < on:
                 raise Refusal(_("{what} is dated {on}, after this retraction's date {date}")
-                              .format(what=what, on=on, date=self.date.isoformat()))
+                              .format(what=what, on=human_date(on), date=human_date(self.date)))
 
         def resolved(self, dossier: Negotiation) -> Negotiation.Event:
             return dataclasses.replace(self, retracts_version=self.target(dossier)[0])
@@ -798,7 +798,7 @@ class Negotiation(Aggregate):
         if first > on.isoformat():
             raise Refusal(_("{field}: {problem}").format(
                 field=field, problem=_(ESTABLISHED[kind]).format(
-                    key=key, on=first, date=on.isoformat())))
+                    key=key, on=human_date(first), date=human_date(on))))
 
     def closing(self, kind: str, key: str) -> str | None:
         """How the standing claim or commitment was closed (settled, fulfilled, withdrawn),
@@ -882,7 +882,7 @@ class StaleSnapshot(Exception):
 def _due_after(due: date | None, on: date) -> None:
     if due is not None and due < on:
         raise Refusal(_("due {due} lies before this event's date {date}")
-                      .format(due=due.isoformat(), date=on.isoformat()))
+                      .format(due=human_date(due), date=human_date(on)))
 
 
 _REFERENCES: dict[type, tuple[tuple[str, str, bool], ...]] = {}
