@@ -210,11 +210,11 @@ class Negotiation(Aggregate):
         ROWS = (row("dossiers", negotiation="negotiation", title="title",
                     aggregate_id=AGGREGATE), *BUDGET_ROWS)
         RETRACTABLE = False
-        negotiation: str = declared("the dossier's slug", implied=True)
-        title: str = declared("the negotiation's title")
+        negotiation: str = declared(N_("the dossier's slug"), implied=True)
+        title: str = declared(N_("the negotiation's title"))
         budget: tuple[BudgetLine, ...] = declared(
-            "the money on the table: {party, purpose?, amount, year | from [, until]} per line "
-            "(party need not be a registered stakeholder)")
+            N_("the money on the table: {party, purpose?, amount, year | from [, until]} per line "
+               "(party need not be a registered stakeholder)"))
 
         def apply(self, aggregate: Negotiation) -> None:
             aggregate.negotiation = self.negotiation
@@ -232,7 +232,7 @@ class Negotiation(Aggregate):
         TYPE = "budget_changed"
         ROWS = BUDGET_ROWS
         budget: tuple[BudgetLine, ...] = declared(
-            "the new envelope, every line: {party, purpose?, amount, year | from [, until]}")
+            N_("the new envelope, every line: {party, purpose?, amount, year | from [, until]}"))
 
         def summary_line(self) -> str:
             return _("budget now: {budget}").format(budget=_budget(self.budget))
@@ -243,11 +243,11 @@ class Negotiation(Aggregate):
         TYPE = "stakeholder_registered"
         ROWS = (row("stakeholders", id="id", name="name", kind="kind",
                     description="description", member_of="member_of"),)
-        id: str = declared("the party's id in this dossier (e.g. VB)")
-        name: str = declared("the party's name")
-        kind: StakeholderKind = declared("what kind of body it is")
-        description: str | None = declared("free text about the party")
-        member_of: str | None = declared("the id of a group it belongs to",
+        id: str = declared(N_("the party's id in this dossier (e.g. VB)"))
+        name: str = declared(N_("the party's name"))
+        kind: StakeholderKind = declared(N_("what kind of body it is"))
+        description: str | None = declared(N_("free text about the party"))
+        member_of: str | None = declared(N_("the id of a group it belongs to"),
                                          refers="stakeholder")
 
         def check(self, dossier: Negotiation) -> None:
@@ -274,14 +274,14 @@ class Negotiation(Aggregate):
                 amounts="each.amounts", distribution="each.distribution",
                 conditions="each.conditions"),
         )
-        revision: int = declared("the revision's number: 1, 2, 3 … in order")
-        status: ProposalStatus = declared("how far the proposal is")
-        proposed_by: tuple[str, ...] = declared("the ids of the parties proposing it",
+        revision: int = declared(N_("the revision's number: 1, 2, 3 … in order"))
+        status: ProposalStatus = declared(N_("how far the proposal is"))
+        proposed_by: tuple[str, ...] = declared(N_("the ids of the parties proposing it"),
                                                 refers="stakeholder")
-        rationale: str | None = declared("why this revision")
+        rationale: str | None = declared(N_("why this revision"))
         items: tuple[ProposalItem, ...] = declared(
-            "every item: {id, purpose, recipient, amounts: list of {amount, year | from "
-            "[, until]}, distribution?, conditions?}")
+            N_("every item: {id, purpose, recipient, amounts: list of {amount, year | from "
+               "[, until]}, distribution?, conditions?}"))
 
         def check(self, dossier: Negotiation) -> None:
             latest = dossier.latest_revision()
@@ -317,14 +317,14 @@ class Negotiation(Aggregate):
         TIMELINE = ('stakeholder', 'subject', 'stance')
         ROWS = (row("stances", stakeholder="stakeholder", subject="subject", stance="stance",
                     summary="summary", points="points"),)
-        stakeholder: str = declared("the id of the party taking the position",
+        stakeholder: str = declared(N_("the id of the party taking the position"),
                                     refers="stakeholder")
         subject: str = declared(
-            "what it is about: proposal (the latest revision), proposal:rN, item:ID, claim:ID "
-            "or topic:SLUG")
-        stance: Stance = declared("the party's stance")
-        summary: str = declared("what the party says, in one sentence")
-        points: tuple[str, ...] | None = declared("the points it makes, one text each")
+            N_("what it is about: proposal (the latest revision), proposal:rN, item:ID, claim:ID "
+               "or topic:SLUG"))
+        stance: Stance = declared(N_("the party's stance"))
+        summary: str = declared(N_("what the party says, in one sentence"))
+        points: tuple[str, ...] | None = declared(N_("the points it makes, one text each"))
 
         def check(self, dossier: Negotiation) -> None:
             if self.subject == "proposal":
@@ -367,12 +367,12 @@ class Negotiation(Aggregate):
         TYPE = "claim_lodged"
         ROWS = (row("claims", id="id", by="by", against="against", subject="subject",
                     summary="summary", amount="amount"),)
-        id: str = declared("the claim's id in this dossier")
-        by: str = declared("the id of the party holding the claim", refers="stakeholder")
-        against: str = declared("the id of the party it is held against", refers="stakeholder")
-        subject: str = declared("what the claim is about")
-        summary: str = declared("the claim, in one sentence")
-        amount: Euros | None = declared("the amount claimed, in whole euros (or e.g. \"27.7M\")")
+        id: str = declared(N_("the claim's id in this dossier"))
+        by: str = declared(N_("the id of the party holding the claim"), refers="stakeholder")
+        against: str = declared(N_("the id of the party it is held against"), refers="stakeholder")
+        subject: str = declared(N_("what the claim is about"))
+        summary: str = declared(N_("the claim, in one sentence"))
+        amount: Euros | None = declared(N_("the amount claimed, in whole euros (or e.g. \"27.7M\")"))
 
         def check(self, dossier: Negotiation) -> None:
             if dossier.holds("claim", self.id):
@@ -396,10 +396,10 @@ class Negotiation(Aggregate):
         TIMELINE = ('outcome', 'amount')
         ROWS = (row("claim_settlements", id="id", outcome="outcome", amount="amount",
                     summary="summary"),)
-        id: str = declared("the id of the claim settled", refers="claim")
-        outcome: ClaimOutcome = declared("how the claim ended")
-        amount: Euros | None = declared("the amount granted, in whole euros")
-        summary: str | None = declared("the settlement, in one sentence")
+        id: str = declared(N_("the id of the claim settled"), refers="claim")
+        outcome: ClaimOutcome = declared(N_("how the claim ended"))
+        amount: Euros | None = declared(N_("the amount granted, in whole euros"))
+        summary: str | None = declared(N_("the settlement, in one sentence"))
 
         def check(self, dossier: Negotiation) -> None:
             state = dossier.closing("claim", self.id)
@@ -423,11 +423,11 @@ class Negotiation(Aggregate):
 
         TYPE = "alignment_declared"
         ROWS = (row("alignments", parties="parties", toward="toward", summary="summary"),)
-        parties: tuple[str, ...] = declared("the ids of at least 2 parties",
+        parties: tuple[str, ...] = declared(N_("the ids of at least 2 parties"),
                                             refers="stakeholder")
-        toward: str | None = declared("the id of the party they stand together toward",
+        toward: str | None = declared(N_("the id of the party they stand together toward"),
                                       refers="stakeholder")
-        summary: str = declared("what they declare, in one sentence")
+        summary: str = declared(N_("what they declare, in one sentence"))
 
         def check(self, dossier: Negotiation) -> None:
             if len(set(self.parties)) < 2:
@@ -446,10 +446,10 @@ class Negotiation(Aggregate):
         TYPE = "role_assigned"
         ROWS = (row("roles", task="task", stakeholder="stakeholder", role="role",
                     summary="summary"),)
-        task: str = declared("the shared task, a slug (e.g. bevolkingszorg)")
-        stakeholder: str = declared("the id of the party given the role", refers="stakeholder")
-        role: Role = declared("the party's role in the task")
-        summary: str | None = declared("the assignment, in one sentence")
+        task: str = declared(N_("the shared task, a slug (e.g. bevolkingszorg)"))
+        stakeholder: str = declared(N_("the id of the party given the role"), refers="stakeholder")
+        role: Role = declared(N_("the party's role in the task"))
+        summary: str | None = declared(N_("the assignment, in one sentence"))
 
         def check(self, dossier: Negotiation) -> None:
             check_slug("task", self.task)
@@ -464,12 +464,12 @@ class Negotiation(Aggregate):
         TYPE = "commitment_made"
         TIMELINE = ('due',)
         ROWS = (row("commitments", id="id", by="by", to_parties="to", what="what", due="due"),)
-        id: str = declared("the commitment's id in this dossier")
-        by: str = declared("the id of the party that promises", refers="stakeholder")
-        to: tuple[str, ...] = declared("the id (or list of ids) of the parties promised to",
+        id: str = declared(N_("the commitment's id in this dossier"))
+        by: str = declared(N_("the id of the party that promises"), refers="stakeholder")
+        to: tuple[str, ...] = declared(N_("the id (or list of ids) of the parties promised to"),
                                        refers="stakeholder", one_or_many=True)
-        what: str = declared("what is promised")
-        due: date | None = declared("the date (YYYY-MM-DD) by which it is due")
+        what: str = declared(N_("what is promised"))
+        due: date | None = declared(N_("the date (YYYY-MM-DD) by which it is due"))
 
         def check(self, dossier: Negotiation) -> None:
             if dossier.holds("commitment", self.id):
@@ -502,8 +502,8 @@ class Negotiation(Aggregate):
 
         TYPE = "commitment_fulfilled"
         ROWS = (row("commitment_updates", id="id", type=EVENT_TYPE, detail="evidence"),)
-        id: str = declared("the id of the commitment kept", refers="commitment")
-        evidence: str | None = declared("what shows it was kept")
+        id: str = declared(N_("the id of the commitment kept"), refers="commitment")
+        evidence: str | None = declared(N_("what shows it was kept"))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "commitment_closed", self.id, "fulfilled"
@@ -520,9 +520,9 @@ class Negotiation(Aggregate):
         TYPE = "commitment_rescheduled"
         TIMELINE = ('due',)
         ROWS = (row("commitment_updates", id="id", type=EVENT_TYPE, due="due", detail="reason"),)
-        id: str = declared("the id of the commitment", refers="commitment")
-        due: date = declared("the new date (YYYY-MM-DD) by which it is due")
-        reason: str = declared("why the deadline moves")
+        id: str = declared(N_("the id of the commitment"), refers="commitment")
+        due: date = declared(N_("the new date (YYYY-MM-DD) by which it is due"))
+        reason: str = declared(N_("why the deadline moves"))
 
         def check(self, dossier: Negotiation) -> None:
             super().check(dossier)
@@ -537,8 +537,8 @@ class Negotiation(Aggregate):
 
         TYPE = "commitment_withdrawn"
         ROWS = (row("commitment_updates", id="id", type=EVENT_TYPE, detail="reason"),)
-        id: str = declared("the id of the commitment withdrawn", refers="commitment")
-        reason: str = declared("why it no longer stands")
+        id: str = declared(N_("the id of the commitment withdrawn"), refers="commitment")
+        reason: str = declared(N_("why it no longer stands"))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "commitment_closed", self.id, "withdrawn"
@@ -552,12 +552,12 @@ class Negotiation(Aggregate):
         TYPE = "meeting_scheduled"
         ROWS = (row("meetings", id="id", title="title", scheduled_for="scheduled_for",
                     participants="participants", agenda="agenda"),)
-        id: str = declared("the meeting's id in this dossier")
-        title: str = declared("the meeting's title")
-        scheduled_for: date = declared("the date (YYYY-MM-DD) it is to take place")
-        participants: tuple[str, ...] = declared("the ids of the parties taking part",
+        id: str = declared(N_("the meeting's id in this dossier"))
+        title: str = declared(N_("the meeting's title"))
+        scheduled_for: date = declared(N_("the date (YYYY-MM-DD) it is to take place"))
+        participants: tuple[str, ...] = declared(N_("the ids of the parties taking part"),
                                                  refers="stakeholder")
-        agenda: tuple[str, ...] | None = declared("the agenda, one text per point")
+        agenda: tuple[str, ...] | None = declared(N_("the agenda, one text per point"))
 
         def check(self, dossier: Negotiation) -> None:
             if self.scheduled_for < self.date:
@@ -577,7 +577,7 @@ class Negotiation(Aggregate):
 
         TYPE = "meeting_held"
         ROWS = (row("meetings_held", id="id"),)
-        id: str = declared("the id of the meeting held", refers="meeting")
+        id: str = declared(N_("the id of the meeting held"), refers="meeting")
 
         def summary_line(self) -> str:
             return _("meeting {id} held").format(id=self.id)
@@ -588,10 +588,10 @@ class Negotiation(Aggregate):
         TYPE = "agreement_reached"
         TIMELINE = ('revision', 'parties')
         ROWS = (row("agreements", revision="revision", parties="parties", summary="summary"),)
-        revision: int = declared("the number of the revision agreed to", refers="revision")
-        parties: tuple[str, ...] = declared("the ids of the parties that agree",
+        revision: int = declared(N_("the number of the revision agreed to"), refers="revision")
+        parties: tuple[str, ...] = declared(N_("the ids of the parties that agree"),
                                             refers="stakeholder")
-        summary: str | None = declared("the agreement, in one sentence")
+        summary: str | None = declared(N_("the agreement, in one sentence"))
 
         def check(self, dossier: Negotiation) -> None:
             if not self.parties:
@@ -607,13 +607,13 @@ class Negotiation(Aggregate):
 
         TYPE = "event_retracted"
         RETRACTABLE = False
-        retracts: str | None = declared("the ref of the event retracted")
+        retracts: str | None = declared(N_("the ref of the event retracted"))
         retracts_position: int | None = declared(
-            "the global position of the event retracted, as akkoord log shows it "
-            "(instead of retracts)")
-        reason: str = declared("why it was recorded in error")
+            N_("the global position of the event retracted, as akkoord log shows it "
+               "(instead of retracts)"))
+        reason: str = declared(N_("why it was recorded in error"))
         retracts_version: int | None = declared(
-            "the dossier's version of the event retracted", implied=True)
+            N_("the dossier's version of the event retracted"), implied=True)
 
         def target(self, dossier: Negotiation) -> tuple[int, str, str, str]:
             """(version, type, date) of the event retracted, and how this event names it."""
@@ -667,17 +667,17 @@ class Negotiation(Aggregate):
         TYPE = "distribution_key_recorded"
         ROWS = (row("distribution_keys", id="id", method="method", title="title",
                     regions="regions", weights="weights", fixed="fixed", source="source"),)
-        id: str = declared("the key's id, a slug; a new version of a key is a new id")
-        method: str = declared("formula (fixed + weighted maatstaven, the BDuR-systematiek) or "
-                               "shares (given weights)")
-        title: str = declared("the key's title")
+        id: str = declared(N_("the key's id, a slug; a new version of a key is a new id"))
+        method: str = declared(N_("formula (fixed + weighted maatstaven, the BDuR-systematiek) or "
+                                  "shares (given weights)"))
+        title: str = declared(N_("the key's title"))
         # The key's data as the log format writes it; domain.distribution checks it.
         regions: tuple[dict, ...] = declared(
-            "every region: {id, name, and a value per maatstaf of weights (formula) or weight "
-            "(shares)}, at least 2")
+            N_("every region: {id, name, and a value per maatstaf of weights (formula) or weight "
+               "(shares)}, at least 2"))
         weights: dict | None = declared(
-            "formula: maatstaf -> euros per unit (decimal text allowed, negative allowed)")
-        fixed: int | None = declared("formula: whole euros every region gets first (may be 0)")
+            N_("formula: maatstaf -> euros per unit (decimal text allowed, negative allowed)"))
+        fixed: int | None = declared(N_("formula: whole euros every region gets first (may be 0)"))
 
         def check(self, dossier: Negotiation) -> None:
             check_slug("key id", self.id)
@@ -704,8 +704,8 @@ class Negotiation(Aggregate):
 
         TYPE = "distribution_key_retired"
         ROWS = (row("distribution_keys_retired", id="id", reason="reason"),)
-        id: str = declared("the id of the key retired", refers="distribution_key")
-        reason: str = declared("why it no longer applies")
+        id: str = declared(N_("the id of the key retired"), refers="distribution_key")
+        reason: str = declared(N_("why it no longer applies"))
 
         def check(self, dossier: Negotiation) -> None:
             if dossier.closing("distribution_key", self.id) is not None:

@@ -36,7 +36,9 @@ COMMON_HELP = {
 
 def declared(help: str, *, refers: str | None = None, one_or_many: bool = False,
              implied: bool = False) -> Any:
-    """A field of an event type: what it means (one line, for ``--help`` and the docs), and,
+    """A field of an event type: what it means (one line, for ``--help`` and the docs: marked
+    with ``N_()`` where it is declared, so ``FieldSpec.help`` holds the catalog's msgid, to be
+    translated with ``_()`` where it is shown), and,
     for a field naming something of the dossier, the kind it ``refers`` to (``stakeholder``,
     ``claim``, ``commitment``, ``meeting``, ``revision``): the dossier checks that it stands, and
     that it was not dated after the event that names it."""
