@@ -79,7 +79,7 @@ def _rendered(tree: ast.AST) -> Iterator[ast.AST]:
                 skipped.update(id(n) for key in node.keys if key is not None
                                for n in ast.walk(key))
             elif isinstance(node, ast.Call) and (
-                    _name(node.func) in MARKS or _name(node.func) in ("get", "join", "setdefault")):
+                    _name(node.func) in MARKS or _name(node.func) in ("get", "join", "setdefault", "label")):
                 skipped.update(id(n) for n in ast.walk(node) if n is not node.func)
             elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
                 skipped.add(id(node.value))  # a docstring
