@@ -114,3 +114,12 @@ def test_log_summaries_are_dutch_with_lang_nl(akkoord, sealed):
     english = akkoord("--lang", "en", "--db", sealed, "log").out
     assert "VB registered: Veiligheidsberaad (council)" in english
     assert "meeting bestuurlijke-tafel-2025-07-09 set for 2025-07-09" in english
+
+
+def test_log_json_is_english_and_the_same_bytes_in_both_languages(akkoord, sealed):
+    dutch = akkoord("--lang", "nl", "--db", sealed, "log", "--json")
+    english = akkoord("--lang", "en", "--db", sealed, "log", "--json")
+    assert dutch.status == english.status == 0
+    assert dutch.out == english.out
+    summaries = [entry["summary"] for entry in json.loads(english.out)]
+    assert "VB registered: Veiligheidsberaad (council)" in summaries
