@@ -61,7 +61,8 @@ def read_number(name: str, value: Any, *, negative: bool = False) -> Number:
         sign, whole, decimals = match.groups()
         number = Fraction(f"{sign}{whole}.{decimals or 0}")
     if number < 0 and not negative:
-        raise Refusal(_("{name} must not be negative, not {value!r}").format(name=name, value=value))
+        raise Refusal(_("{name} must not be negative, not {value!r}")
+                      .format(name=name, value=value))
     return number_text(number)
 
 
@@ -122,7 +123,8 @@ def checked_key(method: Any, regions: Iterable[Any], weights: Any,
         raise Refusal(_("method must be formula or shares, not {method!r}").format(method=method))
     regions = list(regions)
     if len(regions) < 2:
-        raise Refusal(_("a key divides over at least 2 regions, not {count}").format(count=len(regions)))
+        raise Refusal(_("a key divides over at least 2 regions, not {count}")
+                      .format(count=len(regions)))
     if method == FORMULA:
         if weights is None:
             raise Refusal(_("weights (maatstaf: euros per unit) is required for method formula"))
@@ -153,7 +155,8 @@ def checked_key(method: Any, regions: Iterable[Any], weights: Any,
 
 def _checked_weights(weights: Any) -> dict[str, Number]:
     if not isinstance(weights, Mapping) or not weights:
-        raise Refusal(_("weights must map each maatstaf to euros per unit, not {weights!r}").format(weights=weights))
+        raise Refusal(_("weights must map each maatstaf to euros per unit, not {weights!r}")
+                      .format(weights=weights))
     checked = {}
     for maatstaf, weight in weights.items():
         if not isinstance(maatstaf, str) or not MAATSTAF.match(maatstaf) \
@@ -173,15 +176,18 @@ def _checked_fixed(fixed: Any) -> int:
 def _checked_region(name: str, region: Any, method: str,
                     weights: Mapping[str, Number] | None) -> dict[str, Any]:
     if not isinstance(region, Mapping):
-        raise Refusal(_("{name} must be a mapping with id and name, not {region!r}").format(name=name, region=region))
+        raise Refusal(_("{name} must be a mapping with id and name, not {region!r}")
+                      .format(name=name, region=region))
     checked: dict[str, Any] = {}
     for field in REGION_FIELDS:
         value = region.get(field)
         if not isinstance(value, str) or not value.strip():
-            raise Refusal(_("{name}: {field} must be non-empty text, not {value!r}").format(name=name, field=field, value=value))
+            raise Refusal(_("{name}: {field} must be non-empty text, not {value!r}")
+                          .format(name=name, field=field, value=value))
         checked[field] = str(value)
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", checked["id"]):
-        raise Refusal(_("{name}: id {checked!r} is not a slug (letters, digits, '.', '_', '-')").format(name=name, checked=checked['id']))
+        raise Refusal(_("{name}: id {checked!r} is not a slug (letters, digits, '.', '_', '-')")
+                      .format(name=name, checked=checked['id']))
     name = f"region {checked['id']!r}"
     wanted = (SHARE_FIELD,) if method == SHARES else tuple(weights or ())
     for field in wanted:

@@ -117,19 +117,24 @@ def check_value(name: str, value: Any, expected: Any) -> None:
         require_euros(value, name)
     elif expected is str:
         if not isinstance(value, str) or not value.strip():
-            raise Refusal(_("{name} must be non-empty text, not {value!r}").format(name=name, value=value))
+            raise Refusal(_("{name} must be non-empty text, not {value!r}")
+                          .format(name=name, value=value))
     elif expected is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise Refusal(_("{name} must be a whole number, not {value!r}").format(name=name, value=value))
+            raise Refusal(_("{name} must be a whole number, not {value!r}")
+                          .format(name=name, value=value))
     elif expected is date:
         if isinstance(value, datetime) or not isinstance(value, date):
-            raise Refusal(_("{name} must be a date (YYYY-MM-DD), not {value!r}").format(name=name, value=value))
+            raise Refusal(_("{name} must be a date (YYYY-MM-DD), not {value!r}")
+                          .format(name=name, value=value))
     elif isinstance(expected, type) and issubclass(expected, Enum):
         if not isinstance(value, expected):
             choices = ", ".join(member.value for member in expected)
-            raise Refusal(_("{name} must be one of {choices}, not {value!r}").format(name=name, choices=choices, value=value))
+            raise Refusal(_("{name} must be one of {choices}, not {value!r}")
+                          .format(name=name, choices=choices, value=value))
     elif isinstance(expected, type) and not isinstance(value, expected):
-        raise Refusal(_("{name} must be a {kind}, not {value!r}").format(name=name, kind=expected.__name__, value=value))
+        raise Refusal(_("{name} must be a {kind}, not {value!r}")
+                      .format(name=name, kind=expected.__name__, value=value))
 
 
 @cache
@@ -176,7 +181,8 @@ def check_fields(event_type: str, event_class: type, fields: dict[str, Any]) -> 
 
 def check_slug(name: str, value: str) -> None:
     if not SLUG.match(value):
-        raise Refusal(_("{name} {value!r} is not a slug (letters, digits, '.', '_', '-')").format(name=name, value=value))
+        raise Refusal(_("{name} {value!r} is not a slug (letters, digits, '.', '_', '-')")
+                      .format(name=name, value=value))
 
 
 # -- the view rows an event fills -------------------------------------------------------------

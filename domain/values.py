@@ -20,7 +20,8 @@ Euros = NewType("Euros", int)
 def require_euros(value: object, what: str = "amount") -> Euros:
     # bool is a subclass of int; True must not pass as one euro.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Refusal(_("{what} must be a whole number of euros, not {value!r}").format(what=what, value=value))
+        raise Refusal(_("{what} must be a whole number of euros, not {value!r}")
+                      .format(what=what, value=value))
     if value <= 0:
         raise Refusal(_("{what} must be positive, not {value}").format(what=what, value=value))
     return Euros(value)
@@ -88,7 +89,8 @@ class Period:
             if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
                 raise Refusal(_("{name} must be a year, not {year!r}").format(name=name, year=year))
         if self.last is not None and self.last < self.first:
-            raise Refusal(_("until {last} lies before from {first}").format(last=self.last, first=self.first))
+            raise Refusal(_("until {last} lies before from {first}")
+                          .format(last=self.last, first=self.first))
 
     @classmethod
     def year(cls, year: int) -> Period:

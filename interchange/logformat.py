@@ -103,7 +103,8 @@ def parse_document(text: str, path: str, format: str) -> tuple[Any, list[int | N
         except json.JSONDecodeError as error:
             raise FileRefused(path, _("is not valid JSON: {error}").format(error=error)) from None
         except (ValueError, RecursionError) as error:  # a number too long, nesting too deep
-            raise FileRefused(path, _("is not valid JSON: {load_problem}").format(load_problem=_load_problem(error))) from None
+            raise FileRefused(path, _("is not valid JSON: {load_problem}")
+                                    .format(load_problem=_load_problem(error))) from None
         events = document.get("events") if isinstance(document, dict) else None
         return document, [None] * (len(events) if isinstance(events, list) else 0)
     # YAML 1.2 through libyaml: see interchange.yaml12 for why not PyYAML's own loader.
@@ -113,7 +114,8 @@ def parse_document(text: str, path: str, format: str) -> tuple[Any, list[int | N
     try:
         document, lines = load(text)
     except YAMLRefused as refusal:
-        raise FileRefused(path, _("is not valid YAML: {refusal}").format(refusal=shorten(str(refusal), 300))) from None
+        raise FileRefused(path, _("is not valid YAML: {refusal}")
+                                .format(refusal=shorten(str(refusal), 300))) from None
     return document, list(lines)
 
 
@@ -165,7 +167,8 @@ def _check_header(path: str, document: Any) -> tuple[str, Source | None]:
     if not isinstance(document, dict):
         raise FileRefused(path, _("must be a mapping with format, negotiation and events"))
     if document.get("format") != FORMAT:
-        raise FileRefused(path, _("format must be {FORMAT!r}, not {found!r}").format(FORMAT=FORMAT, found=document.get('format')))
+        raise FileRefused(path, _("format must be {FORMAT!r}, not {found!r}")
+                                .format(FORMAT=FORMAT, found=document.get('format')))
     negotiation = document.get("negotiation")
     if not isinstance(negotiation, str) or not negotiation.strip():
         raise FileRefused(path, _("negotiation (the dossier's slug) is missing"))
@@ -254,7 +257,8 @@ class _JSONStream:
     def expect(self, char: str) -> None:
         if self.peek() != char:
             found = self.peek() or _("the end of the file")
-            raise FileRefused(self.path, _("is not valid JSON: expected {char!r}, found {found!r}").format(char=char, found=found))
+            raise FileRefused(self.path, _("is not valid JSON: expected {char!r}, found {found!r}")
+                                         .format(char=char, found=found))
         self.at += 1
 
     def value(self) -> Any:
@@ -267,9 +271,11 @@ class _JSONStream:
             except json.JSONDecodeError as error:
                 if self._more():
                     continue
-                raise FileRefused(self.path, _("is not valid JSON: {msg}").format(msg=error.msg)) from None
+                raise FileRefused(self.path, _("is not valid JSON: {msg}")
+                                             .format(msg=error.msg)) from None
             except (ValueError, RecursionError) as error:  # a number too long, nesting too deep
-                raise FileRefused(self.path, _("is not valid JSON: {load_problem}").format(load_problem=_load_problem(error))) from None
+                raise FileRefused(self.path, _("is not valid JSON: {load_problem}")
+                                             .format(load_problem=_load_problem(error))) from None
             # A number that ends the window may go on in the next part of the file.
             if end == len(self.buffer) and not self.ended and self._more():
                 continue
@@ -423,7 +429,8 @@ def _convert(name: str, expected: Any, value: Any) -> Any:
         member = expected._value2member_map_.get(value) if isinstance(value, str) else None
         if member is None:
             choices = ", ".join(member.value for member in expected)
-            raise Refusal(_("{name} must be one of {choices}, not {value!r}").format(name=name, choices=choices, value=value))
+            raise Refusal(_("{name} must be one of {choices}, not {value!r}")
+                          .format(name=name, choices=choices, value=value))
         return member
     if expected is BudgetLine:
         line = _mapping(name, value, {"party", "purpose", "amount", "year", "from", "until"})
@@ -438,10 +445,12 @@ def _convert(name: str, expected: Any, value: Any) -> Any:
         item = _mapping(name, value, keys)
         amounts = item.get("amounts")
         if not isinstance(amounts, list):
-            raise Refusal(_("{name}.amounts must be a list, not {amounts!r}").format(name=name, amounts=amounts))
+            raise Refusal(_("{name}.amounts must be a list, not {amounts!r}")
+                          .format(name=name, amounts=amounts))
         conditions = item.get("conditions") or []
         if not isinstance(conditions, list):
-            raise Refusal(_("{name}.conditions must be a list, not {conditions!r}").format(name=name, conditions=conditions))
+            raise Refusal(_("{name}.conditions must be a list, not {conditions!r}")
+                          .format(name=name, conditions=conditions))
         return ProposalItem(
             id=_text(f"{name}.id", item.get("id")),
             purpose=_text(f"{name}.purpose", item.get("purpose")),
@@ -456,11 +465,13 @@ def _convert(name: str, expected: Any, value: Any) -> Any:
         return plain_mapping(name, value)
     if expected is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise Refusal(_("{name} must be a whole number, not {value!r}").format(name=name, value=value))
+            raise Refusal(_("{name} must be a whole number, not {value!r}")
+                          .format(name=name, value=value))
         return int(value)
     if expected is str:
         return _text(name, value)
-    raise Refusal(_("{name}: no reading for {expected!r}").format(name=name, expected=expected))  # pragma: no cover
+    raise Refusal(_("{name}: no reading for {expected!r}")
+                  .format(name=name, expected=expected))  # pragma: no cover
 
 
 def _mapping(name: str, value: Any, keys: set[str]) -> dict[str, Any]:
@@ -468,7 +479,8 @@ def _mapping(name: str, value: Any, keys: set[str]) -> dict[str, Any]:
         raise Refusal(_("{name} must be a mapping, not {value!r}").format(name=name, value=value))
     if not keys.issuperset(value):
         unknown = sorted(set(value) - keys, key=str)
-        raise Refusal(_("{name}: unknown field {unknown}").format(name=name, unknown=_shown(unknown[0])))
+        raise Refusal(_("{name}: unknown field {unknown}")
+                      .format(name=name, unknown=_shown(unknown[0])))
     return value
 
 
@@ -485,7 +497,8 @@ def plain_mapping(name: str, value: Any) -> dict[str, Any]:
 
 def _text(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise Refusal(_("{name} must be non-empty text, not {value}").format(name=name, value=_shown(value)))
+        raise Refusal(_("{name} must be non-empty text, not {value}")
+                      .format(name=name, value=_shown(value)))
     return _plain_text(name, value)
 
 
@@ -509,34 +522,42 @@ def _date(name: str, value: Any) -> date:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise Refusal(_("{name} {value!r} is not a real date").format(name=name, value=value)) from None
-    raise Refusal(_("{name} must be a date written YYYY-MM-DD, not {value!r}").format(name=name, value=value))
+            raise Refusal(_("{name} {value!r} is not a real date")
+                          .format(name=name, value=value)) from None
+    raise Refusal(_("{name} must be a date written YYYY-MM-DD, not {value!r}")
+                  .format(name=name, value=value))
 
 
 def parse_amount(name: str, value: Any) -> Euros:
     """Whole euros from ``25000000``, ``"27.7M"`` or a Dutch notation (``"€ 5.000.000"``,
     ``"27,7 miljoen"``, ``"250k"``), computed exactly; fractions of a euro are refused."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise Refusal(_('{name} must be whole euros or a string such as "27,7M", not {value!r}').format(name=name, value=value))
+        raise Refusal(_('{name} must be whole euros or a string such as "27,7M", not {value!r}')
+                      .format(name=name, value=value))
     if isinstance(value, int):
         whole_euros = int(value)
     elif isinstance(value, str):
         whole_euros = _euros_of_text(name, value)
     else:
-        raise Refusal(_('{name} {value} is not an amount (whole euros, or e.g. "27,7M")').format(name=name, value=_shown(value)))
+        raise Refusal(_('{name} {value} is not an amount (whole euros, or e.g. "27,7M")')
+                      .format(name=name, value=_shown(value)))
     if whole_euros <= 0:
-        raise Refusal(_("{name} must be positive, not {value}").format(name=name, value=_shown(value)))
+        raise Refusal(_("{name} must be positive, not {value}")
+                      .format(name=name, value=_shown(value)))
     if whole_euros > MAX_EUROS:
-        raise Refusal(_("{name} {value} is above the largest amount, 10^15 euros").format(name=name, value=_shown(value)))
+        raise Refusal(_("{name} {value} is above the largest amount, 10^15 euros")
+                      .format(name=name, value=_shown(value)))
     return Euros(whole_euros)
 
 
 def _euros_of_text(name: str, value: str) -> int:
     text = value.strip()
     if len(text) > MAX_AMOUNT_TEXT:
-        raise Refusal(_("{name} {value} is too long to be an amount").format(name=name, value=_shown(value)))
+        raise Refusal(_("{name} {value} is too long to be an amount")
+                      .format(name=name, value=_shown(value)))
     if any(char.isdigit() and not "0" <= char <= "9" for char in text):
-        raise Refusal(_("{name} {value} has a digit that is not 0-9").format(name=name, value=_shown(value)))
+        raise Refusal(_("{name} {value} has a digit that is not 0-9")
+                      .format(name=name, value=_shown(value)))
     match = AMOUNT.match(text)
     if match is not None and match.group(2) not in SUFFIX:
         raise Refusal(_("{name} {value}: {group!r} is not a suffix of an amount; write k, "
@@ -547,7 +568,8 @@ def _euros_of_text(name: str, value: str) -> int:
     number, suffix = match.groups()
     whole, fraction = _marks_read(name, value, number, suffix)
     if len(whole) > MAX_DIGITS:
-        raise Refusal(_("{name} {value} has more than {MAX_DIGITS} digits of euros").format(name=name, value=_shown(value), MAX_DIGITS=MAX_DIGITS))
+        raise Refusal(_("{name} {value} has more than {MAX_DIGITS} digits of euros")
+                      .format(name=name, value=_shown(value), MAX_DIGITS=MAX_DIGITS))
     # Exact: the number is int(whole + fraction) / 10^len(fraction), times the suffix.
     numerator = int(whole + fraction) * SUFFIX[suffix]
     whole_euros, rest = divmod(numerator, 10 ** len(fraction))
@@ -568,7 +590,8 @@ def _marks_read(name: str, value: str, number: str, suffix: str | None) -> tuple
         raise Refusal(_("{name} {value} is not a number").format(name=name, value=_shown(value)))
     if commas:
         if dots and not GROUPED.match(whole):
-            raise Refusal(_("{name} {value} has grouping dots that are not in threes").format(name=name, value=_shown(value)))
+            raise Refusal(_("{name} {value} has grouping dots that are not in threes")
+                          .format(name=name, value=_shown(value)))
         return whole.replace(".", ""), fraction
     if dots == 1:
         before, after = whole.split(".")
@@ -634,7 +657,8 @@ def _source(value: Any) -> Source | None:
     for key in SOURCE_KEYS:
         part = record.get(key)
         if isinstance(part, bool) or not isinstance(part, (str, int, type(None))):
-            raise Refusal(_("source.{key} must be text, not {part}").format(key=key, part=_shown(part)))
+            raise Refusal(_("source.{key} must be text, not {part}")
+                          .format(key=key, part=_shown(part)))
         parts[key] = None if part is None else _plain_text(f"source.{key}", str(part))
     return Source(**parts)
 

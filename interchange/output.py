@@ -56,7 +56,8 @@ def write_atomically(
     try:
         descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as error:
-        raise OutputRefused(_("cannot write {target!r}: {value}").format(target=str(target), value=error.strerror or error)) from None
+        raise OutputRefused(_("cannot write {target!r}: {value}")
+                            .format(target=str(target), value=error.strerror or error)) from None
     try:
         with os.fdopen(descriptor, "wb" if binary else "w",
                        **({} if binary else {"encoding": "utf-8", "newline": ""})) as stream:
@@ -70,7 +71,8 @@ def write_atomically(
         os.replace(temporary, target)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
-        raise OutputRefused(_("cannot write {target!r}: {value} (nothing was written)").format(target=str(target), value=error.strerror or error)) from None
+        raise OutputRefused(_("cannot write {target!r}: {value} (nothing was written)")
+                            .format(target=str(target), value=error.strerror or error)) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -150,7 +150,8 @@ def _number(name: str, cell: Any) -> Number:
             raise Refusal(_("{name} {cell!r} is not a number").format(name=name, cell=cell))
         number = Fraction(Decimal(repr(cell)))
         if number < 0:
-            raise Refusal(_("{name} must not be negative, not {cell!r}").format(name=name, cell=cell))
+            raise Refusal(_("{name} must not be negative, not {cell!r}")
+                          .format(name=name, cell=cell))
         return number_text(number)
     if isinstance(cell, str):
         cell = cell.strip()

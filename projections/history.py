@@ -92,7 +92,8 @@ def _about_item(queries: Queries, negotiation: str, axes: Axes, item: str) -> li
 
 def _revision_number(name: str) -> int:
     if not (name.startswith("r") and name[1:].isdigit()):
-        raise NotFound(_("a revision is written proposal:rN, not proposal:{name}").format(name=name))
+        raise NotFound(_("a revision is written proposal:rN, not proposal:{name}")
+                       .format(name=name))
     return int(name[1:])
 
 
@@ -112,7 +113,8 @@ def history(queries: Queries, negotiation: str, subject: str, axes: Axes) -> dic
         entries = queries.log(axes, negotiation, where=_selection(kind, name))
     entries = entries + _retractions_of(queries, negotiation, axes, entries)
     if not entries:
-        raise NotFound(_("nothing is recorded about {subject!r} in {negotiation!r} at that point").format(subject=subject, negotiation=negotiation))
+        raise NotFound(_("nothing is recorded about {subject!r} in {negotiation!r} at that point")
+                       .format(subject=subject, negotiation=negotiation))
     entries.sort(key=lambda e: (e["date"], e["position"]))
     result: dict[str, Any] = {"negotiation": negotiation, "subject": subject, "entries": entries}
     if kind == "item":

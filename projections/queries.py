@@ -83,7 +83,8 @@ class Queries:
     def dossier(self, negotiation: str, axes: Axes) -> dict[str, Any]:
         rows = self._rows("dossiers", negotiation, Axes(known_at=axes.known_at))
         if not rows:
-            raise NotFound(_("no dossier {negotiation!r} in this store").format(negotiation=negotiation))
+            raise NotFound(_("no dossier {negotiation!r} in this store")
+                           .format(negotiation=negotiation))
         return rows[0]
 
     def stakeholders(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
