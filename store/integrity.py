@@ -424,5 +424,6 @@ def check_snapshots(app: Any, aggregate_ids: Sequence[Any]) -> tuple[int, list[P
                 N_("the snapshot of aggregate {aggregate} at version {version} is not what its "
                    "events make ({fields} differ): it was changed in the store; delete it (akkoord "
                    "then replays the events)"), aggregate=aggregate_id,
-                version=stored.originator_version, fields=", ".join(differing) or "its state")))
+                version=stored.originator_version,
+                fields=", ".join(differing) or Said(N_("its state")))))
     return checked, problems

@@ -123,3 +123,20 @@ def test_log_json_is_english_and_the_same_bytes_in_both_languages(akkoord, seale
     assert dutch.out == english.out
     summaries = [entry["summary"] for entry in json.loads(english.out)]
     assert "VB registered: Veiligheidsberaad (council)" in summaries
+
+
+def test_the_unmarked_check_finds_a_bare_summary_line_and_a_bare_template_table(tmp_path):
+    from akkoord.i18n.unmarked import unmarked
+
+    source = tmp_path / "made_up.py"
+    source.write_text(
+        "from akkoord.i18n import N_, _\n"
+        "MISSING = {'claim': 'claim {key!r} does not exist'}\n"
+        "MARKED = {'claim': N_('claim {key!r} does not exist')}\n"
+        "class Held:\n"
+        "    def summary_line(self):\n"
+        "        return f'meeting {self.id} held'\n"
+        "class Marked:\n"
+        "    def summary_line(self):\n"
+        "        return _('meeting {id} held').format(id=self.id)\n")
+    assert sorted(line for line, _text in unmarked(source)) == [2, 6]
