@@ -25,7 +25,7 @@ from akkoord.i18n.catalog import PACKAGE_ROOT, source_files
 
 USER_ERRORS = {"UsageError", "Refusal", "FileRefused", "EventRefused", "DossierNotFound",
                "NotFound", "ChainError", "AlreadyRecorded", "OutputRefused", "YAMLRefused",
-               "Said"}
+               "Said", "TableRefused", "ViewsRefused"}
 # Functions whose every literal with words is text people read.
 SHOWN_FUNCTIONS = ("render", "summary_line")
 # Calls whose string arguments are not text: an encoding, a view's column mapping, the name
