@@ -598,10 +598,13 @@ def _marks_read(name: str, value: str, number: str, suffix: str | None) -> tuple
         if len(after) == 3 and suffix is not None:
             decimal = f"{before},{after.rstrip('0')}".rstrip(",")
             raise Refusal(
-                _("{name} {value} is ambiguous: with the dot grouping thousands it is {amount}, "
-                  'with the dot as a decimal point {amount2}; write "{before}{after}{suffix}" for'
+                _("{name} {value} is ambiguous: with the dot grouping thousands it is {thousands}, "
+                  'with the dot as a decimal point {point}; write "{before}{after}{suffix}" for'
                   ' the first or "{decimal}{suffix}" for the second').format(
-                    name=name, value=_shown(value), amount=euros(int(before + after) * SUFFIX[suffix]), amount2=euros(int(before + after) * SUFFIX[suffix] // 1000), before=before, after=after, suffix=suffix, decimal=decimal))
+                    name=name, value=_shown(value),
+                    thousands=euros(int(before + after) * SUFFIX[suffix]),
+                    point=euros(int(before + after) * SUFFIX[suffix] // 1000),
+                    before=before, after=after, suffix=suffix, decimal=decimal))
         if len(after) != 3:  # revision 1: a decimal point, as in "27.7M"
             return before, after
     if dots and not GROUPED.match(whole):
