@@ -22,6 +22,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Repos
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from akkoord.i18n import _
 from akkoord.application.notation import (  # noqa: F401 - the notation's readers are asked here
     event_from_state,
     register_transcodings,
@@ -116,8 +117,8 @@ class Akkoord(Application):
                     _back_off(attempt)
                     continue
         raise Refusal(
-            f"dossier {negotiation!r} kept changing under this import "
-            f"({CONFLICT_RETRIES} tries); try again"
+            _("dossier {negotiation!r} kept changing under this import ({CONFLICT_RETRIES} "
+              "tries); try again").format(negotiation=negotiation, CONFLICT_RETRIES=CONFLICT_RETRIES)
         )
 
     def decide(
@@ -275,8 +276,8 @@ class Akkoord(Application):
                                         **fields)
             if dossier is None:
                 raise Refusal(
-                    f"dossier {negotiation!r} is not opened: its first event must be "
-                    "negotiation_opened"
+                    _("dossier {negotiation!r} is not opened: its first event must be "
+                      "negotiation_opened").format(negotiation=negotiation)
                 )
             looked_up = None
             if fields.get("retracts_position") is not None:

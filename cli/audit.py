@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from akkoord.cli.core import add_paging, more_hint, page_of, year_label
-from akkoord.cli.render import euros, moment, print_json, table
+from akkoord.cli.render import euros, json_language, moment, print_json, table
 from akkoord.cli.session import Session, UsageError, add_command
+from akkoord.i18n import _, human_date
+from akkoord.i18n.labels import label
 from akkoord.interchange.text import shorten
 
 MAX_PROBLEMS_SHOWN = 20
@@ -26,35 +28,38 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
 
     def integrity(name: str, run: Any, help: str) -> argparse.ArgumentParser:
         parser = add(name, run, help, [store])
-        parser.add_argument("--json", action="store_true", help="machine-readable output")
+        parser.add_argument("--json", action="store_true", help=_("machine-readable output"))
         # Integrity is a matter of the stored bytes: no key needed, whatever the store's cipher.
         parser.set_defaults(decodes_events=False)
         return parser
 
-    p = integrity("checkpoint", run_checkpoint, "verify the store and print its integrity "
-                  "checkpoint (position and hashes), to keep and check against later")
+    p = integrity("checkpoint", run_checkpoint, _("verify the store and print its integrity "
+                  "checkpoint (position and hashes), to keep and check against later"))
     p.add_argument("-o", "--output", metavar="FILE",
-                   help="append the checkpoint to FILE (a new file starts with a header "
-                        "explaining the fields)")
+                   help=_("append the checkpoint to FILE (a new file starts with a header "
+                          "explaining the fields)"))
 
-    p = integrity("verify", run_verify, "recompute the hash chain over every stored event and "
-                  "compare; exit 1 naming the first position that fails")
+    p = integrity("verify", run_verify, _("recompute the hash chain over every stored event and "
+                  "compare; exit 1 naming the first position that fails"))
     p.add_argument("--checkpoint", metavar="FILE",
-                   help="also check the store against the checkpoints in FILE")
+                   help=_("also check the store against the checkpoints in FILE"))
     p.add_argument("--event", type=_position, metavar="POSITION",
-                   help="prove that the event at POSITION is in the tree of the earliest "
-                        "checkpoint that covers it: an RFC 9162 inclusion proof")
+                   help=_("prove that the event at POSITION is in the tree of the earliest "
+                          "checkpoint that covers it: an RFC 9162 inclusion proof"))
 
-    p = add("export", run_export, "write all events of a dossier: yaml (the import format, "
-            "re-importable) or jsonl (CloudEvents 1.0, one per line)", [store])
+    p = add("export", run_export, _("write all events of a dossier: yaml (the import format, "
+            "re-importable) or jsonl (CloudEvents 1.0, one per line)"), [store])
     p.add_argument("--negotiation", metavar="SLUG",
-                   help="the dossier (may be left out when the store holds one)")
-    p.add_argument("--format", choices=("yaml", "jsonl"), default="yaml")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+                   help=_("the dossier (may be left out when the store holds one)"))
+    p.add_argument("--format", choices=("yaml", "jsonl"), default="yaml",
+                   help=_("the format of the export"))
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help=_("write to FILE (default: standard output)"))
 
-    p = add("history", run_history, "the timeline of one thing: item:ID, commitment:ID, claim:ID, "
-            "meeting:ID, topic:SLUG, proposal, proposal:rN or a party's id", [store, reading])
-    p.add_argument("subject", metavar="SUBJECT")
+    p = add("history", run_history, _("the timeline of one thing: item:ID, commitment:ID, "
+            "claim:ID, meeting:ID, topic:SLUG, proposal, proposal:rN or a party's id"),
+            [store, reading])
+    p.add_argument("subject", metavar="SUBJECT", help=_("what to show the timeline of"))
     add_paging(p)
 
 
@@ -75,11 +80,13 @@ def _checkpoints(path: str | None) -> list[Any]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"checkpoint file {path!r} cannot be read: {error}") from None
+        raise UsageError(_("checkpoint file {path!r} cannot be read: {error}").format(
+            path=path, error=error)) from None
     try:
         return read_checkpoints(text)
     except ValueError as error:
-        raise UsageError(f"checkpoint file {path!r}: {error}") from None
+        raise UsageError(_("checkpoint file {path!r}: {error}").format(path=path,
+                                                                         error=error)) from None
 
 
 @contextmanager
@@ -92,16 +99,19 @@ def _stored_rows(session: Session) -> Iterator[Any]:
     from akkoord.store.chain import StoredFile
 
     if not Path(session.target).is_file():
-        raise UsageError(f"store {session.shown} does not exist (akkoord import creates a store)")
+        raise UsageError(_("store {store} does not exist (akkoord import creates a store)").format(
+            store=session.shown))
     try:
         stored = StoredFile(session.target)
         stored.heads()
     except sqlite3.Error as error:
-        raise UsageError(f"store {session.shown} cannot be read: {error}") from None
+        raise UsageError(_("store {store} cannot be read: {error}").format(
+            store=session.shown, error=error)) from None
     try:
         yield stored
     except sqlite3.Error as error:
-        raise UsageError(f"store {session.shown} cannot be read: {error}") from None
+        raise UsageError(_("store {store} cannot be read: {error}").format(
+            store=session.shown, error=error)) from None
     finally:
         stored.close()
 
@@ -125,7 +135,8 @@ def _check_snapshots(session: Session, stored: Any, result: Any) -> tuple[int, s
     except Exception as error:  # noqa: BLE001 - an encrypted snapshot without the key, say
         if session.keyed:
             raise
-        return 0, f"they cannot be read without the store's key ({type(error).__name__})"
+        return 0, _("they cannot be read without the store's key ({error})").format(
+            error=type(error).__name__)
     result.problems.extend(problems)
     return checked, None
 
@@ -134,7 +145,8 @@ def _report_problems(command: str, problems: list[Any]) -> None:
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
         print(f"{command}: {problem.message}")
     if len(problems) > MAX_PROBLEMS_SHOWN:
-        print(f"{command}: and {len(problems) - MAX_PROBLEMS_SHOWN} more problems (--json lists all)")
+        print(_("{command}: and {count} more problems (--json lists all)").format(
+            command=command, count=len(problems) - MAX_PROBLEMS_SHOWN))
 
 
 def run_verify(session: Session, args: Any) -> int:
@@ -149,11 +161,12 @@ def run_verify(session: Session, args: Any) -> int:
         if args.json:
             print_json(proof.as_json())
         elif proof.problem:
-            print(f"verify: {proof.problem.message}")
+            print(_("verify: {problem}").format(problem=proof.problem.message))
         else:
-            print(f"verify: position {proof.position} is leaf {proof.index} of the tree of "
-                  f"{proof.size} events with root {proof.root.hex()}, proven by {len(proof.path)} "
-                  f"hashes against the {proof.against}")
+            print(_("verify: position {position} is leaf {leaf} of the tree of {size} events "
+                    "with root {root}, proven by {hashes} hashes against the {against}").format(
+                position=proof.position, leaf=proof.index, size=proof.size,
+                root=proof.root.hex(), hashes=len(proof.path), against=proof.against))
         return 1 if proof.problem else 0
     with _stored_rows(session) as stored:
         result = verify(stored, checkpoints)
@@ -167,15 +180,16 @@ def run_verify(session: Session, args: Any) -> int:
             "snapshots_checked": snapshots, "snapshots_unchecked": unchecked,
         })
     elif result.ok:
-        held = (f"; {len(checkpoints)} checkpoint{'s hold' if len(checkpoints) > 1 else ' holds'} "
-                f"(latest at position {max(c.position for c in checkpoints)})" if checkpoints else "")
-        print(f"verify: {result.events} events up to position {result.position} hold; "
-              f"chain {result.chain.hex()}{held}")
+        held = ("; " + _("checkpoints that hold: {count} (latest at position {latest})").format(
+                    count=len(checkpoints), latest=max(c.position for c in checkpoints))
+                if checkpoints else "")
+        print(_("verify: {events} events up to position {position} hold; chain {chain}").format(
+            events=result.events, position=result.position, chain=result.chain.hex()) + held)
         if snapshots:
-            print(f"verify: {snapshots} snapshot{'s match' if snapshots > 1 else ' matches'} "
-                  "the events it summarises")
+            print(_("verify: snapshots that match the events they summarise: {count}").format(
+                count=snapshots))
         if unchecked:
-            print(f"verify: snapshots not checked: {unchecked}")
+            print(_("verify: snapshots not checked: {reason}").format(reason=unchecked))
     else:
         _report_problems("verify", result.problems)
     return 0 if result.ok else 1
@@ -191,7 +205,7 @@ def run_checkpoint(session: Session, args: Any) -> int:
             print_json({"ok": False, "problems": [p.as_json() for p in result.problems]})
         else:
             _report_problems("checkpoint", result.problems)
-            print("checkpoint: none taken: the store does not verify")
+            print(_("checkpoint: none taken: the store does not verify"))
         return 1
     checkpoint = result.checkpoint()
     if args.output:
@@ -227,7 +241,9 @@ def run_export(session: Session, args: Any) -> int:
 
     count = write_atomically(args.output, lambda stream: write(stream, negotiation, events),
                              protected=session.protected_paths())
-    print(f"{args.output}: {count} events of {negotiation} ({args.format})", file=sys.stderr)
+    print(_("{path}: {count} events of {negotiation} ({format})").format(
+        path=args.output, count=count, negotiation=negotiation, format=args.format),
+        file=sys.stderr)
     return 0
 
 
@@ -237,7 +253,8 @@ def run_export(session: Session, args: Any) -> int:
 def run_history(session: Session, args: Any) -> int:
     from akkoord.projections.history import history
 
-    result = history(session.queries, session.negotiation, args.subject, session.axes)
+    with json_language(args):
+        result = history(session.queries, session.negotiation, args.subject, session.axes)
     limit, offset = page_of(args)
     shown = result["entries"][offset:None if limit is None else offset + limit]
     more = limit is not None and len(result["entries"]) > offset + limit
@@ -245,36 +262,44 @@ def run_history(session: Session, args: Any) -> int:
     if args.json:
         print_json(result)
         return 0
-    print(f"history of {result['subject']} in {result['negotiation']}\n")
-    rows = [[e["date"], e["position"], moment(e["recorded_at"]), e["recorded_by"],
+    print(_("history of {subject} in {negotiation}").format(subject=result["subject"],
+                                                            negotiation=result["negotiation"])
+          + "\n")
+    rows = [[human_date(e["date"]), e["position"], moment(e["recorded_at"]), e["recorded_by"],
              e["type"], shorten(_what(e), 100)] for e in result["entries"]]
-    print(table(["date", "pos", "recorded at (UTC)", "by", "event", "what"], rows, right=[1])
+    print(table([_("date"), _("pos"), _("recorded at (UTC)"), _("by"), _("event"), _("what")],
+                rows, right=[1])
           + more_hint(args, len(shown), more))
     years = [str(y) for y in result.get("years") or []]
     revisions = [e for e in result["entries"] if e["type"] == "proposal_revised"]
     if years and revisions:
         figure = "by_year" if "by_year" in revisions[0] else "total"
-        print(f"\n{'amounts' if figure == 'by_year' else 'totals'} per revision:")
+        print("\n" + (_("amounts per revision:") if figure == "by_year"
+                      else _("totals per revision:")))
         print(table(
-            ["revision", "status", "pos"] + [year_label(result, y) for y in years],
-            [[e["detail"]["revision"], e["detail"]["status"], e["position"]]
+            [_("revision"), _("status"), _("pos")] + [year_label(result, y) for y in years],
+            [[e["detail"]["revision"], label("revision", e["detail"]["status"]), e["position"]]
              + [euros(e[figure][y]) if e[figure][y] else "-" for y in years] for e in revisions],
             right=range(2, 3 + len(years))))
-        print(f"\n{years[-1]}+ is every year from {years[-1]} on (structural).")
+        print("\n" + _("{year}+ is every year from {year} on (structural).").format(
+            year=years[-1]))
     return 0
 
 
 def _what(entry: dict[str, Any]) -> str:
     detail = entry["detail"]
     if entry["type"] == "proposal_revised":
-        text = (f"revision {detail['revision']} ({detail['status']}) proposed by "
-                f"{', '.join(detail['proposed_by'])}")
+        text = _("revision {revision} ({status}) proposed by {parties}").format(
+            revision=detail["revision"], status=label("revision", detail["status"]),
+            parties=", ".join(detail["proposed_by"]))
         if "item_change" in entry:
-            text += f": item {entry['item_change']}"
+            text += ": " + _("item {change}").format(change=label("change", entry["item_change"]))
     elif entry["type"] == "commitment_rescheduled":
-        text = f"due {detail.get('due_before') or '-'} -> {detail['due']}: {entry['data']['reason']}"
+        text = _("due {before} -> {after}: {reason}").format(
+            before=human_date(detail.get("due_before")), after=human_date(detail["due"]),
+            reason=entry["data"]["reason"])
     else:
         text = entry["summary"]
     if entry["retracted_by"]:
-        text += f" (retracted at {entry['retracted_by']})"
+        text += " " + _("(retracted at {position})").format(position=entry["retracted_by"])
     return text

@@ -16,6 +16,7 @@ from akkoord.cli.render import (
     delta_euros,
     emit,
     euros,
+    json_language,
     moment,
     plain,
     print_json,
@@ -25,7 +26,8 @@ from akkoord.cli.render import (
 )
 from akkoord.cli.session import Session, UsageError, actor, add_command
 from akkoord.domain.errors import EventRefused, Refusal
-from akkoord.i18n import _
+from akkoord.i18n import _, human_date
+from akkoord.i18n.labels import label
 from akkoord.interchange.text import shorten
 from akkoord.projections.queries import NotFound
 from akkoord.store.chain import ChainError
@@ -42,6 +44,11 @@ PAGE = 50
 # Rows of each kind the status overview shows before saying that more follow.
 OVERVIEW = 10
 DUE_SOON_DAYS = 30
+# The command that lists the whole of each of status's short lists (a command line: never
+# translated).
+STATUS_REGISTERS = {"overdue": "commitments --status overdue",
+                    "due_soon": "commitments --status open", "claims": "claims",
+                    "positions": "positions", "meetings": "meetings"}
 
 
 def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> None:
@@ -50,55 +57,62 @@ def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> Non
     def add(name: str, run: Any, help: str, *, reads: bool = True) -> argparse.ArgumentParser:
         return add_command(subparsers, name, run, help, [store, reading] if reads else [store])
 
-    p = add("import", run_import, "append the events of log files (akkoord/1), each file whole "
-            "or not at all", reads=False)
+    p = add("import", run_import, _("append the events of log files (akkoord/1), each file "
+                                     "whole or not at all"), reads=False)
     p.add_argument("files", nargs="+", metavar="FILE",
-                   help="a log file; - reads one from standard input")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+                   help=_("a log file; - reads one from standard input"))
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
     p.add_argument("--check", action="store_true",
-                   help="decide every file as an import would and say what it would store; "
-                        "store nothing, create no store (exit 2 if any file would be refused)")
+                   help=_("decide every file as an import would and say what it would store; "
+                          "store nothing, create no store (exit 2 if any file would be refused)"))
     p.add_argument("--again", action="store_true",
-                   help="record a file even though its events were recorded before")
+                   help=_("record a file even though its events were recorded before"))
     p.add_argument("--format", choices=STDIN_FORMATS, default="yaml",
-                   help="the notation of standard input (-); a file's is told by its name")
+                   help=_("the notation of standard input (-); a file's is told by its name"))
 
-    p = add("log", run_log, "the history in recorded order")
+    p = add("log", run_log, _("the history in recorded order"))
     add_paging(p)
-    p.add_argument("--stakeholder", metavar="ID")
-    p.add_argument("--type", metavar="TYPE")
-    p.add_argument("--since", type=_date, metavar="DATE")
-    p.add_argument("--until", type=_date, metavar="DATE")
+    p.add_argument("--stakeholder", metavar="ID", help=_("only the events about this party"))
+    p.add_argument("--type", metavar="TYPE", help=_("only the events of this type"))
+    p.add_argument("--since", type=_date, metavar="DATE",
+                   help=_("only the events dated on or after this date"))
+    p.add_argument("--until", type=_date, metavar="DATE",
+                   help=_("only the events dated on or before this date"))
     p.add_argument("--position", type=_position, metavar="N",
-                   help="show the event at position N whole: its data, how it is stored, and "
-                        "what it changed in the views")
+                   help=_("show the event at position N whole: its data, how it is stored, and "
+                          "what it changed in the views"))
 
-    p = add("proposal", run_proposal, "the verdelingsvoorstel: items x years against the budget")
-    p.add_argument("--revision", type=_revision, metavar="N")
+    p = add("proposal", run_proposal,
+            _("the verdelingsvoorstel: items x years against the budget"))
+    p.add_argument("--revision", type=_revision, metavar="N",
+                   help=_("this revision (default: the latest)"))
 
-    p = add("diff", run_diff, "what changed from revision A to revision B")
-    p.add_argument("a", type=_revision, metavar="A")
-    p.add_argument("b", type=_revision, metavar="B")
+    p = add("diff", run_diff, _("what changed from revision A to revision B"))
+    p.add_argument("a", type=_revision, metavar="A", help=_("the earlier revision"))
+    p.add_argument("b", type=_revision, metavar="B", help=_("the later revision"))
 
-    add_paging(add("positions", run_positions, "the latest stance of each party on each subject"))
-    add_paging(add("claims", run_claims, "the claims and their state"))
-    p = add("commitments", run_commitments, "the commitments (toezeggingen) and their state")
-    p.add_argument("--status", choices=COMMITMENT_STATES)
+    add_paging(add("positions", run_positions,
+                   _("the latest stance of each party on each subject")))
+    add_paging(add("claims", run_claims, _("the claims and their state")))
+    p = add("commitments", run_commitments, _("the commitments (toezeggingen) and their state"))
+    p.add_argument("--status", choices=COMMITMENT_STATES,
+                   help=_("only the commitments in this state"))
     add_paging(p)
-    add("status", run_status, "the dossier at a glance")
+    add("status", run_status, _("the dossier at a glance"))
 
-    p = add("rebuild", run_rebuild, "drop every view and rebuild it from the events", reads=False)
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = add("rebuild", run_rebuild, _("drop every view and rebuild it from the events"),
+            reads=False)
+    p.add_argument("--json", action="store_true", help=_("machine-readable output"))
 
 
 def add_paging(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """--limit, --offset and --all: a register shows a page of rows, not the whole store."""
     parser.add_argument("--limit", type=_position, metavar="N",
-                        help=f"show at most N rows (default {PAGE} in a table; --json gives "
-                             "every row unless --limit is given)")
+                        help=_("show at most N rows (default {page} in a table; --json gives "
+                               "every row unless --limit is given)").format(page=PAGE))
     parser.add_argument("--offset", type=_position, default=0, metavar="N",
-                        help="skip the first N rows")
-    parser.add_argument("--all", action="store_true", help="show every row")
+                        help=_("skip the first N rows"))
+    parser.add_argument("--all", action="store_true", help=_("show every row"))
     return parser
 
 
@@ -144,7 +158,7 @@ def run_import(session: Session, args: Any) -> int:
     try:
         for path in args.files:
             log_file = read_input(path, args.format)
-            with progress_of(log_file, "importing", args) as told, \
+            with progress_of(log_file, _("importing"), args) as told, \
                     refused_as_file(log_file, session):
                 positions = session.store.record(log_file.negotiation, log_file.entries,
                                                  actor(args), told,
@@ -153,14 +167,18 @@ def run_import(session: Session, args: Any) -> int:
                            "events": len(positions),
                            "positions": [positions[0], positions[-1]] if positions else []})
     except FileRefused as refused:
-        done = "; ".join(f"{s['path']} stored" for s in stored)
-        raise UsageError(f"{refused} (nothing of this file was stored{'; ' + done if done else ''})") from None
+        done = "".join("; " + _("{path} stored").format(path=s["path"]) for s in stored)
+        raise UsageError(_("{refusal} (nothing of this file was stored{stored_before})").format(
+            refusal=refused, stored_before=done)) from None
     if args.json:
         print_json(stored)
     else:
         for s in stored:
-            span = f"positions {s['positions'][0]}-{s['positions'][1]}" if s["positions"] else "nothing new"
-            print(f"{s['path']}: {s['events']} events stored in {s['negotiation']} ({span})")
+            span = (_("positions {first}-{last}").format(first=s["positions"][0],
+                                                          last=s["positions"][1])
+                    if s["positions"] else _("nothing new"))
+            print(_("{path}: {events} events stored in {negotiation} ({span})").format(
+                path=s["path"], events=s["events"], negotiation=s["negotiation"], span=span))
     return 0
 
 
@@ -173,7 +191,7 @@ def check_import(session: Session, args: Any) -> int:
     for path in args.files:
         try:
             log_file = read_input(path, args.format)
-            with progress_of(log_file, "checking", args) as told, \
+            with progress_of(log_file, _("checking"), args) as told, \
                     refused_as_file(log_file, session):
                 decision = session.store.decide(log_file.negotiation, log_file.entries,
                                                 actor(args), told,
@@ -268,13 +286,15 @@ def run_log(session: Session, args: Any) -> int:
     if negotiation is not None:
         session.negotiation  # noqa: B018 - refuses an unknown dossier
     _refuse_unknown_filters(session, args)
-    entries, more = _paged(args, lambda limit, offset: session.queries.log(
-        session.axes, negotiation, args.stakeholder, args.type, args.since, args.until,
-        limit=limit, offset=offset))
-    return _show(args, entries, ["pos", "recorded at (UTC)", "by", "date", "dossier", "type", "summary"],
+    with json_language(args):
+        entries, more = _paged(args, lambda limit, offset: session.queries.log(
+            session.axes, negotiation, args.stakeholder, args.type, args.since, args.until,
+            limit=limit, offset=offset))
+    return _show(args, entries, [_("pos"), _("recorded at (UTC)"), _("by"), _("date"),
+                                 _("dossier"), _("type"), _("summary")],
                  lambda e: [e["position"], moment(e["recorded_at"]), e["recorded_by"],
-                            e["date"], e["negotiation"],
-                            e["type"] + (" (retracted)" if e["retracted_by"] else ""),
+                            human_date(e["date"]), e["negotiation"],
+                            e["type"] + (" " + _("(retracted)") if e["retracted_by"] else ""),
                             shorten(e["summary"], 100)], right=(0,), more=more,
                             shrink=(6, 5, 4, 2))
 
@@ -284,23 +304,30 @@ def _refuse_unknown_filters(session: Session, args: Any) -> None:
     from akkoord.domain.negotiation import EVENT_TYPES
 
     if args.type is not None and args.type not in EVENT_TYPES:
-        raise UsageError(f"no event type {args.type!r}; the types are: {', '.join(sorted(EVENT_TYPES))}")
+        raise UsageError(_("no event type {type!r}; the types are: {types}").format(
+            type=args.type, types=", ".join(sorted(EVENT_TYPES))))
     if args.stakeholder is not None:
         session.queries  # noqa: B018 - the views caught up
         known = sorted({row[0] for row in session.views.conn.execute("SELECT id FROM stakeholders")})
         if args.stakeholder not in known:
-            raise UsageError(f"no stakeholder {args.stakeholder!r} in {session.shown}; "
-                             f"the stakeholders are: {', '.join(known) or 'none'}")
+            raise UsageError(_("no stakeholder {party!r} in {store}; the stakeholders are: "
+                               "{parties}").format(party=args.stakeholder, store=session.shown,
+                                                   parties=", ".join(known) or _("none")))
 
 
 def run_log_position(session: Session, args: Any) -> int:
     from akkoord.projections.provenance import changes
     from akkoord.store.integrity import stored_form
 
-    found = session.queries.log(session.axes, where=("position = ?", [args.position]))
+    with json_language(args):
+        found = session.queries.log(session.axes, where=("position = ?", [args.position]))
     if not found:
-        known = f" known at position {args.known_at}" if args.known_at is not None else ""
-        raise UsageError(f"no event at position {args.position}{known} in {session.shown}")
+        if args.known_at is not None:
+            raise UsageError(_("no event at position {position} known at position {known_at} "
+                               "in {store}").format(position=args.position,
+                                                    known_at=args.known_at, store=session.shown))
+        raise UsageError(_("no event at position {position} in {store}").format(
+            position=args.position, store=session.shown))
     entry = found[0]
     entry["stored"] = stored_form(session.app.recorder, args.position)
     entry["changes"] = changes(session.queries, entry["negotiation"], args.position)
@@ -314,28 +341,37 @@ def render_event(entry: dict[str, Any]) -> str:
     from akkoord.interchange.logformat import write_records
 
     recorded = moment(entry["recorded_at"])
+    heading = _("position {position}: {type} in {negotiation}").format(
+        position=entry["position"], type=entry["type"], negotiation=entry["negotiation"])
+    if entry["ref"]:
+        heading += " " + _("(ref {ref})").format(ref=entry["ref"])
     lines = [
-        f"position {entry['position']}: {entry['type']} in {entry['negotiation']}"
-        + (f" (ref {entry['ref']})" if entry["ref"] else ""),
-        f"effective date {entry['date']}; recorded {recorded} UTC by {entry['recorded_by']}",
+        heading,
+        _("effective date {date}; recorded {recorded} UTC by {actor}").format(
+            date=human_date(entry["date"]), recorded=recorded, actor=entry["recorded_by"]),
         entry["summary"],
     ]
     if entry["retracted_by"]:
-        lines.append(f"retracted by the event at position {entry['retracted_by']}")
+        lines.append(_("retracted by the event at position {position}").format(
+            position=entry["retracted_by"]))
     if entry.get("origin"):
-        lines.append(f"imported from {entry['origin']['name']} (SHA-256 {entry['origin']['sha256']})")
+        lines.append(_("imported from {name} (SHA-256 {sha256})").format(
+            name=entry["origin"]["name"], sha256=entry["origin"]["sha256"]))
     record = StringIO()
     write_records(record, [entry["data"]])
-    lines += ["", "as in the log format:", record.getvalue().rstrip()]
+    lines += ["", _("as in the log format:"), record.getvalue().rstrip()]
     stored = entry["stored"]
     if stored is not None:
-        lines += ["", f"stored as version {stored['version']} of aggregate {stored['aggregate_id']}, "
-                      f"topic {stored['topic']}, {stored['bytes']} bytes",
-                  f"leaf hash {stored['leaf']}"
-                  + ("" if stored["leaf_holds"] else "  (DOES NOT MATCH THE CHAIN: run akkoord verify)"),
-                  f"chain     {stored['chain'] or '(no chain row)'}"]
-    lines += ["", "what it changed in the views (known before it -> known after it):"]
-    lines += render_changes(entry["changes"]) or ["  nothing"]
+        lines += ["", _("stored as version {version} of aggregate {aggregate}, topic {topic}, "
+                        "{bytes} bytes").format(version=stored["version"],
+                                                aggregate=stored["aggregate_id"],
+                                                topic=stored["topic"], bytes=stored["bytes"]),
+                  _("leaf hash {leaf}").format(leaf=stored["leaf"])
+                  + ("" if stored["leaf_holds"]
+                     else "  " + _("(DOES NOT MATCH THE CHAIN: run akkoord verify)")),
+                  _("chain     {chain}").format(chain=stored["chain"] or _("(no chain row)"))]
+    lines += ["", _("what it changed in the views (known before it -> known after it):")]
+    lines += render_changes(entry["changes"]) or ["  " + _("nothing")]
     return "\n".join(lines)
 
 
@@ -374,23 +410,28 @@ def run_proposal(session: Session, args: Any) -> int:
 
 def render_proposal(proposal: dict[str, Any]) -> str:
     years = [str(y) for y in proposal["years"]]
-    status = proposal["status"]
+    status = label("revision", proposal["status"])
     if proposal["agreed_by"]:
-        status += " by " + ", ".join(proposal["agreed_by"])
+        status = _("{status} by {parties}").format(status=status,
+                                                   parties=", ".join(proposal["agreed_by"]))
     lines = [
-        f"{proposal['negotiation']}: verdelingsvoorstel, revision {proposal['revision']} "
-        f"({status}), proposed by {', '.join(proposal['proposed_by'])} on {proposal['date']}",
+        _("{negotiation}: verdelingsvoorstel, revision {revision} ({status}), proposed by "
+          "{parties} on {date}").format(negotiation=proposal["negotiation"],
+                                        revision=proposal["revision"], status=status,
+                                        parties=", ".join(proposal["proposed_by"]),
+                                        date=human_date(proposal["date"])),
         "",
     ]
     rows = [[item["id"], item["recipient"]] + [euros(item["by_year"][y]) if item["by_year"][y] else "-"
                                              for y in years] for item in proposal["items"]]
-    rows.append(["total", ""] + [euros(proposal["total"][y]) for y in years])
-    rows.append(["budget", ""] + [euros(proposal["budget"][y]) for y in years])
-    rows.append(["unallocated", ""] + [signed_euros(proposal["unallocated"][y]) for y in years])
-    headers = ["item", "recipient"] + [year_label(proposal, y) for y in years]
+    rows.append([_("total"), ""] + [euros(proposal["total"][y]) for y in years])
+    rows.append([_("budget"), ""] + [euros(proposal["budget"][y]) for y in years])
+    rows.append([_("unallocated"), ""] + [signed_euros(proposal["unallocated"][y]) for y in years])
+    headers = [_("item"), _("recipient")] + [year_label(proposal, y) for y in years]
     lines.append(table(headers, rows, right=range(2, 2 + len(years))))
     if years:
-        lines.append(f"\n{years[-1]}+ is every year from {years[-1]} on (structural).")
+        lines.append("\n" + _("{year}+ is every year from {year} on (structural).").format(
+            year=years[-1]))
     from akkoord.cli.distribution import render_item_keys
 
     lines += render_item_keys(proposal["items"])
@@ -416,15 +457,16 @@ def render_diff(diff: dict[str, Any]) -> str:
         return euros(euro) if euro else "-"
 
     heading = _("{negotiation}: revision {a} ({a_status}) → revision {b} ({b_status})").format(
-        negotiation=diff["negotiation"], a=diff["from"], a_status=diff["status"]["from"],
-        b=diff["to"], b_status=diff["status"]["to"])
+        negotiation=diff["negotiation"], a=diff["from"],
+        a_status=label("revision", diff["status"]["from"]), b=diff["to"],
+        b_status=label("revision", diff["status"]["to"]))
     rows: list[list[Any]] = []
     for item in diff["items"]:
         cells = [[year(y), amount(item["by_year"][y]["from"]), amount(item["by_year"][y]["to"]),
                   delta_euros(item["by_year"][y]["delta"])]
                  for y in years if item["by_year"][y]["delta"]]
         first, *rest = cells or [["", "", "", ""]]
-        rows.append([item["id"], item["change"], *first])
+        rows.append([item["id"], label("change", item["change"]), *first])
         rows += [["", "", *line] for line in rest]
     changed_totals = [y for y in years if diff["total"][y]["delta"]]
     for index, y in enumerate(changed_totals):
@@ -480,8 +522,9 @@ def _show(args: Any, rows: list[dict[str, Any]], headers: list[str], cells: Any,
 def run_positions(session: Session, args: Any) -> int:
     rows, more = _paged(args, lambda limit, offset: session.queries.positions(
         session.negotiation, session.axes, limit=limit, offset=offset))
-    return _show(args, rows, ["party", "subject", "stance", "since", "summary"],
-                 lambda p: [p["stakeholder"], p["subject"], p["stance"], p["date"], p["summary"]],
+    return _show(args, rows, [_("party"), _("subject"), _("stance"), _("since"), _("summary")],
+                 lambda p: [p["stakeholder"], p["subject"], label("stance", p["stance"]),
+                            human_date(p["date"]), p["summary"]],
                  more=more)
 
 
@@ -491,17 +534,21 @@ def run_claims(session: Session, args: Any) -> int:
         return claims[offset:None if limit is None else offset + limit]
 
     rows, more = _paged(args, read)
-    return _show(args, rows, ["claim", "by", "against", "amount", "status", "summary"],
+    return _show(args, rows, [_("claim"), _("by"), _("against"), _("amount"), _("status"),
+                              _("summary")],
                  lambda c: [c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-",
-                            c["status"], c["summary"]], right=(3,), more=more, shrink=(5,))
+                            label("claim", c["status"]), c["summary"]], right=(3,), more=more,
+                 shrink=(5,))
 
 
 def run_commitments(session: Session, args: Any) -> int:
     rows, more = _paged(args, lambda limit, offset: session.queries.commitments(
         session.negotiation, session.axes, args.status, limit=limit, offset=offset))
-    return _show(args, rows, ["commitment", "by", "to", "due", "status", "what"],
-                 lambda c: [c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-", c["status"],
-                            c["what"]], more=more, shrink=(5, 2))
+    return _show(args, rows, [_("commitment"), _("by"), _("to"), _("due"), _("status"),
+                              _("what")],
+                 lambda c: [c["id"], c["by"], ", ".join(c["to"]), human_date(c["due"]),
+                            label("commitment", c["status"]), c["what"]], more=more,
+                 shrink=(5, 2))
 
 
 def run_status(session: Session, args: Any) -> int:
@@ -543,42 +590,49 @@ def run_status(session: Session, args: Any) -> int:
 
 def render_status(status: dict[str, Any]) -> str:
     proposal, counts, more = status["proposal"], status["counts"], status["more"]
-    lines = [f"{status['negotiation']}: {status['title']} (as judged on {status['judged_on']})",
+    lines = [_("{negotiation}: {title} (as judged on {day})").format(
+                 negotiation=status["negotiation"], title=status["title"],
+                 day=human_date(status["judged_on"])),
              _("{stakeholders} parties, {commitments} commitments, {claims} claims and "
                "{meetings} meetings recorded").format(**counts) + "\n",
-             render_proposal(proposal) if proposal else "No proposal recorded yet."]
-    sections = [
-        ("overdue", _("Commitments overdue"), ["commitment", "by", "to", "due"],
-         [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-"] for c in status["overdue"]],
-         "commitments --status overdue"),
-        ("due_soon", _("Due by {day}").format(day=status["due_soon_until"]),
-         ["commitment", "by", "to", "due"],
-         [[c["id"], c["by"], ", ".join(c["to"]), c["due"] or "-"] for c in status["due_soon"]],
-         "commitments --status open"),
-        ("claims", _("Open claims"), ["claim", "by", "against", "amount"],
+             render_proposal(proposal) if proposal else _("No proposal recorded yet.")]
+    commitment_headers = [_("commitment"), _("by"), _("to"), _("due")]
+    sections = [  # (title, headers, rows, whether more follow, the register that lists them)
+        (_("Commitments overdue"), commitment_headers,
+         [[c["id"], c["by"], ", ".join(c["to"]), human_date(c["due"])] for c in status["overdue"]],
+         more["overdue"], STATUS_REGISTERS["overdue"]),
+        (_("Due by {day}").format(day=human_date(status["due_soon_until"])),
+         commitment_headers,
+         [[c["id"], c["by"], ", ".join(c["to"]), human_date(c["due"])]
+          for c in status["due_soon"]],
+         more["due_soon"], STATUS_REGISTERS["due_soon"]),
+        (_("Open claims"), [_("claim"), _("by"), _("against"), _("amount")],
          [[c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-"]
-          for c in status["claims"]], "claims"),
-        ("positions", _("Latest stances"), ["party", "subject", "stance", "since"],
-         [[p["stakeholder"], p["subject"], p["stance"], p["date"]] for p in status["positions"]],
-         "positions"),
-        ("meetings", _("Meetings not held"), ["meeting", "on", "state", "participants", "title"],
-         [[m["id"], m["scheduled_for"], m["state"], ", ".join(m["participants"]),
-           shorten(m["title"], 60)] for m in status["meetings"]], "meetings"),
+          for c in status["claims"]], more["claims"], STATUS_REGISTERS["claims"]),
+        (_("Latest stances"), [_("party"), _("subject"), _("stance"), _("since")],
+         [[p["stakeholder"], p["subject"], label("stance", p["stance"]), human_date(p["date"])]
+          for p in status["positions"]],
+         more["positions"], STATUS_REGISTERS["positions"]),
+        (_("Meetings not held"),
+         [_("meeting"), _("on"), _("state"), _("participants"), _("title")],
+         [[m["id"], human_date(m["scheduled_for"]), label("meeting", m["state"]),
+           ", ".join(m["participants"]), shorten(m["title"], 60)] for m in status["meetings"]],
+         more["meetings"], STATUS_REGISTERS["meetings"]),
     ]
-    for name, title, headers, rows, register in sections:
+    for title, headers, rows, more_follow, register in sections:
         lines.append(f"\n{title}:")
         lines.append(table(headers, rows) if rows else "  " + _("none"))
-        if more[name]:
+        if more_follow:
             lines.append("  " + _("and more: akkoord {register}").format(register=register))
     return "\n".join(lines)
 
 
 def run_rebuild(session: Session, args: Any) -> int:
-    progress = Progress("rebuilding views", not args.json)
+    progress = Progress(_("rebuilding views"), not args.json)
     position = session.rebuild(progress)
     progress.finish()
     if args.json:
         print_json({"position": position})
     else:
-        print(f"views rebuilt up to position {position}")
+        print(_("views rebuilt up to position {position}").format(position=position))
     return 0

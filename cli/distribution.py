@@ -399,7 +399,8 @@ def _weights_file(path: str) -> tuple[Any, Any, Any]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"{path}: cannot be read: {error}") from None
+        raise UsageError(_("{path}: cannot be read: {error}").format(path=path, error=error)) \
+            from None
     try:
         if path.endswith(".json"):
             from decimal import Decimal
@@ -408,13 +409,14 @@ def _weights_file(path: str) -> tuple[Any, Any, Any]:
         else:
             document = _decimal_yaml().load(text)
     except Exception as error:  # a parser's own error classes: the file is not what it says
-        raise UsageError(f"{path}: is not valid YAML or JSON: {' '.join(str(error).split())}") \
-            from None
+        raise UsageError(_("{path}: is not valid YAML or JSON: {error}").format(
+            path=path, error=" ".join(str(error).split()))) from None
     if not isinstance(document, dict):
-        raise UsageError(f"{path}: must be a mapping with weights and fixed")
+        raise UsageError(_("{path}: must be a mapping with weights and fixed").format(path=path))
     unknown = sorted(set(document) - {"weights", "fixed", "source"})
     if unknown:
-        raise UsageError(f"{path}: unknown key {unknown[0]!r} (weights, fixed, source)")
+        raise UsageError(_("{path}: unknown key {key!r} (weights, fixed, source)").format(
+            path=path, key=unknown[0]))
     from akkoord.domain.errors import Refusal
     from akkoord.interchange.logformat import plain_mapping
 

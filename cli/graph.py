@@ -13,33 +13,39 @@ from typing import Any
 
 from akkoord.cli.render import print_json, table
 from akkoord.cli.session import Session, UsageError, add_command
+from akkoord.i18n import _, human_date
+from akkoord.i18n.labels import label
 from akkoord.interchange.graph_formats import FORMATS, SUFFIXES, TEXT_FORMATS
+
+# How the analysis writes its figures (format specifications).
+GENERAL, SIGNED, PERCENT, TWO_DECIMALS = "g", "+g", ".0%", ".2f"
 
 
 def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> None:
-    description = ("the stakeholder graph: parties, tasks, topics, items, claims and revisions, "
-                   "with stances, alignment, roles, commitments and claims between them")
+    description = _("the stakeholder graph: parties, tasks, topics, items, claims and "
+                    "revisions, with stances, alignment, roles, commitments and claims between "
+                    "them")
     parser = add_command(subparsers, "graph", run_graph,
-                         "the stakeholder graph, its analysis and its exports",
+                         _("the stakeholder graph, its analysis and its exports"),
                          [shared["store"], shared["reading"]], description)
     parser.add_argument("--format", choices=FORMATS,
-                        help="write the graph in this format (default: from the -o suffix, "
-                             "else a table of the edges)")
+                        help=_("write the graph in this format (default: from the -o suffix, "
+                               "else a table of the edges)"))
     parser.add_argument("-o", "--output", metavar="FILE",
-                        help="write to FILE (else standard output, for the text formats)")
+                        help=_("write to FILE (else standard output, for the text formats)"))
     parser.add_argument("--size", choices=("a4", "slide"), default="a4",
-                        help="the picture's page: A4 portrait or a 16:9 slide (default: a4)")
+                        help=_("the picture's page: A4 portrait or a 16:9 slide (default: a4)"))
     parser.add_argument("--history", action="store_true",
-                        help="also draw what ended: superseded stances and revisions, kept or "
-                             "withdrawn commitments, settled claims (svg, png, dot)")
+                        help=_("also draw what ended: superseded stances and revisions, kept or "
+                               "withdrawn commitments, settled claims (svg, png, dot)"))
     parser.add_argument("--analyse", "--analyze", action="store_true",
-                        help="coalitions, structural balance, brokers and role division")
+                        help=_("coalitions, structural balance, brokers and role division"))
 
 
 def run_graph(session: Session, args: Any) -> int:
     fmt = _format(args)
     if args.analyse and fmt is not None:
-        raise UsageError("--analyse prints the analysis; leave out --format and -o")
+        raise UsageError(_("--analyse prints the analysis; leave out --format and -o"))
     from akkoord.projections.graph import build_graph
 
     graph = build_graph(session.queries, session.negotiation, session.axes)
@@ -75,11 +81,11 @@ def _format(args: Any) -> str | None:
     if args.format is None and args.output:
         suffix = Path(args.output).suffix.lower()
         if suffix not in SUFFIXES:
-            raise UsageError(f"cannot tell the format from {args.output!r}; "
-                             f"give --format ({', '.join(FORMATS)})")
+            raise UsageError(_("cannot tell the format from {path!r}; give --format "
+                               "({formats})").format(path=args.output, formats=", ".join(FORMATS)))
         return SUFFIXES[suffix]
     if args.format is not None and args.format not in TEXT_FORMATS and not args.output:
-        raise UsageError(f"--format {args.format} is binary: give -o FILE")
+        raise UsageError(_("--format {format} is binary: give -o FILE").format(format=args.format))
     return args.format
 
 
@@ -92,39 +98,46 @@ def render_edges(graph: Any) -> str:
     for _node, data in graph.nodes(data=True):
         counts[data["category"]] = counts.get(data["category"], 0) + 1
     holding = sorted(current_edges(graph), key=lambda edge: (edge[3]["relation"], *edge[:3]))
-    rows = [[data["relation"], u, v, edge_caption(data), data["start"],
+    rows = [[data["relation"], u, v, edge_caption(data), human_date(data["start"]),
              " ".join(str(s) for s in data["sources"])] for u, v, _key, data in holding]
-    nodes = ", ".join(f"{count} {category}" for category, count in counts.items()) or "no nodes"
+    nodes = ", ".join(f"{count} {category}" for category, count in counts.items()) \
+        or _("no nodes")
     if not rows:
-        return f"{graph.graph['name']}: {nodes}; no edges"
+        return _("{name}: {nodes}; no edges").format(name=graph.graph["name"], nodes=nodes)
     return (f"{graph.graph['name']}: {nodes}\n\n"
-            + table(["relation", "from", "to", "what", "since", "sources"], rows))
+            + table([_("relation"), _("from"), _("to"), _("what"), _("since"), _("sources")],
+                    rows))
 
 
 def render_analysis(analysis: dict[str, Any]) -> str:
-    lines = [f"{analysis['negotiation']}: coalitions on the signed party graph "
-             f"(frustration {analysis['frustration']:g})", ""]
+    lines = [_("{negotiation}: coalitions on the signed party graph (frustration "
+               "{frustration})").format(negotiation=analysis["negotiation"],
+                                        frustration=format(analysis["frustration"], GENERAL)), ""]
     for coalition in analysis["coalitions"]:
         lines.append(f"  {coalition['number']}. {', '.join(coalition['parties'])}")
     if not analysis["coalitions"]:
-        lines.append("  none: no party is tied to another")
+        lines.append("  " + _("none: no party is tied to another"))
     if analysis["unaligned"]:
-        lines.append(f"  no ties: {', '.join(analysis['unaligned'])}")
+        lines.append("  " + _("no ties: {parties}").format(parties=", ".join(analysis["unaligned"])))
     balance = analysis["balance"]
-    lines += ["", "Structural balance: " + (
-        f"{balance['balanced']} of {balance['triangles']} triangles balanced ({balance['share']:.0%})"
-        if balance["triangles"] else "no triangle of ties")]
-    lines += ["", "Brokers:"]
-    lines += [f"  {b['party']} links coalitions {', '.join(map(str, b['links']))} "
-              f"(betweenness {b['betweenness']:.2f})" for b in analysis["brokers"]] or ["  none"]
-    lines += ["", "Role division:"]
+    lines += ["", _("Structural balance: {verdict}").format(verdict=(
+        _("{balanced} of {triangles} triangles balanced ({share})").format(
+            balanced=balance["balanced"], triangles=balance["triangles"],
+            share=format(balance["share"], PERCENT))
+        if balance["triangles"] else _("no triangle of ties")))]
+    lines += ["", _("Brokers:")]
+    lines += ["  " + _("{party} links coalitions {coalitions} (betweenness {betweenness})").format(
+                  party=b["party"], coalitions=", ".join(map(str, b["links"])),
+                  betweenness=format(b["betweenness"], TWO_DECIMALS))
+              for b in analysis["brokers"]] or ["  " + _("none")]
+    lines += ["", _("Role division:")]
     for task in analysis["roles"]:
-        held = "; ".join(f"{r['role']} {r['party']}" for r in task["roles"])
+        held = "; ".join(f"{label('role', r['role'])} {r['party']}" for r in task["roles"])
         lines.append(f"  {task['task']}: {held}" + "".join(f" ({r})" for r in task["remarks"]))
     if not analysis["roles"]:
-        lines.append("  no roles assigned")
+        lines.append("  " + _("no roles assigned"))
     if analysis["ties"]:
-        lines += ["", "Ties (alignment counted in subjects, minus one per open claim):"]
-        lines.append(table(["party", "party", "tie"],
-                           [[*t["parties"], f"{t['tie']:+g}"] for t in analysis["ties"]], right=[2]))
+        lines += ["", _("Ties (alignment counted in subjects, minus one per open claim):")]
+        lines.append(table([_("party"), _("party"), _("tie")],
+                           [[*t["parties"], format(t["tie"], SIGNED)] for t in analysis["ties"]], right=[2]))
     return "\n".join(lines)

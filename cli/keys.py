@@ -11,16 +11,19 @@ import argparse
 from typing import Any
 
 from akkoord.bootstrap import KEY_VARIABLE
+from akkoord.i18n import _
 
 KEY_BYTES = 32
 
 
 def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "keygen", help="print a new key for encryption at rest (set it as AKKOORD_CIPHER_KEY)",
-        description=f"Print a new random {KEY_BYTES * 8}-bit AES key. Every party that reads or "
-                    f"writes an encrypted store sets it as {KEY_VARIABLE}; a lost key cannot "
-                    "be recovered, and neither can the store.")
+        "keygen", help=_("print a new key for encryption at rest (set it as {variable})").format(
+            variable=KEY_VARIABLE),
+        description=_("Print a new random {bits}-bit AES key. Every party that reads or writes "
+                      "an encrypted store sets it as {variable}; a lost key cannot be recovered, "
+                      "and neither can the store.").format(bits=KEY_BYTES * 8,
+                                                           variable=KEY_VARIABLE))
     parser.set_defaults(run=run_keygen)
 
 

@@ -13,7 +13,7 @@ from akkoord import __version__
 from akkoord.bootstrap import StoreError
 from akkoord.cli.options import _date, _position, reading_options, store_options
 from akkoord.cli.session import UsageError
-from akkoord.i18n import activate, choose
+from akkoord.i18n import _, activate, choose
 
 __all__ = ["build_parser", "entry_point", "main", "_date", "_position"]
 
@@ -31,7 +31,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     are costly to build (``record``'s, from the event declarations) build them only if named."""
     parser = argparse.ArgumentParser(
         prog="akkoord",
-        description="An event-sourced register of negotiations between public bodies.",
+        description=_("An event-sourced register of negotiations between public bodies."),
         parents=[store_options(defaults=True)],
     )
     parser.add_argument("--version", action="version", version=f"akkoord {__version__}")
@@ -66,7 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         activate(choose(language_asked(argv)))
     except ValueError as unknown:
-        print(f"akkoord: --lang/AKKOORD_LANG {str(unknown)!r}: choose nl or en", file=sys.stderr)
+        # the language asked for is unknown: said in the language of the locale
+        activate(choose(None, {name: value for name, value in os.environ.items()
+                               if name != "AKKOORD_LANG"}))
+        print(_("akkoord: --lang/AKKOORD_LANG {value!r}: choose nl or en").format(
+            value=str(unknown)), file=sys.stderr)
         return 2
     parser = build_parser(argv)
     args = parser.parse_args(argv)
@@ -75,10 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
         return status
     except (UsageError, StoreError, OutputRefused) as error:
-        print(f"akkoord: {message_line(str(error))}", file=sys.stderr)
+        print(_("akkoord: {message}").format(message=message_line(str(error))), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("akkoord: interrupted", file=sys.stderr)
+        print(_("akkoord: interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         _discard_standard_output()
@@ -87,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         if error.errno not in (errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT):
             raise
         _discard_standard_output()
-        print(f"akkoord: cannot write the output: {error.strerror}", file=sys.stderr)
+        print(_("akkoord: cannot write the output: {error}").format(error=error.strerror),
+              file=sys.stderr)
         return 2
 
 
@@ -99,7 +104,8 @@ def message_line(text: str) -> str:
     if len(text) <= MESSAGE_WIDTH:
         return text
     half = MESSAGE_WIDTH // 2
-    return f"{text[:half]} … ({len(text) - MESSAGE_WIDTH} characters left out) … {text[-half:]}"
+    left_out = _("({count} characters left out)").format(count=len(text) - MESSAGE_WIDTH)
+    return f"{text[:half]} … {left_out} … {text[-half:]}"
 
 
 def _discard_standard_output() -> None:

@@ -26,23 +26,26 @@ def _date(text: str) -> date:
             return date.fromisoformat(text)
         except ValueError:
             pass
-    raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)")
+    raise argparse.ArgumentTypeError(_("{text!r} is not a date (YYYY-MM-DD)").format(text=text))
 
 
 def _position(text: str) -> int:
-    return _whole_number(text, "a position")
+    return _whole_number(text, _("{text!r} is not a position (a whole number)"),
+                         _("{text!r} is too large for a position"))
 
 
 def _revision(text: str) -> int:
-    return _whole_number(text, "a revision number")
+    return _whole_number(text, _("{text!r} is not a revision number (a whole number)"),
+                         _("{text!r} is too large for a revision number"))
 
 
-def _whole_number(text: str, what: str) -> int:
-    """A whole number in ASCII digits that the stores can hold."""
+def _whole_number(text: str, not_a_number: str, too_large: str) -> int:
+    """A whole number in ASCII digits that the stores can hold; else the message that fits,
+    with ``{text}`` in it."""
     if not (text.isascii() and text.isdigit()):
-        raise argparse.ArgumentTypeError(f"{text!r} is not {what} (a whole number)")
+        raise argparse.ArgumentTypeError(not_a_number.format(text=text))
     if len(text) > 19 or int(text) > LARGEST_NUMBER:
-        raise argparse.ArgumentTypeError(f"{text[:30]!r} is too large for {what}")
+        raise argparse.ArgumentTypeError(too_large.format(text=text[:30]))
     return int(text)
 
 
@@ -50,7 +53,8 @@ def _actor(text: str) -> str:
     """Who records: a name on one line, without control characters."""
     if not text.strip() or not text.isprintable():
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a name: it may hold no control characters (newline, escape)")
+            _("{text!r} is not a name: it may hold no control characters (newline, escape)")
+            .format(text=text))
     return text
 
 
@@ -59,15 +63,17 @@ def store_options(defaults: bool) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(add_help=False)
     default: Any = None if defaults else argparse.SUPPRESS
     parser.add_argument("--db", metavar="TARGET", default=default,
-                        help="SQLite file or postgresql:// URL (default: $AKKOORD_DB, else events.db)")
+                        help=_("SQLite file or postgresql:// URL (default: $AKKOORD_DB, else "
+                               "events.db)"))
     parser.add_argument("--as", dest="actor", metavar="NAME", default=default, type=_actor,
-                        help="who records the events (default: $AKKOORD_ACTOR, else the OS user)")
+                        help=_("who records the events (default: $AKKOORD_ACTOR, else the OS "
+                               "user)"))
     parser.add_argument("--lang", metavar="nl|en", default=default,
                         help=_("the language of what people read (default: $AKKOORD_LANG, else "
                                "the locale, else English); --json is never translated"))
     parser.add_argument("--views", metavar="PATH", default=default,
-                        help="where the read models live (default: $AKKOORD_VIEWS, else a file "
-                             "in the user's cache folder)")
+                        help=_("where the read models live (default: $AKKOORD_VIEWS, else a "
+                               "file in the user's cache folder)"))
     return parser
 
 
@@ -75,10 +81,10 @@ def reading_options() -> argparse.ArgumentParser:
     """What every reading command takes: the dossier, --json and the two time axes."""
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--negotiation", metavar="SLUG",
-                        help="the dossier (may be left out when the store holds one)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+                        help=_("the dossier (may be left out when the store holds one)"))
+    parser.add_argument("--json", action="store_true", help=_("machine-readable output"))
     parser.add_argument("--as-of", type=_date, metavar="DATE",
-                        help="the world as it stood on that effective date")
+                        help=_("the world as it stood on that effective date"))
     parser.add_argument("--known-at", type=_position, metavar="POSITION",
-                        help="only what had been recorded up to that global position")
+                        help=_("only what had been recorded up to that global position"))
     return parser

@@ -7,7 +7,8 @@ from typing import Any
 
 from akkoord.cli.render import emit, table
 from akkoord.cli.session import Session, add_command
-from akkoord.i18n import _
+from akkoord.i18n import _, human_date
+from akkoord.i18n.labels import label
 
 
 def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> None:
@@ -26,8 +27,8 @@ def run_stakeholders(session: Session, args: Any) -> int:
 
 def render_stakeholders(parties: list[dict[str, Any]]) -> str:
     headers = [_("id"), _("name"), _("kind"), _("member of"), _("registered on")]
-    return table(headers, [[p["id"], p["name"], p["kind"], p["member_of"] or "-", p["date"]]
-                           for p in parties])
+    return table(headers, [[p["id"], p["name"], label("kind", p["kind"]), p["member_of"] or "-",
+                            human_date(p["date"])] for p in parties])
 
 
 def run_meetings(session: Session, args: Any) -> int:
@@ -38,5 +39,6 @@ def run_meetings(session: Session, args: Any) -> int:
 def render_meetings(meetings: list[dict[str, Any]]) -> str:
     headers = [_("meeting"), _("title"), _("scheduled for"), _("held on"), _("participants"),
                _("state")]
-    return table(headers, [[m["id"], m["title"], m["scheduled_for"], m["held_on"] or "-",
-                            ", ".join(m["participants"]), m["state"]] for m in meetings])
+    return table(headers, [[m["id"], m["title"], human_date(m["scheduled_for"]),
+                            human_date(m["held_on"]), ", ".join(m["participants"]),
+                            label("meeting", m["state"])] for m in meetings])

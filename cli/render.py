@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -10,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from akkoord.domain.values import euros
+from akkoord.i18n import _
 from akkoord.interchange.text import shorten
 
 __all__ = ["delta_euros", "emit", "euros", "plain", "print_json", "table", "Progress"]
@@ -18,6 +20,14 @@ __all__ = ["delta_euros", "emit", "euros", "plain", "print_json", "table", "Prog
 def print_json(value: Any) -> None:
     # One write: json.dump writes every token separately, which dominated large answers.
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def json_language(args: Any) -> contextlib.AbstractContextManager[None]:
+    """English while a ``--json`` answer is computed (the log's summaries are written as it is
+    read), so that JSON is the same in every language; the chosen language otherwise."""
+    from akkoord.i18n import english
+
+    return english() if getattr(args, "json", False) else contextlib.nullcontext()
 
 
 def emit(args: Any, value: Any, render: Callable[[Any], str]) -> int:
@@ -131,8 +141,6 @@ def delta_euros(amount: int) -> str:
 
 def plain(value: Any) -> str:
     """A field's value as a reader writes it: a list as its items, nothing as "none"."""
-    from akkoord.i18n import _
-
     if value is None or value == "" or value == []:
         return _("none")
     if isinstance(value, list):
@@ -142,6 +150,11 @@ def plain(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {plain(v)}" for k, v in value.items())
     return str(value)
+
+
+def dotted(count: int) -> str:
+    """A count with its thousands kept apart by dots, as Dutch readers (and our euros) write."""
+    return f"{count:,}".replace(",", ".")
 
 
 class Progress:
@@ -157,10 +170,12 @@ class Progress:
         if not self.enabled:
             return
         if total is None:
-            shown = f"{done:,} events"
+            shown = _("{done} events").format(done=dotted(done))
         else:
-            shown = f"{done:,}/{total:,} events ({100 * done // total if total else 100}%)"
-        sys.stderr.write(f"\r{self.label}: {shown}".replace(",", "."))
+            shown = _("{done}/{total} events ({percent}%)").format(
+                done=dotted(done), total=dotted(total),
+                percent=100 * done // total if total else 100)
+        sys.stderr.write(f"\r{self.label}: {shown}")
         sys.stderr.flush()
         self.shown = True
 

@@ -19,19 +19,19 @@ DEFAULT_PORT = 8765
 def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> None:
     store, reading = shared["store"], shared["reading"]
     p = add_command(subparsers, "report", run_report,
-                    "the dossier as one self-contained HTML page (a page per dossier and an "
-                    "index when the store holds several and --negotiation names none)",
+                    _("the dossier as one self-contained HTML page (a page per dossier and an "
+                      "index when the store holds several and --negotiation names none)"),
                     [store, reading])
     p.add_argument("-o", "--output", metavar="FILE.html", required=True,
-                   help="the page to write (replaced whole, never half-written)")
+                   help=_("the page to write (replaced whole, never half-written)"))
 
     p = add_command(subparsers, "serve", run_serve,
-                    "the dossier pages live in a browser, read-only, with the time axes as "
-                    "controls on the page", [store])
+                    _("the dossier pages live in a browser, read-only, with the time axes as "
+                      "controls on the page"), [store])
     p.add_argument("--port", type=int, default=DEFAULT_PORT, metavar="N",
-                   help=f"the port to listen on (default {DEFAULT_PORT})")
+                   help=_("the port to listen on (default {port})").format(port=DEFAULT_PORT))
     p.add_argument("--host", default="127.0.0.1", metavar="H",
-                   help="the address to listen on (default 127.0.0.1: this machine only)")
+                   help=_("the address to listen on (default 127.0.0.1: this machine only)"))
 
 
 def run_report(session: Session, args: Any) -> int:
@@ -41,7 +41,8 @@ def run_report(session: Session, args: Any) -> int:
     output = Path(args.output)
     _refuse_own_files(session, output)
     if not output.parent.is_dir():
-        raise UsageError(f"cannot write {args.output!r}: folder {str(output.parent)!r} does not exist")
+        raise UsageError(_("cannot write {path!r}: folder {folder!r} does not exist").format(
+            path=args.output, folder=str(output.parent)))
     known = session.queries.negotiations()
     negotiations = [session.negotiation] if args.negotiation or len(known) <= 1 else known
     written = build(session, output, negotiations, session.axes)
@@ -85,5 +86,6 @@ def run_serve(session: Session, args: Any) -> int:
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     except OSError as error:
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
+        raise UsageError(_("cannot listen on {host}:{port}: {error}").format(
+            host=args.host, port=args.port, error=error.strerror or error)) from None
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from akkoord.bootstrap import Store, StoreError, open_store, shown_target
+from akkoord.i18n import _
 from akkoord.projections.queries import Axes, NotFound, Queries
 
 if TYPE_CHECKING:
@@ -38,8 +39,8 @@ def views_target(args: Any) -> str | None:
 def actor(args: Any) -> str:
     name = args.actor or os.environ.get("AKKOORD_ACTOR") or getpass.getuser()
     if not name.isprintable():
-        raise UsageError(f"the recorder's name {name!r} holds control characters; "
-                         "give a name on one line with --as")
+        raise UsageError(_("the recorder's name {name!r} holds control characters; give a name "
+                           "on one line with --as").format(name=name))
     return name
 
 
@@ -79,7 +80,7 @@ class Session:
     def queries(self) -> Queries:
         from akkoord.cli.render import Progress
 
-        progress = Progress("catching up views", not getattr(self.args, "json", False))
+        progress = Progress(_("catching up views"), not getattr(self.args, "json", False))
         queries = self.store.queries(progress)
         progress.finish()
         return queries
@@ -106,15 +107,16 @@ class Session:
         named = getattr(self.args, "negotiation", None)
         if named is not None:
             if named not in known:
-                raise UsageError(f"no dossier {named!r} in {self.shown}; "
-                                 f"it holds: {', '.join(known) or 'none'}")
+                raise UsageError(_("no dossier {named!r} in {store}; it holds: {known}").format(
+                    named=named, store=self.shown, known=", ".join(known) or _("none")))
             return named
         if len(known) == 1:
             return known[0]
         if not known:
-            raise UsageError(f"store {self.shown} holds no dossier")
-        raise UsageError(f"store {self.shown} holds {len(known)} dossiers "
-                         f"({', '.join(known)}); name one with --negotiation")
+            raise UsageError(_("store {store} holds no dossier").format(store=self.shown))
+        raise UsageError(_("store {store} holds {count} dossiers ({known}); name one with "
+                           "--negotiation").format(store=self.shown, count=len(known),
+                                                   known=", ".join(known)))
 
     def close(self) -> None:
         self.store.close()

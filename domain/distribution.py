@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from akkoord.i18n import _
 from akkoord.domain.errors import Refusal
 
 FORMULA, SHARES = "formula", "shares"
@@ -48,19 +49,20 @@ def read_number(name: str, value: Any, *, negative: bool = False) -> Number:
     Floats are refused: a float is not the number its writer wrote.
     """
     if isinstance(value, bool) or isinstance(value, float):
-        raise Refusal(f"{name} must be a whole number or decimal text such as \"12.5\", "
-                      f"not {value!r}")
+        raise Refusal(_('{name} must be a whole number or decimal text such as "12.5", not '
+                        "{value!r}").format(name=name, value=value))
     if isinstance(value, int):
         number = Fraction(value)
     else:
         match = NUMBER.match(value.strip()) if isinstance(value, str) else None
         if match is None:
-            raise Refusal(f"{name} {value!r} is not a number (digits with at most one decimal "
-                          "mark, no thousands separators)")
+            raise Refusal(_("{name} {value!r} is not a number (digits with at most one decimal "
+                            "mark, no thousands separators)").format(name=name, value=value))
         sign, whole, decimals = match.groups()
         number = Fraction(f"{sign}{whole}.{decimals or 0}")
     if number < 0 and not negative:
-        raise Refusal(f"{name} must not be negative, not {value!r}")
+        raise Refusal(_("{name} must not be negative, not {value!r}")
+                      .format(name=name, value=value))
     return number_text(number)
 
 
@@ -118,77 +120,89 @@ def checked_key(method: Any, regions: Iterable[Any], weights: Any,
     id that repeats, a region missing a maatstaf of ``weights``, a base that is zero or
     negative, a ``shares`` weight that is zero or negative."""
     if method not in METHODS:
-        raise Refusal(f"method must be formula or shares, not {method!r}")
+        raise Refusal(_("method must be formula or shares, not {method!r}").format(method=method))
     regions = list(regions)
     if len(regions) < 2:
-        raise Refusal(f"a key divides over at least 2 regions, not {len(regions)}")
+        raise Refusal(_("a key divides over at least 2 regions, not {count}")
+                      .format(count=len(regions)))
     if method == FORMULA:
         if weights is None:
-            raise Refusal("weights (maatstaf: euros per unit) is required for method formula")
+            raise Refusal(_("weights (maatstaf: euros per unit) is required for method formula"))
         if fixed is None:
-            raise Refusal("fixed (the amount every region gets first) is required for method "
-                          "formula; write 0 for none")
+            raise Refusal(_("fixed (the amount every region gets first) is required for method "
+                            "formula; write 0 for none"))
         weights, fixed = _checked_weights(weights), _checked_fixed(fixed)
     else:
         for name, given in (("weights", weights), ("fixed", fixed)):
             if given is not None:
-                raise Refusal(f"{name} goes with method formula, not shares")
+                raise Refusal(_("{name} goes with method formula, not shares").format(name=name))
     stored, seen = [], set()
     for index, region in enumerate(regions):
         region = _checked_region(f"regions[{index}]", region, method, weights)
         if region["id"] in seen:
-            raise Refusal(f"region id {region['id']!r} repeats in the key")
+            raise Refusal(_("region id {region!r} repeats in the key").format(region=region['id']))
         seen.add(region["id"])
         base = base_of(method, region, weights, fixed)
         if base <= 0:
-            what = "weight" if method == SHARES else f"base (fixed + weighted maatstaven) {base}"
-            raise Refusal(f"region {region['id']!r}: its {what} must be positive")
+            if method == SHARES:
+                raise Refusal(_("region {region!r}: its weight must be positive")
+                              .format(region=region["id"]))
+            raise Refusal(_("region {region!r}: its base (fixed + weighted maatstaven) {base} "
+                            "must be positive").format(region=region["id"], base=base))
         stored.append(region)
     return {"method": method, "regions": tuple(stored), "weights": weights, "fixed": fixed}
 
 
 def _checked_weights(weights: Any) -> dict[str, Number]:
     if not isinstance(weights, Mapping) or not weights:
-        raise Refusal(f"weights must map each maatstaf to euros per unit, not {weights!r}")
+        raise Refusal(_("weights must map each maatstaf to euros per unit, not {weights!r}")
+                      .format(weights=weights))
     checked = {}
     for maatstaf, weight in weights.items():
         if not isinstance(maatstaf, str) or not MAATSTAF.match(maatstaf) \
                 or maatstaf in (*REGION_FIELDS, SHARE_FIELD):
-            raise Refusal(f"weights: {maatstaf!r} cannot name a maatstaf (letters, digits, "
-                          "'_', '.', '-'; not id, name or weight)")
+            raise Refusal(_("weights: {maatstaf!r} cannot name a maatstaf (letters, digits, '_', "
+                            "'.', '-'; not id, name or weight)").format(maatstaf=maatstaf))
         checked[str(maatstaf)] = read_number(f"weights.{maatstaf}", weight, negative=True)
     return checked
 
 
 def _checked_fixed(fixed: Any) -> int:
     if isinstance(fixed, bool) or not isinstance(fixed, int) or fixed < 0:
-        raise Refusal(f"fixed must be whole euros, 0 or more, not {fixed!r}")
+        raise Refusal(_("fixed must be whole euros, 0 or more, not {fixed!r}").format(fixed=fixed))
     return int(fixed)
 
 
 def _checked_region(name: str, region: Any, method: str,
                     weights: Mapping[str, Number] | None) -> dict[str, Any]:
     if not isinstance(region, Mapping):
-        raise Refusal(f"{name} must be a mapping with id and name, not {region!r}")
+        raise Refusal(_("{name} must be a mapping with id and name, not {region!r}")
+                      .format(name=name, region=region))
     checked: dict[str, Any] = {}
     for field in REGION_FIELDS:
         value = region.get(field)
         if not isinstance(value, str) or not value.strip():
-            raise Refusal(f"{name}: {field} must be non-empty text, not {value!r}")
+            raise Refusal(_("{name}: {field} must be non-empty text, not {value!r}")
+                          .format(name=name, field=field, value=value))
         checked[field] = str(value)
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", checked["id"]):
-        raise Refusal(f"{name}: id {checked['id']!r} is not a slug (letters, digits, '.', '_', '-')")
+        raise Refusal(_("{name}: id {checked!r} is not a slug (letters, digits, '.', '_', '-')")
+                      .format(name=name, checked=checked['id']))
     name = f"region {checked['id']!r}"
     wanted = (SHARE_FIELD,) if method == SHARES else tuple(weights or ())
     for field in wanted:
         if region.get(field) is None:
-            what = "its weight" if method == SHARES else f"maatstaf {field!r} of weights"
-            raise Refusal(f"{name} is missing {what}")
+            if method == SHARES:
+                raise Refusal(_("{name} is missing its weight").format(name=name))
+            raise Refusal(_("{name} is missing maatstaf {field!r} of weights")
+                          .format(name=name, field=field))
         checked[field] = read_number(f"{name}: {field}", region[field])
     extra = sorted(set(region) - set(REGION_FIELDS) - set(wanted))
     if extra:
-        raise Refusal(f"{name}: {extra[0]!r} is not a maatstaf of weights"
-                      if method == FORMULA else f"{name}: unknown field {extra[0]!r}")
+        if method == FORMULA:
+            raise Refusal(_("{name}: {field!r} is not a maatstaf of weights")
+                          .format(name=name, field=extra[0]))
+        raise Refusal(_("{name}: unknown field {field!r}").format(name=name, field=extra[0]))
     return checked
 
 

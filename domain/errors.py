@@ -1,5 +1,7 @@
 """The errors the domain raises: a refusal says, in the user's words, why a fact cannot be recorded."""
 
+from akkoord.i18n import _
+
 
 class Refusal(ValueError):
     """An event breaks a rule of the negotiation log; nothing of it may be stored."""
@@ -9,7 +11,8 @@ class EventRefused(Refusal):
     """A refusal located at the index of the event in the batch being recorded."""
 
     def __init__(self, index: int, event_type: str, reason: str):
-        super().__init__(f"event {index} ({event_type}): {reason}")
+        super().__init__(_("event {index} ({event_type}): {reason}").format(
+            index=index, event_type=event_type, reason=reason))
         self.index = index
         self.event_type = event_type
         self.reason = reason
@@ -23,10 +26,11 @@ class AlreadyRecorded(Refusal):
     """The events of a file were recorded in the dossier before (``again`` records them anyway)."""
 
     def __init__(self, recorded_at: str, recorded_by: str, positions: tuple[int, int]):
-        super().__init__(
-            f"these events were already recorded in this dossier on {recorded_at} by "
-            f"{recorded_by}, at positions {positions[0]}-{positions[1]} (import again "
-            "with --again to record them anyway)")
+        super().__init__(_(
+            "these events were already recorded in this dossier on {recorded_at} by "
+            "{recorded_by}, at positions {first}-{last} (import again with --again to record "
+            "them anyway)").format(recorded_at=recorded_at, recorded_by=recorded_by,
+                                   first=positions[0], last=positions[1]))
         self.recorded_at = recorded_at
         self.recorded_by = recorded_by
         self.positions = positions

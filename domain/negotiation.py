@@ -26,6 +26,8 @@ from eventsourcing.utils import register_topic
 
 from akkoord.domain.distribution import checked_key
 from akkoord.domain.errors import Refusal
+from akkoord.i18n import N_, _, human_date, language
+from akkoord.i18n.labels import label
 from akkoord.domain.schema import (
     AGGREGATE,
     ELEMENT_INDEX,
@@ -64,27 +66,28 @@ KINDS = ("stakeholder", "revision", "item", "claim", "claim_settled", "commitmen
          "commitment_closed", "meeting", "ref", "distribution_key", "distribution_key_retired")
 # How a kind is named in a refusal, and what its absence is called.
 MISSING = {
-    "stakeholder": "stakeholder {key!r} is not registered",
-    "revision": "revision {key} does not exist",
-    "claim": "claim {key!r} does not exist",
-    "commitment": "commitment {key!r} does not exist",
-    "meeting": "meeting {key!r} is not scheduled",
-    "item": "item {key!r} is in no revision",
-    "ref": "ref {key!r} does not exist",
-    "distribution_key": "distribution key {key!r} is not recorded",
+    "stakeholder": N_("stakeholder {key!r} is not registered"),
+    "revision": N_("revision {key} does not exist"),
+    "claim": N_("claim {key!r} does not exist"),
+    "commitment": N_("commitment {key!r} does not exist"),
+    "meeting": N_("meeting {key!r} is not scheduled"),
+    "item": N_("item {key!r} is in no revision"),
+    "ref": N_("ref {key!r} does not exist"),
+    "distribution_key": N_("distribution key {key!r} is not recorded"),
 }
 # The kind that closes a claim or a commitment.
 CLOSED_BY = {"claim": "claim_settled", "commitment": "commitment_closed",
              "distribution_key": "distribution_key_retired"}
 ESTABLISHED = {
-    "stakeholder": "stakeholder {key!r} is registered on {on}",
-    "revision": "revision {key} is dated {on}",
-    "claim": "claim {key!r} is lodged on {on}",
-    "commitment": "commitment {key!r} is made on {on}",
-    "meeting": "meeting {key!r} is scheduled on {on}",
-    "item": "item {key!r} is first proposed on {on}",
-    "ref": "ref {key!r} is dated {on}",
-    "distribution_key": "distribution key {key!r} is recorded on {on}",
+    "stakeholder": N_("stakeholder {key!r} is registered on {on}, after this event's date {date}"),
+    "revision": N_("revision {key} is dated {on}, after this event's date {date}"),
+    "claim": N_("claim {key!r} is lodged on {on}, after this event's date {date}"),
+    "commitment": N_("commitment {key!r} is made on {on}, after this event's date {date}"),
+    "meeting": N_("meeting {key!r} is scheduled on {on}, after this event's date {date}"),
+    "item": N_("item {key!r} is first proposed on {on}, after this event's date {date}"),
+    "ref": N_("ref {key!r} is dated {on}, after this event's date {date}"),
+    "distribution_key": N_("distribution key {key!r} is recorded on {on}, after this event's "
+                           "date {date}"),
 }
 
 
@@ -98,6 +101,12 @@ def _stable_topic(cls: type, name: str) -> None:
     register_topic(cls.TOPIC, cls)  # type: ignore[attr-defined]
 
 
+def _word(enum: str, value: str) -> str:
+    """An enum value in a summary: the value itself in English (as the log has always shown it),
+    its label in another language."""
+    return value if language() == "en" else label(enum, value)
+
+
 def _parties(parties: Iterable[str]) -> str:
     return ", ".join(parties)
 
@@ -106,7 +115,7 @@ def period_text(period: Period) -> str:
     if period.is_single_year:
         return str(period.first)
     if period.last is None:
-        return f"from {period.first}"
+        return _("from {year}").format(year=period.first)
     return f"{period.first}-{period.last}"
 
 
@@ -175,10 +184,10 @@ class Negotiation(Aggregate):
         def decide(self, dossier: Negotiation) -> Negotiation.Event:
             """Refuses the event, or returns it as it is to be stored."""
             if dossier.opened_on and self.date.isoformat() < dossier.opened_on:
-                raise Refusal(f"date {self.date.isoformat()} lies before the dossier was opened "
-                              f"({dossier.opened_on})")
+                raise Refusal(_("date {date} lies before the dossier was opened ({opened})")
+                              .format(date=human_date(self.date), opened=human_date(dossier.opened_on)))
             if self.ref is not None and self.ref in dossier.standing["ref"]:
-                raise Refusal(f"ref {self.ref!r} is already used in this dossier")
+                raise Refusal(_("ref {ref!r} is already used in this dossier").format(ref=self.ref))
             for name, kind, many in _references(type(self)):
                 found = getattr(self, name)
                 for key in (found if many else (found,)):
@@ -201,11 +210,11 @@ class Negotiation(Aggregate):
         ROWS = (row("dossiers", negotiation="negotiation", title="title",
                     aggregate_id=AGGREGATE), *BUDGET_ROWS)
         RETRACTABLE = False
-        negotiation: str = declared("the dossier's slug", implied=True)
-        title: str = declared("the negotiation's title")
+        negotiation: str = declared(N_("the dossier's slug"), implied=True)
+        title: str = declared(N_("the negotiation's title"))
         budget: tuple[BudgetLine, ...] = declared(
-            "the money on the table: {party, purpose?, amount, year | from [, until]} per line "
-            "(party need not be a registered stakeholder)")
+            N_("the money on the table: {party, purpose?, amount, year | from [, until]} per line "
+               "(party need not be a registered stakeholder)"))
 
         def apply(self, aggregate: Negotiation) -> None:
             aggregate.negotiation = self.negotiation
@@ -214,7 +223,8 @@ class Negotiation(Aggregate):
             super().apply(aggregate)
 
         def summary_line(self) -> str:
-            return f"opened {self.title!r}; budget: {_budget(self.budget)}"
+            return _("opened {title!r}; budget: {budget}").format(
+                title=self.title, budget=_budget(self.budget))
 
     class BudgetChanged(Event):
         """Replaces the whole budget envelope."""
@@ -222,10 +232,10 @@ class Negotiation(Aggregate):
         TYPE = "budget_changed"
         ROWS = BUDGET_ROWS
         budget: tuple[BudgetLine, ...] = declared(
-            "the new envelope, every line: {party, purpose?, amount, year | from [, until]}")
+            N_("the new envelope, every line: {party, purpose?, amount, year | from [, until]}"))
 
         def summary_line(self) -> str:
-            return f"budget now: {_budget(self.budget)}"
+            return _("budget now: {budget}").format(budget=_budget(self.budget))
 
     class StakeholderRegistered(Event):
         """A party or group that takes part or is spoken of."""
@@ -233,22 +243,23 @@ class Negotiation(Aggregate):
         TYPE = "stakeholder_registered"
         ROWS = (row("stakeholders", id="id", name="name", kind="kind",
                     description="description", member_of="member_of"),)
-        id: str = declared("the party's id in this dossier (e.g. VB)")
-        name: str = declared("the party's name")
-        kind: StakeholderKind = declared("what kind of body it is")
-        description: str | None = declared("free text about the party")
-        member_of: str | None = declared("the id of a group it belongs to",
+        id: str = declared(N_("the party's id in this dossier (e.g. VB)"))
+        name: str = declared(N_("the party's name"))
+        kind: StakeholderKind = declared(N_("what kind of body it is"))
+        description: str | None = declared(N_("free text about the party"))
+        member_of: str | None = declared(N_("the id of a group it belongs to"),
                                          refers="stakeholder")
 
         def check(self, dossier: Negotiation) -> None:
             if dossier.holds("stakeholder", self.id):
-                raise Refusal(f"stakeholder {self.id!r} is already registered")
+                raise Refusal(_("stakeholder {id!r} is already registered").format(id=self.id))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "stakeholder", self.id, None
 
         def summary_line(self) -> str:
-            return f"{self.id} registered: {self.name} ({self.kind.value})"
+            return _("{id} registered: {name} ({kind})").format(
+                id=self.id, name=self.name, kind=_word("kind", self.kind.value))
 
     class ProposalRevised(Event):
         """A full new version of the verdelingsvoorstel (all items, not a delta)."""
@@ -263,24 +274,26 @@ class Negotiation(Aggregate):
                 amounts="each.amounts", distribution="each.distribution",
                 conditions="each.conditions"),
         )
-        revision: int = declared("the revision's number: 1, 2, 3 … in order")
-        status: ProposalStatus = declared("how far the proposal is")
-        proposed_by: tuple[str, ...] = declared("the ids of the parties proposing it",
+        revision: int = declared(N_("the revision's number: 1, 2, 3 … in order"))
+        status: ProposalStatus = declared(N_("how far the proposal is"))
+        proposed_by: tuple[str, ...] = declared(N_("the ids of the parties proposing it"),
                                                 refers="stakeholder")
-        rationale: str | None = declared("why this revision")
+        rationale: str | None = declared(N_("why this revision"))
         items: tuple[ProposalItem, ...] = declared(
-            "every item: {id, purpose, recipient, amounts: list of {amount, year | from "
-            "[, until]}, distribution?, conditions?}")
+            N_("every item: {id, purpose, recipient, amounts: list of {amount, year | from "
+               "[, until]}, distribution?, conditions?}"))
 
         def check(self, dossier: Negotiation) -> None:
             latest = dossier.latest_revision()
             if self.revision != latest + 1:
-                raise Refusal(f"revision {self.revision} does not follow revision {latest}")
+                raise Refusal(_("revision {revision} does not follow revision {latest}")
+                              .format(revision=self.revision, latest=latest))
             seen: set[str] = set()
             for item in self.items:
                 check_slug("item id", item.id)
                 if item.id in seen:
-                    raise Refusal(f"item id {item.id!r} repeats in revision {self.revision}")
+                    raise Refusal(_("item id {id!r} repeats in revision {revision}")
+                                  .format(id=item.id, revision=self.revision))
                 seen.add(item.id)
                 dossier.require(f"item {item.id} recipient", "stakeholder", item.recipient,
                                 self.date)
@@ -291,8 +304,10 @@ class Negotiation(Aggregate):
                 yield "item", item.id, None
 
         def summary_line(self) -> str:
-            return (f"revision {self.revision} ({self.status.value}) by "
-                    f"{_parties(self.proposed_by)}: " + ", ".join(item.id for item in self.items))
+            return _("revision {revision} ({status}) by {parties}: {items}").format(
+                revision=self.revision, status=_word("revision", self.status.value),
+                parties=_parties(self.proposed_by),
+                items=", ".join(item.id for item in self.items))
 
     class PositionTaken(Event):
         """What a party says about a subject; a later position on the same subject supersedes
@@ -302,29 +317,30 @@ class Negotiation(Aggregate):
         TIMELINE = ('stakeholder', 'subject', 'stance')
         ROWS = (row("stances", stakeholder="stakeholder", subject="subject", stance="stance",
                     summary="summary", points="points"),)
-        stakeholder: str = declared("the id of the party taking the position",
+        stakeholder: str = declared(N_("the id of the party taking the position"),
                                     refers="stakeholder")
         subject: str = declared(
-            "what it is about: proposal (the latest revision), proposal:rN, item:ID, claim:ID "
-            "or topic:SLUG")
-        stance: Stance = declared("the party's stance")
-        summary: str = declared("what the party says, in one sentence")
-        points: tuple[str, ...] | None = declared("the points it makes, one text each")
+            N_("what it is about: proposal (the latest revision), proposal:rN, item:ID, claim:ID "
+               "or topic:SLUG"))
+        stance: Stance = declared(N_("the party's stance"))
+        summary: str = declared(N_("what the party says, in one sentence"))
+        points: tuple[str, ...] | None = declared(N_("the points it makes, one text each"))
 
         def check(self, dossier: Negotiation) -> None:
             if self.subject == "proposal":
                 if not dossier.latest_revision():
-                    raise Refusal("subject 'proposal': no revision of the proposal is "
-                                  "recorded yet")
+                    raise Refusal(_("subject 'proposal': no revision of the proposal is "
+                                    "recorded yet"))
                 return
-            kind, _, name = self.subject.partition(":")
-            wrong = (f"subject {self.subject!r} must be proposal, proposal:rN, item:ID, "
-                     "claim:ID or topic:SLUG")
+            kind, _colon, name = self.subject.partition(":")
+            wrong = _("subject {subject!r} must be proposal, proposal:rN, item:ID, claim:ID or "
+                      "topic:SLUG").format(subject=self.subject)
             if not name:
                 raise Refusal(wrong)
             if kind == "proposal":
                 if not (name.startswith("r") and name[1:].isdigit()):
-                    raise Refusal(f"subject {self.subject!r}: a revision is written proposal:rN")
+                    raise Refusal(_("subject {subject!r}: a revision is written proposal:rN")
+                                  .format(subject=self.subject))
                 dossier.require(f"subject {self.subject!r}", "revision", str(int(name[1:])),
                                 self.date)
             elif kind in ("item", "claim"):
@@ -341,7 +357,9 @@ class Negotiation(Aggregate):
             return dataclasses.replace(self, subject=f"proposal:r{dossier.latest_revision()}")
 
         def summary_line(self) -> str:
-            return f"{self.stakeholder} {self.stance.value} on {self.subject}: {self.summary}"
+            return _("{stakeholder} {stance} on {subject}: {summary}").format(
+                stakeholder=self.stakeholder, stance=_word("stance", self.stance.value),
+                subject=self.subject, summary=self.summary)
 
     class ClaimLodged(Event):
         """A financial or other claim one party holds against another."""
@@ -349,24 +367,27 @@ class Negotiation(Aggregate):
         TYPE = "claim_lodged"
         ROWS = (row("claims", id="id", by="by", against="against", subject="subject",
                     summary="summary", amount="amount"),)
-        id: str = declared("the claim's id in this dossier")
-        by: str = declared("the id of the party holding the claim", refers="stakeholder")
-        against: str = declared("the id of the party it is held against", refers="stakeholder")
-        subject: str = declared("what the claim is about")
-        summary: str = declared("the claim, in one sentence")
-        amount: Euros | None = declared("the amount claimed, in whole euros (or e.g. \"27.7M\")")
+        id: str = declared(N_("the claim's id in this dossier"))
+        by: str = declared(N_("the id of the party holding the claim"), refers="stakeholder")
+        against: str = declared(N_("the id of the party it is held against"), refers="stakeholder")
+        subject: str = declared(N_("what the claim is about"))
+        summary: str = declared(N_("the claim, in one sentence"))
+        amount: Euros | None = declared(N_("the amount claimed, in whole euros (or e.g. \"27.7M\")"))
 
         def check(self, dossier: Negotiation) -> None:
             if dossier.holds("claim", self.id):
-                raise Refusal(f"claim {self.id!r} already exists")
+                raise Refusal(_("claim {id!r} already exists").format(id=self.id))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "claim", self.id, None
 
         def summary_line(self) -> str:
-            amount = f" ({euros(self.amount)})" if self.amount else ""
-            return (f"claim {self.id} by {self.by} against {self.against}{amount}: "
-                    f"{self.summary}")
+            if self.amount:
+                return _("claim {id} by {by} against {against} ({amount}): {summary}").format(
+                    id=self.id, by=self.by, against=self.against, amount=euros(self.amount),
+                    summary=self.summary)
+            return _("claim {id} by {by} against {against}: {summary}").format(
+                id=self.id, by=self.by, against=self.against, summary=self.summary)
 
     class ClaimSettled(Event):
         """The end of a claim."""
@@ -375,41 +396,49 @@ class Negotiation(Aggregate):
         TIMELINE = ('outcome', 'amount')
         ROWS = (row("claim_settlements", id="id", outcome="outcome", amount="amount",
                     summary="summary"),)
-        id: str = declared("the id of the claim settled", refers="claim")
-        outcome: ClaimOutcome = declared("how the claim ended")
-        amount: Euros | None = declared("the amount granted, in whole euros")
-        summary: str | None = declared("the settlement, in one sentence")
+        id: str = declared(N_("the id of the claim settled"), refers="claim")
+        outcome: ClaimOutcome = declared(N_("how the claim ended"))
+        amount: Euros | None = declared(N_("the amount granted, in whole euros"))
+        summary: str | None = declared(N_("the settlement, in one sentence"))
 
         def check(self, dossier: Negotiation) -> None:
             state = dossier.closing("claim", self.id)
             if state is not None:
-                raise Refusal(f"claim {self.id!r} is already settled ({state})")
+                raise Refusal(_("claim {id!r} is already settled ({state})")
+                              .format(id=self.id, state=label("claim", state)))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "claim_settled", self.id, self.outcome.value
 
         def summary_line(self) -> str:
-            amount = f" ({euros(self.amount)})" if self.amount else ""
-            return f"claim {self.id} {self.outcome.value}{amount}"
+            if self.amount:
+                return _("claim {id} {outcome} ({amount})").format(
+                    id=self.id, outcome=_word("claim", self.outcome.value),
+                    amount=euros(self.amount))
+            return _("claim {id} {outcome}").format(
+                id=self.id, outcome=_word("claim", self.outcome.value))
 
     class AlignmentDeclared(Event):
         """Parties state that they act together."""
 
         TYPE = "alignment_declared"
         ROWS = (row("alignments", parties="parties", toward="toward", summary="summary"),)
-        parties: tuple[str, ...] = declared("the ids of at least 2 parties",
+        parties: tuple[str, ...] = declared(N_("the ids of at least 2 parties"),
                                             refers="stakeholder")
-        toward: str | None = declared("the id of the party they stand together toward",
+        toward: str | None = declared(N_("the id of the party they stand together toward"),
                                       refers="stakeholder")
-        summary: str = declared("what they declare, in one sentence")
+        summary: str = declared(N_("what they declare, in one sentence"))
 
         def check(self, dossier: Negotiation) -> None:
             if len(set(self.parties)) < 2:
-                raise Refusal("parties must name at least 2 different stakeholders")
+                raise Refusal(_("parties must name at least 2 different stakeholders"))
 
         def summary_line(self) -> str:
-            toward = f" toward {self.toward}" if self.toward else ""
-            return f"{_parties(self.parties)} act together{toward}: {self.summary}"
+            if self.toward:
+                return _("{parties} act together toward {toward}: {summary}").format(
+                    parties=_parties(self.parties), toward=self.toward, summary=self.summary)
+            return _("{parties} act together: {summary}").format(
+                parties=_parties(self.parties), summary=self.summary)
 
     class RoleAssigned(Event):
         """Who does what in a shared task."""
@@ -417,16 +446,17 @@ class Negotiation(Aggregate):
         TYPE = "role_assigned"
         ROWS = (row("roles", task="task", stakeholder="stakeholder", role="role",
                     summary="summary"),)
-        task: str = declared("the shared task, a slug (e.g. bevolkingszorg)")
-        stakeholder: str = declared("the id of the party given the role", refers="stakeholder")
-        role: Role = declared("the party's role in the task")
-        summary: str | None = declared("the assignment, in one sentence")
+        task: str = declared(N_("the shared task, a slug (e.g. bevolkingszorg)"))
+        stakeholder: str = declared(N_("the id of the party given the role"), refers="stakeholder")
+        role: Role = declared(N_("the party's role in the task"))
+        summary: str | None = declared(N_("the assignment, in one sentence"))
 
         def check(self, dossier: Negotiation) -> None:
             check_slug("task", self.task)
 
         def summary_line(self) -> str:
-            return f"{self.stakeholder} {self.role.value} in task {self.task}"
+            return _("{stakeholder} {role} in task {task}").format(
+                stakeholder=self.stakeholder, role=_word("role", self.role.value), task=self.task)
 
     class CommitmentMade(Event):
         """A promise one party makes (a toezegging)."""
@@ -434,26 +464,29 @@ class Negotiation(Aggregate):
         TYPE = "commitment_made"
         TIMELINE = ('due',)
         ROWS = (row("commitments", id="id", by="by", to_parties="to", what="what", due="due"),)
-        id: str = declared("the commitment's id in this dossier")
-        by: str = declared("the id of the party that promises", refers="stakeholder")
-        to: tuple[str, ...] = declared("the id (or list of ids) of the parties promised to",
+        id: str = declared(N_("the commitment's id in this dossier"))
+        by: str = declared(N_("the id of the party that promises"), refers="stakeholder")
+        to: tuple[str, ...] = declared(N_("the id (or list of ids) of the parties promised to"),
                                        refers="stakeholder", one_or_many=True)
-        what: str = declared("what is promised")
-        due: date | None = declared("the date (YYYY-MM-DD) by which it is due")
+        what: str = declared(N_("what is promised"))
+        due: date | None = declared(N_("the date (YYYY-MM-DD) by which it is due"))
 
         def check(self, dossier: Negotiation) -> None:
             if dossier.holds("commitment", self.id):
-                raise Refusal(f"commitment {self.id!r} already exists")
+                raise Refusal(_("commitment {id!r} already exists").format(id=self.id))
             if not self.to:
-                raise Refusal("to must name at least one stakeholder")
+                raise Refusal(_("to must name at least one stakeholder"))
             _due_after(self.due, self.date)
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "commitment", self.id, None
 
         def summary_line(self) -> str:
-            due = f" (due {self.due.isoformat()})" if self.due else ""
-            return f"{self.by} commits to {_parties(self.to)}: {self.what}{due}"
+            if self.due:
+                return _("{by} commits to {to}: {what} (due {due})").format(
+                    by=self.by, to=_parties(self.to), what=self.what, due=human_date(self.due))
+            return _("{by} commits to {to}: {what}").format(
+                by=self.by, to=_parties(self.to), what=self.what)
 
     class _CommitmentChanged(Event):
         """A change of an open commitment."""
@@ -461,21 +494,25 @@ class Negotiation(Aggregate):
         def check(self, dossier: Negotiation) -> None:
             state = dossier.closing("commitment", self.id)
             if state is not None:
-                raise Refusal(f"commitment {self.id!r} is not open ({state})")
+                raise Refusal(_("commitment {id!r} is not open ({state})")
+                              .format(id=self.id, state=label("commitment", state)))
 
     class CommitmentFulfilled(_CommitmentChanged):
         """The promise was kept."""
 
         TYPE = "commitment_fulfilled"
         ROWS = (row("commitment_updates", id="id", type=EVENT_TYPE, detail="evidence"),)
-        id: str = declared("the id of the commitment kept", refers="commitment")
-        evidence: str | None = declared("what shows it was kept")
+        id: str = declared(N_("the id of the commitment kept"), refers="commitment")
+        evidence: str | None = declared(N_("what shows it was kept"))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "commitment_closed", self.id, "fulfilled"
 
         def summary_line(self) -> str:
-            return f"commitment {self.id} fulfilled" + (f": {self.evidence}" if self.evidence else "")
+            if self.evidence:
+                return _("commitment {id} fulfilled: {evidence}").format(
+                    id=self.id, evidence=self.evidence)
+            return _("commitment {id} fulfilled").format(id=self.id)
 
     class CommitmentRescheduled(_CommitmentChanged):
         """A new deadline; the old one stays in the history."""
@@ -483,30 +520,31 @@ class Negotiation(Aggregate):
         TYPE = "commitment_rescheduled"
         TIMELINE = ('due',)
         ROWS = (row("commitment_updates", id="id", type=EVENT_TYPE, due="due", detail="reason"),)
-        id: str = declared("the id of the commitment", refers="commitment")
-        due: date = declared("the new date (YYYY-MM-DD) by which it is due")
-        reason: str = declared("why the deadline moves")
+        id: str = declared(N_("the id of the commitment"), refers="commitment")
+        due: date = declared(N_("the new date (YYYY-MM-DD) by which it is due"))
+        reason: str = declared(N_("why the deadline moves"))
 
         def check(self, dossier: Negotiation) -> None:
             super().check(dossier)
             _due_after(self.due, self.date)
 
         def summary_line(self) -> str:
-            return f"commitment {self.id} now due {self.due.isoformat()}: {self.reason}"
+            return _("commitment {id} now due {due}: {reason}").format(
+                id=self.id, due=human_date(self.due), reason=self.reason)
 
     class CommitmentWithdrawn(_CommitmentChanged):
         """The promise no longer stands."""
 
         TYPE = "commitment_withdrawn"
         ROWS = (row("commitment_updates", id="id", type=EVENT_TYPE, detail="reason"),)
-        id: str = declared("the id of the commitment withdrawn", refers="commitment")
-        reason: str = declared("why it no longer stands")
+        id: str = declared(N_("the id of the commitment withdrawn"), refers="commitment")
+        reason: str = declared(N_("why it no longer stands"))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "commitment_closed", self.id, "withdrawn"
 
         def summary_line(self) -> str:
-            return f"commitment {self.id} withdrawn: {self.reason}"
+            return _("commitment {id} withdrawn: {reason}").format(id=self.id, reason=self.reason)
 
     class MeetingScheduled(Event):
         """A meeting that will decide or discuss."""
@@ -514,33 +552,35 @@ class Negotiation(Aggregate):
         TYPE = "meeting_scheduled"
         ROWS = (row("meetings", id="id", title="title", scheduled_for="scheduled_for",
                     participants="participants", agenda="agenda"),)
-        id: str = declared("the meeting's id in this dossier")
-        title: str = declared("the meeting's title")
-        scheduled_for: date = declared("the date (YYYY-MM-DD) it is to take place")
-        participants: tuple[str, ...] = declared("the ids of the parties taking part",
+        id: str = declared(N_("the meeting's id in this dossier"))
+        title: str = declared(N_("the meeting's title"))
+        scheduled_for: date = declared(N_("the date (YYYY-MM-DD) it is to take place"))
+        participants: tuple[str, ...] = declared(N_("the ids of the parties taking part"),
                                                  refers="stakeholder")
-        agenda: tuple[str, ...] | None = declared("the agenda, one text per point")
+        agenda: tuple[str, ...] | None = declared(N_("the agenda, one text per point"))
 
         def check(self, dossier: Negotiation) -> None:
             if self.scheduled_for < self.date:
-                raise Refusal(f"scheduled_for {self.scheduled_for.isoformat()} lies before this "
-                              f"event's date {self.date.isoformat()}")
+                raise Refusal(_("scheduled_for {scheduled} lies before this event's date {date}")
+                              .format(scheduled=human_date(self.scheduled_for),
+                                      date=human_date(self.date)))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "meeting", self.id, None
 
         def summary_line(self) -> str:
-            return f"meeting {self.id} set for {self.scheduled_for.isoformat()}: {self.title}"
+            return _("meeting {id} set for {day}: {title}").format(
+                id=self.id, day=human_date(self.scheduled_for), title=self.title)
 
     class MeetingHeld(Event):
         """The meeting took place (on the event's date)."""
 
         TYPE = "meeting_held"
         ROWS = (row("meetings_held", id="id"),)
-        id: str = declared("the id of the meeting held", refers="meeting")
+        id: str = declared(N_("the id of the meeting held"), refers="meeting")
 
         def summary_line(self) -> str:
-            return f"meeting {self.id} held"
+            return _("meeting {id} held").format(id=self.id)
 
     class AgreementReached(Event):
         """Those parties agree to that revision of the proposal."""
@@ -548,17 +588,18 @@ class Negotiation(Aggregate):
         TYPE = "agreement_reached"
         TIMELINE = ('revision', 'parties')
         ROWS = (row("agreements", revision="revision", parties="parties", summary="summary"),)
-        revision: int = declared("the number of the revision agreed to", refers="revision")
-        parties: tuple[str, ...] = declared("the ids of the parties that agree",
+        revision: int = declared(N_("the number of the revision agreed to"), refers="revision")
+        parties: tuple[str, ...] = declared(N_("the ids of the parties that agree"),
                                             refers="stakeholder")
-        summary: str | None = declared("the agreement, in one sentence")
+        summary: str | None = declared(N_("the agreement, in one sentence"))
 
         def check(self, dossier: Negotiation) -> None:
             if not self.parties:
-                raise Refusal("parties must name at least one stakeholder")
+                raise Refusal(_("parties must name at least one stakeholder"))
 
         def summary_line(self) -> str:
-            return f"{_parties(self.parties)} agree to revision {self.revision}"
+            return _("{parties} agree to revision {revision}").format(
+                parties=_parties(self.parties), revision=self.revision)
 
     class EventRetracted(Event):
         """An earlier event was recorded in error; it stays in the history, but the dossier and
@@ -566,42 +607,45 @@ class Negotiation(Aggregate):
 
         TYPE = "event_retracted"
         RETRACTABLE = False
-        retracts: str | None = declared("the ref of the event retracted")
+        retracts: str | None = declared(N_("the ref of the event retracted"))
         retracts_position: int | None = declared(
-            "the global position of the event retracted, as akkoord log shows it "
-            "(instead of retracts)")
-        reason: str = declared("why it was recorded in error")
+            N_("the global position of the event retracted, as akkoord log shows it "
+               "(instead of retracts)"))
+        reason: str = declared(N_("why it was recorded in error"))
         retracts_version: int | None = declared(
-            "the dossier's version of the event retracted", implied=True)
+            N_("the dossier's version of the event retracted"), implied=True)
 
         def target(self, dossier: Negotiation) -> tuple[int, str, str, str]:
             """(version, type, date) of the event retracted, and how this event names it."""
             if (self.retracts is None) == (self.retracts_position is None):
-                raise Refusal("name the event retracted by retracts or by retracts_position, "
-                              "not both and not neither")
+                raise Refusal(_("name the event retracted by retracts or by "
+                                "retracts_position, not both and not neither"))
             if self.retracts is not None:
                 found = dossier.standing_fact("ref", self.retracts)
                 if found is None:
-                    raise Refusal(f"retracts: ref {self.retracts!r} does not exist")
+                    raise Refusal(_("retracts: ref {ref!r} does not exist")
+                                  .format(ref=self.retracts))
                 version, (event_type, on) = found
                 return version, event_type, on, f"retracts: {self.retracts!r}"
             looked_up = dossier.looked_up.get(self.retracts_position)
             if looked_up is None:
-                raise Refusal(f"retracts_position: no event of this dossier is stored at "
-                              f"position {self.retracts_position}")
+                raise Refusal(_("retracts_position: no event of this dossier is stored at "
+                                "position {position}").format(position=self.retracts_position))
             return (*looked_up, f"retracts_position: {self.retracts_position}")
 
         def check(self, dossier: Negotiation) -> None:
             version, event_type, on, what = self.target(dossier)
             if event_type == Negotiation.EventRetracted.TYPE:
-                raise Refusal(f"{what} is itself a retraction; record the fact again")
+                raise Refusal(_("{what} is itself a retraction; record the fact again")
+                              .format(what=what))
             if not EVENT_TYPES[event_type].RETRACTABLE:
-                raise Refusal(f"{what} is the {event_type}, which cannot be retracted")
+                raise Refusal(_("{what} is the {event_type}, which cannot be retracted")
+                              .format(what=what, event_type=event_type))
             if str(version) in dossier.retracted:
-                raise Refusal(f"{what} is already retracted")
+                raise Refusal(_("{what} is already retracted").format(what=what))
             if self.date.isoformat() < on:
-                raise Refusal(f"{what} is dated {on}, after this retraction's date "
-                              f"{self.date.isoformat()}")
+                raise Refusal(_("{what} is dated {on}, after this retraction's date {date}")
+                              .format(what=what, on=human_date(on), date=human_date(self.date)))
 
         def resolved(self, dossier: Negotiation) -> Negotiation.Event:
             return dataclasses.replace(self, retracts_version=self.target(dossier)[0])
@@ -611,9 +655,10 @@ class Negotiation(Aggregate):
             super().apply(aggregate)
 
         def summary_line(self) -> str:
-            target = self.retracts if self.retracts is not None else (
-                f"the event at position {self.retracts_position}")
-            return f"retracts {target}: {self.reason}"
+            if self.retracts is not None:
+                return _("retracts {ref}: {reason}").format(ref=self.retracts, reason=self.reason)
+            return _("retracts the event at position {position}: {reason}").format(
+                position=self.retracts_position, reason=self.reason)
 
     class DistributionKeyRecorded(Event):
         """The key by which an item's amount is divided over regions (the BDuR-systematiek, or
@@ -622,23 +667,23 @@ class Negotiation(Aggregate):
         TYPE = "distribution_key_recorded"
         ROWS = (row("distribution_keys", id="id", method="method", title="title",
                     regions="regions", weights="weights", fixed="fixed", source="source"),)
-        id: str = declared("the key's id, a slug; a new version of a key is a new id")
-        method: str = declared("formula (fixed + weighted maatstaven, the BDuR-systematiek) or "
-                               "shares (given weights)")
-        title: str = declared("the key's title")
+        id: str = declared(N_("the key's id, a slug; a new version of a key is a new id"))
+        method: str = declared(N_("formula (fixed + weighted maatstaven, the BDuR-systematiek) or "
+                                  "shares (given weights)"))
+        title: str = declared(N_("the key's title"))
         # The key's data as the log format writes it; domain.distribution checks it.
         regions: tuple[dict, ...] = declared(
-            "every region: {id, name, and a value per maatstaf of weights (formula) or weight "
-            "(shares)}, at least 2")
+            N_("every region: {id, name, and a value per maatstaf of weights (formula) or weight "
+               "(shares)}, at least 2"))
         weights: dict | None = declared(
-            "formula: maatstaf -> euros per unit (decimal text allowed, negative allowed)")
-        fixed: int | None = declared("formula: whole euros every region gets first (may be 0)")
+            N_("formula: maatstaf -> euros per unit (decimal text allowed, negative allowed)"))
+        fixed: int | None = declared(N_("formula: whole euros every region gets first (may be 0)"))
 
         def check(self, dossier: Negotiation) -> None:
             check_slug("key id", self.id)
             if dossier.holds("distribution_key", self.id):
-                raise Refusal(f"distribution key {self.id!r} is already recorded; record a new "
-                              "version under another id")
+                raise Refusal(_("distribution key {id!r} is already recorded; record a new "
+                                "version under another id").format(id=self.id))
 
         def resolved(self, dossier: Negotiation) -> Negotiation.Event:
             # Stored with its numbers exact and in one notation (refused here if they break a
@@ -650,26 +695,28 @@ class Negotiation(Aggregate):
             yield "distribution_key", self.id, None
 
         def summary_line(self) -> str:
-            return (f"distribution key {self.id} ({self.method}, {len(self.regions)} regions): "
-                    f"{self.title}")
+            # A key divides over at least 2 regions, so the count is always plural.
+            return _("distribution key {id} ({method}, {count} regions): {title}").format(
+                id=self.id, method=self.method, count=len(self.regions), title=self.title)
 
     class DistributionKeyRetired(Event):
         """The key no longer applies from this event's date."""
 
         TYPE = "distribution_key_retired"
         ROWS = (row("distribution_keys_retired", id="id", reason="reason"),)
-        id: str = declared("the id of the key retired", refers="distribution_key")
-        reason: str = declared("why it no longer applies")
+        id: str = declared(N_("the id of the key retired"), refers="distribution_key")
+        reason: str = declared(N_("why it no longer applies"))
 
         def check(self, dossier: Negotiation) -> None:
             if dossier.closing("distribution_key", self.id) is not None:
-                raise Refusal(f"distribution key {self.id!r} is already retired")
+                raise Refusal(_("distribution key {id!r} is already retired").format(id=self.id))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "distribution_key_retired", self.id, "retired"
 
         def summary_line(self) -> str:
-            return f"distribution key {self.id} retired: {self.reason}"
+            return _("distribution key {id} retired: {reason}").format(
+                id=self.id, reason=self.reason)
 
     class Snapshot(Aggregate.Snapshot):
         pass
@@ -745,11 +792,13 @@ class Negotiation(Aggregate):
         """Refuses a reference to a thing that does not stand, or that came about after ``on``."""
         stack = self.standing[kind].get(key)
         if not stack:
-            raise Refusal(f"{field}: " + MISSING[kind].format(key=key))
+            raise Refusal(_("{field}: {problem}").format(
+                field=field, problem=_(MISSING[kind]).format(key=key)))
         first = min(entry[1] for entry in stack)
         if first > on.isoformat():
-            raise Refusal(f"{field}: " + ESTABLISHED[kind].format(key=key, on=first)
-                          + f", after this event's date {on.isoformat()}")
+            raise Refusal(_("{field}: {problem}").format(
+                field=field, problem=_(ESTABLISHED[kind]).format(
+                    key=key, on=human_date(first), date=human_date(on))))
 
     def closing(self, kind: str, key: str) -> str | None:
         """How the standing claim or commitment was closed (settled, fulfilled, withdrawn),
@@ -806,9 +855,9 @@ class Negotiation(Aggregate):
                  fields: dict[str, Any]) -> Negotiation.Event:
         event_class = EVENT_TYPES.get(event_type)
         if event_class is None:
-            raise Refusal(f"unknown event type {event_type!r}")
+            raise Refusal(_("unknown event type {event_type!r}").format(event_type=event_type))
         if event_class is Negotiation.Opened:
-            raise Refusal(f"dossier {self.negotiation!r} is already opened")
+            raise Refusal(_("dossier {slug!r} is already opened").format(slug=self.negotiation))
         common, own = _split_common(fields)
         check_fields(event_type, event_class, own)
         _check_common(common)
@@ -832,7 +881,8 @@ class StaleSnapshot(Exception):
 
 def _due_after(due: date | None, on: date) -> None:
     if due is not None and due < on:
-        raise Refusal(f"due {due.isoformat()} lies before this event's date {on.isoformat()}")
+        raise Refusal(_("due {due} lies before this event's date {date}")
+                      .format(due=human_date(due), date=human_date(on)))
 
 
 _REFERENCES: dict[type, tuple[tuple[str, str, bool], ...]] = {}
@@ -868,7 +918,7 @@ def _split_common(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
 def _check_common(common: dict[str, Any]) -> None:
     if type(common["date"]) is not date:  # the common case settled without a call
         if common["date"] is None:
-            raise Refusal("missing required field 'date'")
+            raise Refusal(_("missing required field 'date'"))
         check_value("date", common["date"], date)
     if common["ref"] is not None:
         check_value("ref", common["ref"], str)

@@ -16,6 +16,7 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
+from akkoord.i18n import _
 from akkoord.domain.errors import Refusal
 from akkoord.domain.values import Euros, require_euros
 
@@ -35,7 +36,9 @@ COMMON_HELP = {
 
 def declared(help: str, *, refers: str | None = None, one_or_many: bool = False,
              implied: bool = False) -> Any:
-    """A field of an event type: what it means (one line, for ``--help`` and the docs), and,
+    """A field of an event type: what it means (one line, for ``--help`` and the docs: marked
+    with ``N_()`` where it is declared, so ``FieldSpec.help`` holds the catalog's msgid, to be
+    translated with ``_()`` where it is shown), and,
     for a field naming something of the dossier, the kind it ``refers`` to (``stakeholder``,
     ``claim``, ``commitment``, ``meeting``, ``revision``): the dossier checks that it stands, and
     that it was not dated after the event that names it."""
@@ -104,7 +107,7 @@ def check_value(name: str, value: Any, expected: Any) -> None:
     item_type = item_type_of(expected)
     if item_type is not None:
         if not isinstance(value, (tuple, list)):
-            raise Refusal(f"{name} must be a list, not {value!r}")
+            raise Refusal(_("{name} must be a list, not {value!r}").format(name=name, value=value))
         if item_type is str and all(type(item) is str and item.strip() for item in value):
             return
         for index, item in enumerate(value):
@@ -114,19 +117,24 @@ def check_value(name: str, value: Any, expected: Any) -> None:
         require_euros(value, name)
     elif expected is str:
         if not isinstance(value, str) or not value.strip():
-            raise Refusal(f"{name} must be non-empty text, not {value!r}")
+            raise Refusal(_("{name} must be non-empty text, not {value!r}")
+                          .format(name=name, value=value))
     elif expected is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise Refusal(f"{name} must be a whole number, not {value!r}")
+            raise Refusal(_("{name} must be a whole number, not {value!r}")
+                          .format(name=name, value=value))
     elif expected is date:
         if isinstance(value, datetime) or not isinstance(value, date):
-            raise Refusal(f"{name} must be a date (YYYY-MM-DD), not {value!r}")
+            raise Refusal(_("{name} must be a date (YYYY-MM-DD), not {value!r}")
+                          .format(name=name, value=value))
     elif isinstance(expected, type) and issubclass(expected, Enum):
         if not isinstance(value, expected):
             choices = ", ".join(member.value for member in expected)
-            raise Refusal(f"{name} must be one of {choices}, not {value!r}")
+            raise Refusal(_("{name} must be one of {choices}, not {value!r}")
+                          .format(name=name, choices=choices, value=value))
     elif isinstance(expected, type) and not isinstance(value, expected):
-        raise Refusal(f"{name} must be a {expected.__name__}, not {value!r}")
+        raise Refusal(_("{name} must be a {kind}, not {value!r}")
+                      .format(name=name, kind=expected.__name__, value=value))
 
 
 @cache
@@ -152,7 +160,8 @@ def _checks_of(event_class: type) -> tuple[tuple[str, bool, Any], ...]:
 def check_fields(event_type: str, event_class: type, fields: dict[str, Any]) -> None:
     known = field_names_of(event_class)
     if not known.issuperset(fields):
-        raise Refusal(f"unknown field {sorted(set(fields) - known)[0]!r} for {event_type}")
+        raise Refusal(_("unknown field {field!r} for {event_type}").format(
+                          field=sorted(set(fields) - known)[0], event_type=event_type))
     for name, required, expected in _checks_of(event_class):
         value = fields.get(name)
         if expected is TEXT:
@@ -165,14 +174,15 @@ def check_fields(event_type: str, event_class: type, fields: dict[str, Any]) -> 
             expected = tuple[str, ...]
         if value is None or value == ():
             if required and value is None:
-                raise Refusal(f"missing required field {name!r}")
+                raise Refusal(_("missing required field {name!r}").format(name=name))
             continue
         check_value(name, value, expected)
 
 
 def check_slug(name: str, value: str) -> None:
     if not SLUG.match(value):
-        raise Refusal(f"{name} {value!r} is not a slug (letters, digits, '.', '_', '-')")
+        raise Refusal(_("{name} {value!r} is not a slug (letters, digits, '.', '_', '-')")
+                      .format(name=name, value=value))
 
 
 # -- the view rows an event fills -------------------------------------------------------------

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import NewType
 
+from akkoord.i18n import _
 from akkoord.domain.errors import Refusal
 
 Euros = NewType("Euros", int)
@@ -19,9 +20,10 @@ Euros = NewType("Euros", int)
 def require_euros(value: object, what: str = "amount") -> Euros:
     # bool is a subclass of int; True must not pass as one euro.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Refusal(f"{what} must be a whole number of euros, not {value!r}")
+        raise Refusal(_("{what} must be a whole number of euros, not {value!r}")
+                      .format(what=what, value=value))
     if value <= 0:
-        raise Refusal(f"{what} must be positive, not {value}")
+        raise Refusal(_("{what} must be positive, not {value}").format(what=what, value=value))
     return Euros(value)
 
 
@@ -85,9 +87,10 @@ class Period:
     def __post_init__(self) -> None:
         for name, year in (("year", self.first), ("until", self.last)):
             if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
-                raise Refusal(f"{name} must be a year, not {year!r}")
+                raise Refusal(_("{name} must be a year, not {year!r}").format(name=name, year=year))
         if self.last is not None and self.last < self.first:
-            raise Refusal(f"until {self.last} lies before from {self.first}")
+            raise Refusal(_("until {last} lies before from {first}")
+                          .format(last=self.last, first=self.first))
 
     @classmethod
     def year(cls, year: int) -> Period:

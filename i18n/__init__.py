@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -73,6 +74,19 @@ def activate(wanted: str) -> None:
     _translation = _catalog(wanted) if wanted != "en" else gettext.NullTranslations()
     _language = wanted
     _translate_argparse()
+
+
+@contextmanager
+def english() -> Iterator[None]:
+    """English inside the block, whatever the chosen language: for text that goes into ``--json``
+    (a log entry's summary, say), which is the same in every language."""
+    global _translation, _language
+    saved = _translation, _language
+    _translation, _language = gettext.NullTranslations(), "en"
+    try:
+        yield
+    finally:
+        _translation, _language = saved
 
 
 def _catalog(wanted: str) -> gettext.NullTranslations:

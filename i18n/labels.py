@@ -28,6 +28,9 @@ LABELS: dict[str, dict[str, str]] = {
              "municipality": N_("municipality"), "collective": N_("collective"),
              "advisory": N_("advisory body"), "other": N_("other")},
     "meeting": {"scheduled": N_("scheduled"), "held": N_("held"), "past": N_("past, not held")},
+    # how an item of the proposal changed from one revision to another (diff)
+    "change": {"added": N_("added"), "removed": N_("removed"), "changed": N_("changed"),
+               "unchanged": N_("unchanged"), "kept": N_("kept")},
 }
 
 

@@ -5,7 +5,11 @@ What counts as text people read, by where it stands in the code:
 - the message of an exception a user sees (``UsageError``, ``Refusal``, ``FileRefused``, …);
 - what ``print`` writes (but not JSON);
 - an argparse ``help=`` or ``description=``;
-- the headers of a table (``table([...], rows)``) and the titles of a status section.
+- the headers of a table (``table([...], rows)``) and the titles of a status section;
+- every literal with words in a ``render…`` function or an event's ``summary_line`` (the lines
+  ``log`` shows);
+- a table of message templates: a module-level dict whose values are texts with ``{…}``
+  placeholders (the domain's ``MISSING`` and ``ESTABLISHED`` refusals), marked with ``N_()``.
 
     python -m akkoord.i18n.unmarked     # lists file:line and the text; exit 1 if any
 """
@@ -20,7 +24,13 @@ from pathlib import Path
 from akkoord.i18n.catalog import PACKAGE_ROOT, source_files
 
 USER_ERRORS = {"UsageError", "Refusal", "FileRefused", "EventRefused", "DossierNotFound",
-               "NotFound", "ChainError", "AlreadyRecorded", "OutputRefused"}
+               "NotFound", "ChainError", "AlreadyRecorded", "OutputRefused", "YAMLRefused",
+               "Said", "TableRefused", "ViewsRefused"}
+# Functions whose every literal with words is text people read.
+SHOWN_FUNCTIONS = ("render", "summary_line")
+# Calls whose string arguments are not text: an encoding, a view's column mapping, the name
+# of an enum whose label is shown.
+NOT_TEXT_CALLS = {"encode", "decode", "row", "label", "_word"}
 TEXT_KEYWORDS = {"help", "description", "epilog"}
 MARKS = {"_", "N_", "ngettext"}
 
@@ -64,12 +74,17 @@ def _name(func: ast.AST) -> str | None:
 
 
 def _rendered(tree: ast.AST) -> Iterator[ast.AST]:
-    """The texts a ``render…`` function writes: every literal with words in its body, but keys
-    (``row["id"]``, ``{"id": …}``), comparisons with enum values and the marked ones."""
+    """The texts a ``render…`` function or a ``summary_line`` writes: every literal with words in
+    its body, but keys (``row["id"]``, ``{"id": …}``), comparisons with enum values, default
+    values of parameters, encodings and the marked ones."""
     skipped: set[int] = set()
     for function in ast.walk(tree):
-        if not (isinstance(function, ast.FunctionDef) and function.name.startswith("render")):
+        if not (isinstance(function, ast.FunctionDef)
+                and function.name.startswith(SHOWN_FUNCTIONS)):
             continue
+        for default in function.args.defaults + function.args.kw_defaults:
+            if default is not None:
+                skipped.update(id(n) for n in ast.walk(default))
         for node in ast.walk(function):
             if isinstance(node, ast.Subscript):
                 skipped.update(id(n) for n in ast.walk(node.slice))
@@ -79,7 +94,8 @@ def _rendered(tree: ast.AST) -> Iterator[ast.AST]:
                 skipped.update(id(n) for key in node.keys if key is not None
                                for n in ast.walk(key))
             elif isinstance(node, ast.Call) and (
-                    _name(node.func) in MARKS or _name(node.func) in ("get", "join", "setdefault")):
+                    _name(node.func) in MARKS or _name(node.func) in ("get", "join", "setdefault")
+                    or _name(node.func) in NOT_TEXT_CALLS):
                 skipped.update(id(n) for n in ast.walk(node) if n is not node.func)
             elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
                 skipped.add(id(node.value))  # a docstring
@@ -90,9 +106,28 @@ def _rendered(tree: ast.AST) -> Iterator[ast.AST]:
                 yield node
 
 
+def _templates(tree: ast.Module) -> Iterator[ast.AST]:
+    """The unmarked texts of the module's tables of message templates."""
+    for statement in tree.body:
+        value = statement.value if isinstance(statement, (ast.Assign, ast.AnnAssign)) else None
+        if not isinstance(value, ast.Dict) or not value.values:
+            continue
+        if all(_is_template(v) for v in value.values):
+            yield from (v for v in value.values if not isinstance(v, ast.Call))
+
+
+def _is_template(node: ast.AST) -> bool:
+    """A text with a ``{…}`` placeholder, marked (``N_("…")``) or not."""
+    if isinstance(node, ast.Call) and _name(node.func) in MARKS and node.args:
+        node = node.args[0]
+    return _is_text(node) and isinstance(node, ast.Constant) and "{" in node.value
+
+
 def unmarked(path: Path) -> Iterator[tuple[int, str]]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for text in _rendered(tree):
+        yield text.lineno, ast.unparse(text)[:90]
+    for text in _templates(tree):
         yield text.lineno, ast.unparse(text)[:90]
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -106,7 +141,8 @@ def unmarked(path: Path) -> Iterator[tuple[int, str]]:
             shown += node.args[1:] if name in ("FileRefused", "EventRefused") else node.args
         if name == "table" and node.args:
             shown.append(node.args[0])
-        shown += [k.value for k in node.keywords if k.arg in TEXT_KEYWORDS]
+        if name not in NOT_TEXT_CALLS:
+            shown += [k.value for k in node.keywords if k.arg in TEXT_KEYWORDS]
         for expression in shown:
             for text in _texts(expression):
                 yield text.lineno, ast.unparse(text)[:90]

@@ -15,6 +15,8 @@ import json
 from xml.etree import ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
+from akkoord.i18n import _
+
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -57,7 +59,7 @@ def render(graph: nx.MultiDiGraph, fmt: str, size: str = "a4", history: bool = F
 
         return to_gexf(graph)
     else:
-        raise ValueError(f"unknown graph format {fmt!r}")
+        raise ValueError(_("unknown graph format {format!r}").format(format=fmt))
     return buffer.getvalue()
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from akkoord.domain.errors import Refusal
+from akkoord.i18n import _
 from akkoord.domain.negotiation import EVENT_TYPES, Negotiation
 from akkoord.domain.schema import FieldSpec, field_names_of, fields_of, item_type_of
 from akkoord.application.service import Entry
@@ -60,7 +61,7 @@ class FileRefused(Exception):
         self.event_type = event_type
         where = ""
         if index is not None:
-            details = [f"line {line}"] if line is not None else []
+            details = [_("line {line}").format(line=line)] if line is not None else []
             if event_type:
                 details.append(str(event_type))
             where = f" events[{index}]" + (f" ({', '.join(details)})" if details else "")
@@ -90,7 +91,7 @@ def load_document(path: str) -> tuple[Any, list[int | None]]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise FileRefused(path, f"cannot be read: {error}") from None
+        raise FileRefused(path, _("cannot be read: {error}").format(error=error)) from None
     return parse_document(text, path, "json" if path.endswith(".json") else "yaml")
 
 
@@ -100,9 +101,10 @@ def parse_document(text: str, path: str, format: str) -> tuple[Any, list[int | N
         try:
             document = json.loads(text)
         except json.JSONDecodeError as error:
-            raise FileRefused(path, f"is not valid JSON: {error}") from None
+            raise FileRefused(path, _("is not valid JSON: {error}").format(error=error)) from None
         except (ValueError, RecursionError) as error:  # a number too long, nesting too deep
-            raise FileRefused(path, f"is not valid JSON: {_load_problem(error)}") from None
+            raise FileRefused(path, _("is not valid JSON: {load_problem}")
+                                    .format(load_problem=_load_problem(error))) from None
         events = document.get("events") if isinstance(document, dict) else None
         return document, [None] * (len(events) if isinstance(events, list) else 0)
     # YAML 1.2 through libyaml: see interchange.yaml12 for why not PyYAML's own loader.
@@ -112,13 +114,14 @@ def parse_document(text: str, path: str, format: str) -> tuple[Any, list[int | N
     try:
         document, lines = load(text)
     except YAMLRefused as refusal:
-        raise FileRefused(path, f"is not valid YAML: {shorten(str(refusal), 300)}") from None
+        raise FileRefused(path, _("is not valid YAML: {refusal}")
+                                .format(refusal=shorten(str(refusal), 300))) from None
     return document, list(lines)
 
 
 def _load_problem(error: Exception) -> str:
     if isinstance(error, RecursionError):
-        return "it is nested too deeply"
+        return _("it is nested too deeply")
     return str(error).split(";")[0]  # e.g. an integer of more than 4300 digits
 
 
@@ -155,32 +158,33 @@ def _file_sha256(path: str) -> str:
             while chunk := stream.read(STREAM_READ):
                 digest.update(chunk)
     except OSError as error:
-        raise FileRefused(path, f"cannot be read: {error}") from None
+        raise FileRefused(path, _("cannot be read: {error}").format(error=error)) from None
     return digest.hexdigest()
 
 
 def _check_header(path: str, document: Any) -> tuple[str, Source | None]:
     """The dossier and the default source of a file, or the reason it is refused."""
     if not isinstance(document, dict):
-        raise FileRefused(path, "must be a mapping with format, negotiation and events")
+        raise FileRefused(path, _("must be a mapping with format, negotiation and events"))
     if document.get("format") != FORMAT:
-        raise FileRefused(path, f"format must be {FORMAT!r}, not {document.get('format')!r}")
+        raise FileRefused(path, _("format must be {FORMAT!r}, not {found!r}")
+                                .format(FORMAT=FORMAT, found=document.get('format')))
     negotiation = document.get("negotiation")
     if not isinstance(negotiation, str) or not negotiation.strip():
-        raise FileRefused(path, "negotiation (the dossier's slug) is missing")
+        raise FileRefused(path, _("negotiation (the dossier's slug) is missing"))
     try:
         _plain_text("negotiation", negotiation)
     except Refusal as refusal:
         raise FileRefused(path, str(refusal)) from None
     if not isinstance(document.get("events"), list):
-        raise FileRefused(path, "events must be a list")
+        raise FileRefused(path, _("events must be a list"))
     unknown = sorted(set(document) - {"format", "negotiation", "source", "events"}, key=str)
     if unknown:
-        raise FileRefused(path, f"unknown top-level key {unknown[0]!r}")
+        raise FileRefused(path, _("unknown top-level key {unknown!r}").format(unknown=unknown[0]))
     try:
         return negotiation, _source(document.get("source"))
     except Refusal as refusal:
-        raise FileRefused(path, f"source: {refusal}") from None
+        raise FileRefused(path, _("source: {refusal}").format(refusal=refusal)) from None
 
 
 def _entry(path: str, index: int, record: Any, default_source: Source | None,
@@ -193,7 +197,7 @@ def _entry(path: str, index: int, record: Any, default_source: Source | None,
             event_type = None
         raise FileRefused(path, str(refusal), index, line, event_type) from None
     except RecursionError:  # a value nested too deeply to be quoted in a refusal
-        raise FileRefused(path, "a value is nested too deeply", index, line) from None
+        raise FileRefused(path, _("a value is nested too deeply"), index, line) from None
 
 
 # -- large JSON files, read as a stream ----------------------------------------------------------
@@ -235,8 +239,8 @@ class _JSONStream:
         try:
             chunk = self.file.read(STREAM_READ)
         except UnicodeDecodeError as error:
-            raise FileRefused(self.path, f"is not valid UTF-8: {error.reason} "
-                              f"(byte {error.start} of a block read)") from None
+            raise FileRefused(self.path, _("is not valid UTF-8: {reason} (byte {start} of a block"
+                                           " read)").format(reason=error.reason, start=error.start)) from None
         if not chunk:
             self.ended = True
             return False
@@ -252,8 +256,9 @@ class _JSONStream:
 
     def expect(self, char: str) -> None:
         if self.peek() != char:
-            found = self.peek() or "the end of the file"
-            raise FileRefused(self.path, f"is not valid JSON: expected {char!r}, found {found!r}")
+            found = self.peek() or _("the end of the file")
+            raise FileRefused(self.path, _("is not valid JSON: expected {char!r}, found {found!r}")
+                                         .format(char=char, found=found))
         self.at += 1
 
     def value(self) -> Any:
@@ -266,9 +271,11 @@ class _JSONStream:
             except json.JSONDecodeError as error:
                 if self._more():
                     continue
-                raise FileRefused(self.path, f"is not valid JSON: {error.msg}") from None
+                raise FileRefused(self.path, _("is not valid JSON: {msg}")
+                                             .format(msg=error.msg)) from None
             except (ValueError, RecursionError) as error:  # a number too long, nesting too deep
-                raise FileRefused(self.path, f"is not valid JSON: {_load_problem(error)}") from None
+                raise FileRefused(self.path, _("is not valid JSON: {load_problem}")
+                                             .format(load_problem=_load_problem(error))) from None
             # A number that ends the window may go on in the next part of the file.
             if end == len(self.buffer) and not self.ended and self._more():
                 continue
@@ -288,27 +295,27 @@ class _JSONStream:
             if char == closing:
                 return
             if char != ",":
-                found = char or "the end of the file"
-                raise FileRefused(self.path, f"is not valid JSON: expected ',' or {closing!r}, "
-                                  f"found {found!r}")
+                found = char or _("the end of the file")
+                raise FileRefused(self.path, _("is not valid JSON: expected ',' or {closing!r}, "
+                                               "found {found!r}").format(closing=closing, found=found))
 
     def members(self) -> Iterator[tuple[str, Any]]:
         """The object's (key, value) pairs; the value of ``events`` is left to be read."""
-        for _ in self._steps("{", "}"):
+        for _step in self._steps("{", "}"):
             key = self.value()
             if not isinstance(key, str):
-                raise FileRefused(self.path, "is not valid JSON: a key must be a string")
+                raise FileRefused(self.path, _("is not valid JSON: a key must be a string"))
             self.expect(":")
             yield key, None if key == "events" and self.peek() == "[" else self.value()
 
     def elements(self) -> Iterator[Any]:
-        for _ in self._steps("[", "]"):
+        for _step in self._steps("[", "]"):
             yield self.value()
 
     def expect_end(self) -> None:
         """Nothing but white space may follow the document."""
         if self.peek():
-            raise FileRefused(self.path, "is not valid JSON: there is text after the document")
+            raise FileRefused(self.path, _("is not valid JSON: there is text after the document"))
 
 
 def _json_header(path: str) -> dict[str, Any]:
@@ -352,19 +359,19 @@ class StreamedEntries:
 def entry_from_record(record: Any, default_source: Source | None = None) -> Entry:
     """One event of a log file, read into the domain's values."""
     if not isinstance(record, dict):
-        raise Refusal(f"an event must be a mapping, not {record!r}")
+        raise Refusal(_("an event must be a mapping, not {record!r}").format(record=record))
     event_type = record.get("type")
     if event_type is None:
-        raise Refusal("missing required field 'type'")
+        raise Refusal(_("missing required field 'type'"))
     event_class = EVENT_TYPES.get(event_type) if isinstance(event_type, str) else None
     if event_class is None:
-        raise Refusal(f"unknown event type {event_type!r}")
+        raise Refusal(_("unknown event type {event_type!r}").format(event_type=event_type))
     known = _record_keys(event_class)
     if not known.issuperset(record):
-        raise Refusal(f"unknown field {_shown(sorted(set(record) - known, key=str)[0])} "
-                      f"for {event_type}")
+        raise Refusal(_("unknown field {field} for {event_type}").format(
+                          field=_shown(sorted(set(record) - known, key=str)[0]), event_type=event_type))
     if "date" not in record:
-        raise Refusal("missing required field 'date'")
+        raise Refusal(_("missing required field 'date'"))
     fields: dict[str, Any] = {
         "date": _date("date", record["date"]),
         "ref": _plain_text("ref", record.get("ref")),
@@ -377,7 +384,7 @@ def entry_from_record(record: Any, default_source: Source | None = None) -> Entr
             fields[spec.name] = value  # the common case, without a call
         elif value is None:
             if spec.required:
-                raise Refusal(f"missing required field {spec.name!r}")
+                raise Refusal(_("missing required field {name!r}").format(name=spec.name))
             fields[spec.name] = spec.empty
         else:
             fields[spec.name] = _read(spec, value)
@@ -409,7 +416,7 @@ def _convert(name: str, expected: Any, value: Any) -> Any:
     item_type = item_type_of(expected)
     if item_type is not None:
         if not isinstance(value, list):
-            raise Refusal(f"{name} must be a list, not {value!r}")
+            raise Refusal(_("{name} must be a list, not {value!r}").format(name=name, value=value))
         if item_type is str and all(type(item) is str and item.strip() and item.isprintable()
                                     for item in value):
             return tuple(value)
@@ -422,7 +429,8 @@ def _convert(name: str, expected: Any, value: Any) -> Any:
         member = expected._value2member_map_.get(value) if isinstance(value, str) else None
         if member is None:
             choices = ", ".join(member.value for member in expected)
-            raise Refusal(f"{name} must be one of {choices}, not {value!r}")
+            raise Refusal(_("{name} must be one of {choices}, not {value!r}")
+                          .format(name=name, choices=choices, value=value))
         return member
     if expected is BudgetLine:
         line = _mapping(name, value, {"party", "purpose", "amount", "year", "from", "until"})
@@ -437,10 +445,12 @@ def _convert(name: str, expected: Any, value: Any) -> Any:
         item = _mapping(name, value, keys)
         amounts = item.get("amounts")
         if not isinstance(amounts, list):
-            raise Refusal(f"{name}.amounts must be a list, not {amounts!r}")
+            raise Refusal(_("{name}.amounts must be a list, not {amounts!r}")
+                          .format(name=name, amounts=amounts))
         conditions = item.get("conditions") or []
         if not isinstance(conditions, list):
-            raise Refusal(f"{name}.conditions must be a list, not {conditions!r}")
+            raise Refusal(_("{name}.conditions must be a list, not {conditions!r}")
+                          .format(name=name, conditions=conditions))
         return ProposalItem(
             id=_text(f"{name}.id", item.get("id")),
             purpose=_text(f"{name}.purpose", item.get("purpose")),
@@ -455,36 +465,40 @@ def _convert(name: str, expected: Any, value: Any) -> Any:
         return plain_mapping(name, value)
     if expected is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise Refusal(f"{name} must be a whole number, not {value!r}")
+            raise Refusal(_("{name} must be a whole number, not {value!r}")
+                          .format(name=name, value=value))
         return int(value)
     if expected is str:
         return _text(name, value)
-    raise Refusal(f"{name}: no reading for {expected!r}")  # pragma: no cover
+    raise Refusal(_("{name}: no reading for {expected!r}")
+                  .format(name=name, expected=expected))  # pragma: no cover
 
 
 def _mapping(name: str, value: Any, keys: set[str]) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise Refusal(f"{name} must be a mapping, not {value!r}")
+        raise Refusal(_("{name} must be a mapping, not {value!r}").format(name=name, value=value))
     if not keys.issuperset(value):
         unknown = sorted(set(value) - keys, key=str)
-        raise Refusal(f"{name}: unknown field {_shown(unknown[0])}")
+        raise Refusal(_("{name}: unknown field {unknown}")
+                      .format(name=name, unknown=_shown(unknown[0])))
     return value
 
 
 def plain_mapping(name: str, value: Any) -> dict[str, Any]:
     """A mapping of the file as plain Python values (the domain checks what they mean)."""
     if not isinstance(value, dict):
-        raise Refusal(f"{name} must be a mapping, not {value!r}")
+        raise Refusal(_("{name} must be a mapping, not {value!r}").format(name=name, value=value))
     for key in value:
         if not isinstance(key, str):
-            raise Refusal(f"{name}: a key must be text, not {key!r}")
+            raise Refusal(_("{name}: a key must be text, not {key!r}").format(name=name, key=key))
     return {str(key): plain_mapping(f"{name}.{key}", inner) if isinstance(inner, dict) else inner
             for key, inner in value.items()}
 
 
 def _text(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise Refusal(f"{name} must be non-empty text, not {_shown(value)}")
+        raise Refusal(_("{name} must be non-empty text, not {value}")
+                      .format(name=name, value=_shown(value)))
     return _plain_text(name, value)
 
 
@@ -494,8 +508,8 @@ def _plain_text(name: str, value: Any) -> Any:
     if isinstance(value, str) and not value.isprintable():
         found = UNFIT_TEXT.search(value)
         if found is not None:
-            raise Refusal(f"{name} holds the character {found.group()!r} at {found.start()}: "
-                          "text may hold no control characters but newline and tab")
+            raise Refusal(_("{name} holds the character {group!r} at {start}: text may hold no "
+                            "control characters but newline and tab").format(name=name, group=found.group(), start=found.start()))
     return value
 
 
@@ -508,51 +522,60 @@ def _date(name: str, value: Any) -> date:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise Refusal(f"{name} {value!r} is not a real date") from None
-    raise Refusal(f"{name} must be a date written YYYY-MM-DD, not {value!r}")
+            raise Refusal(_("{name} {value!r} is not a real date")
+                          .format(name=name, value=value)) from None
+    raise Refusal(_("{name} must be a date written YYYY-MM-DD, not {value!r}")
+                  .format(name=name, value=value))
 
 
 def parse_amount(name: str, value: Any) -> Euros:
     """Whole euros from ``25000000``, ``"27.7M"`` or a Dutch notation (``"€ 5.000.000"``,
     ``"27,7 miljoen"``, ``"250k"``), computed exactly; fractions of a euro are refused."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise Refusal(f"{name} must be whole euros or a string such as \"27,7M\", not {value!r}")
+        raise Refusal(_('{name} must be whole euros or a string such as "27,7M", not {value!r}')
+                      .format(name=name, value=value))
     if isinstance(value, int):
         whole_euros = int(value)
     elif isinstance(value, str):
         whole_euros = _euros_of_text(name, value)
     else:
-        raise Refusal(f"{name} {_shown(value)} is not an amount (whole euros, or e.g. \"27,7M\")")
+        raise Refusal(_('{name} {value} is not an amount (whole euros, or e.g. "27,7M")')
+                      .format(name=name, value=_shown(value)))
     if whole_euros <= 0:
-        raise Refusal(f"{name} must be positive, not {_shown(value)}")
+        raise Refusal(_("{name} must be positive, not {value}")
+                      .format(name=name, value=_shown(value)))
     if whole_euros > MAX_EUROS:
-        raise Refusal(f"{name} {_shown(value)} is above the largest amount, 10^15 euros")
+        raise Refusal(_("{name} {value} is above the largest amount, 10^15 euros")
+                      .format(name=name, value=_shown(value)))
     return Euros(whole_euros)
 
 
 def _euros_of_text(name: str, value: str) -> int:
     text = value.strip()
     if len(text) > MAX_AMOUNT_TEXT:
-        raise Refusal(f"{name} {_shown(value)} is too long to be an amount")
+        raise Refusal(_("{name} {value} is too long to be an amount")
+                      .format(name=name, value=_shown(value)))
     if any(char.isdigit() and not "0" <= char <= "9" for char in text):
-        raise Refusal(f"{name} {_shown(value)} has a digit that is not 0-9")
+        raise Refusal(_("{name} {value} has a digit that is not 0-9")
+                      .format(name=name, value=_shown(value)))
     match = AMOUNT.match(text)
     if match is not None and match.group(2) not in SUFFIX:
-        raise Refusal(f"{name} {_shown(value)}: {match.group(2)!r} is not a suffix of an amount; "
-                      "write k, duizend, M, miljoen, mln, miljard or mld")
+        raise Refusal(_("{name} {value}: {group!r} is not a suffix of an amount; write k, "
+                        "duizend, M, miljoen, mln, miljard or mld").format(name=name, value=_shown(value), group=match.group(2)))
     if match is None:
-        raise Refusal(f"{name} {_shown(value)} is not an amount (whole euros, or e.g. \"27,7M\", "
-                      "\"€ 5.000.000\", \"1,5 miljard\", \"250k\")")
+        raise Refusal(_('{name} {value} is not an amount (whole euros, or e.g. "27,7M", "€ '
+                        '5.000.000", "1,5 miljard", "250k")').format(name=name, value=_shown(value)))
     number, suffix = match.groups()
     whole, fraction = _marks_read(name, value, number, suffix)
     if len(whole) > MAX_DIGITS:
-        raise Refusal(f"{name} {_shown(value)} has more than {MAX_DIGITS} digits of euros")
+        raise Refusal(_("{name} {value} has more than {MAX_DIGITS} digits of euros")
+                      .format(name=name, value=_shown(value), MAX_DIGITS=MAX_DIGITS))
     # Exact: the number is int(whole + fraction) / 10^len(fraction), times the suffix.
     numerator = int(whole + fraction) * SUFFIX[suffix]
     whole_euros, rest = divmod(numerator, 10 ** len(fraction))
     if rest:
-        raise Refusal(f"{name} {_shown(value)} is not a whole number of euros "
-                      "(a fraction of a euro is refused)")
+        raise Refusal(_("{name} {value} is not a whole number of euros (a fraction of a euro is "
+                        "refused)").format(name=name, value=_shown(value)))
     return whole_euros
 
 
@@ -560,29 +583,33 @@ def _marks_read(name: str, value: str, number: str, suffix: str | None) -> tuple
     """The digits before and after the decimal mark, the grouping dots taken out."""
     dots, commas = number.count("."), number.count(",")
     if commas > 1 or (commas and number.rfind(".") > number.find(",")):
-        raise Refusal(f"{name} {_shown(value)} mixes its marks: write a comma for the decimal "
-                      "mark and dots only to group thousands (\"1.500,5M\")")
-    whole, _, fraction = number.partition(",")
+        raise Refusal(_("{name} {value} mixes its marks: write a comma for the decimal mark and "
+                        'dots only to group thousands ("1.500,5M")').format(name=name, value=_shown(value)))
+    whole, _comma, fraction = number.partition(",")
     if number.endswith((",", ".")):
-        raise Refusal(f"{name} {_shown(value)} is not a number")
+        raise Refusal(_("{name} {value} is not a number").format(name=name, value=_shown(value)))
     if commas:
         if dots and not GROUPED.match(whole):
-            raise Refusal(f"{name} {_shown(value)} has grouping dots that are not in threes")
+            raise Refusal(_("{name} {value} has grouping dots that are not in threes")
+                          .format(name=name, value=_shown(value)))
         return whole.replace(".", ""), fraction
     if dots == 1:
         before, after = whole.split(".")
         if len(after) == 3 and suffix is not None:
             decimal = f"{before},{after.rstrip('0')}".rstrip(",")
             raise Refusal(
-                f"{name} {_shown(value)} is ambiguous: with the dot grouping thousands it is "
-                f"{euros(int(before + after) * SUFFIX[suffix])}, with the dot as a decimal point "
-                f"{euros(int(before + after) * SUFFIX[suffix] // 1000)}; write "
-                f"\"{before}{after}{suffix}\" for the first or \"{decimal}{suffix}\" for the second")
+                _("{name} {value} is ambiguous: with the dot grouping thousands it is {thousands}, "
+                  'with the dot as a decimal point {point}; write "{before}{after}{suffix}" for'
+                  ' the first or "{decimal}{suffix}" for the second').format(
+                    name=name, value=_shown(value),
+                    thousands=euros(int(before + after) * SUFFIX[suffix]),
+                    point=euros(int(before + after) * SUFFIX[suffix] // 1000),
+                    before=before, after=after, suffix=suffix, decimal=decimal))
         if len(after) != 3:  # revision 1: a decimal point, as in "27.7M"
             return before, after
     if dots and not GROUPED.match(whole):
-        raise Refusal(f"{name} {_shown(value)} has grouping dots that are not in threes "
-                      "(write \"5.000.000\")")
+        raise Refusal(_("{name} {value} has grouping dots that are not in threes (write "
+                        '"5.000.000")').format(name=name, value=_shown(value)))
     return whole.replace(".", ""), fraction
 
 
@@ -591,19 +618,19 @@ def _shown(value: Any, width: int = 60) -> str:
     try:
         text = repr(value)
     except RecursionError:
-        return "(a value nested too deeply to be shown)"
+        return _("(a value nested too deeply to be shown)")
     except ValueError:  # an integer too long to be written out
-        return f"(a number of some {int(value.bit_length() * 0.30103)} digits)"
+        return _("(a number of some {count} digits)").format(count=int(value.bit_length() * 0.30103))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _period(name: str, record: dict[str, Any]) -> Period:
     has_year, has_from = "year" in record, "from" in record
     if has_year and has_from:
-        raise Refusal(f"{name}: a period has year or from, not both")
+        raise Refusal(_("{name}: a period has year or from, not both").format(name=name))
     if has_year:
         if "until" in record:
-            raise Refusal(f"{name}: until goes with from, not with year")
+            raise Refusal(_("{name}: until goes with from, not with year").format(name=name))
         return Period.year(_year(f"{name}.year", record["year"]))
     if has_from:
         until = record.get("until")
@@ -611,12 +638,12 @@ def _period(name: str, record: dict[str, Any]) -> Period:
             _year(f"{name}.from", record["from"]),
             None if until is None else _year(f"{name}.until", until),
         )
-    raise Refusal(f"{name}: a period needs year or from")
+    raise Refusal(_("{name}: a period needs year or from").format(name=name))
 
 
 def _year(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2999:
-        raise Refusal(f"{name} must be a year, not {value!r}")
+        raise Refusal(_("{name} must be a year, not {value!r}").format(name=name, value=value))
     return int(value)
 
 
@@ -633,7 +660,8 @@ def _source(value: Any) -> Source | None:
     for key in SOURCE_KEYS:
         part = record.get(key)
         if isinstance(part, bool) or not isinstance(part, (str, int, type(None))):
-            raise Refusal(f"source.{key} must be text, not {_shown(part)}")
+            raise Refusal(_("source.{key} must be text, not {part}")
+                          .format(key=key, part=_shown(part)))
         parts[key] = None if part is None else _plain_text(f"source.{key}", str(part))
     return Source(**parts)
 
@@ -732,7 +760,7 @@ def _write_page(stream: Any, page: list[tuple[int, Negotiation.Event]], first: b
 
     if first:
         stream.write("events:\n" if page else "events: []\n")
-    items = dump_items([record_of(event) for _, event in page])
+    items = dump_items([record_of(event) for _position, event in page])
     for (position, event), item in zip(page, items, strict=True):
         stream.write(comment(f"position {position}, recorded {event.timestamp.isoformat()} "
                              f"by {event.recorded_by}"))

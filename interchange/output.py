@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from akkoord.i18n import _
+
 # What SQLite keeps beside a database file while it is in use.
 SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -49,12 +51,13 @@ def write_atomically(
     target = Path(path)
     _refuse_protected(target, protected)
     if target.is_dir():
-        raise OutputRefused(f"cannot write {str(target)!r}: it is a folder")
+        raise OutputRefused(_("cannot write {target!r}: it is a folder").format(target=str(target)))
     folder = target.parent
     try:
         descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as error:
-        raise OutputRefused(f"cannot write {str(target)!r}: {error.strerror or error}") from None
+        raise OutputRefused(_("cannot write {target!r}: {value}")
+                            .format(target=str(target), value=error.strerror or error)) from None
     try:
         with os.fdopen(descriptor, "wb" if binary else "w",
                        **({} if binary else {"encoding": "utf-8", "newline": ""})) as stream:
@@ -68,8 +71,8 @@ def write_atomically(
         os.replace(temporary, target)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
-        raise OutputRefused(f"cannot write {str(target)!r}: {error.strerror or error} "
-                            "(nothing was written)") from None
+        raise OutputRefused(_("cannot write {target!r}: {value} (nothing was written)")
+                            .format(target=str(target), value=error.strerror or error)) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
@@ -87,8 +90,8 @@ def _refuse_protected(target: Path, protected: Iterable[str | Path]) -> None:
             except OSError:
                 same = False
         if same:
-            raise OutputRefused(f"will not write {str(target)!r}: it is {str(guarded)!r}, which "
-                                "akkoord keeps the events or views in")
+            raise OutputRefused(_("will not write {target!r}: it is {guarded!r}, which akkoord "
+                                  "keeps the events or views in").format(target=str(target), guarded=str(guarded)))
 
 
 def _mode_for(target: Path) -> int:

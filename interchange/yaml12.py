@@ -27,6 +27,8 @@ from yaml.events import (
     StreamEndEvent,
 )
 
+from akkoord.i18n import _
+
 try:
     from yaml.cyaml import CParser
     from yaml.cyaml import CSafeDumper as SafeDumper
@@ -95,7 +97,8 @@ def _plain(value: str) -> Any:
 
 def _integer(digits: str, base: int) -> int:
     if len(digits) > MAX_DIGITS:
-        raise YAMLRefused(f"an integer of {len(digits)} digits (at most {MAX_DIGITS})")
+        raise YAMLRefused(_("an integer of {count} digits (at most {MAX_DIGITS})")
+                          .format(count=len(digits), MAX_DIGITS=MAX_DIGITS))
     return int(digits, base)
 
 
@@ -107,11 +110,12 @@ def _tagged(tag: str, value: str) -> Any:
     resolved = _plain(value)
     expected = {INT: int, FLOAT: float, BOOL: bool, NULL: type(None)}.get(tag)
     if expected is None:
-        raise YAMLRefused(f"the tag {tag!r} is not one this format reads")
+        raise YAMLRefused(_("the tag {tag!r} is not one this format reads").format(tag=tag))
     if expected is float and type(resolved) is int:
         return float(resolved)
     if type(resolved) is not expected:
-        raise YAMLRefused(f"{value!r} is not a valid {tag.rsplit(':', 1)[-1]}")
+        raise YAMLRefused(_("{value!r} is not a valid {kind}")
+                          .format(value=value, kind=tag.rsplit(':', 1)[-1]))
     return resolved
 
 
@@ -123,7 +127,8 @@ def _scalar(event: ScalarEvent) -> Any:
         # implicit[0]: the scalar is plain (unquoted); quoted or block scalars are text.
         return _plain(event.value) if event.implicit[0] else event.value
     except YAMLRefused as refusal:
-        raise YAMLRefused(f"{_where(event)}: {refusal}") from None
+        raise YAMLRefused(_("{where}: {refusal}")
+                          .format(where=_where(event), refusal=refusal)) from None
 
 
 def _where(event: Any) -> str:
@@ -150,9 +155,11 @@ def load(text: str) -> tuple[Any, list[int]]:
         message = " ".join(str(error).replace('in "<unicode string>", ', "").split())
         raise YAMLRefused(message) from None
     except UnicodeError as error:  # a lone surrogate, say
-        raise YAMLRefused(f"holds text that is not Unicode: {error.reason}") from None
+        raise YAMLRefused(_("holds text that is not Unicode: {reason}")
+                          .format(reason=error.reason)) from None
     except RecursionError:  # pragma: no cover - the depth is bounded before Python recurses
-        raise YAMLRefused(f"nested deeper than {MAX_DEPTH} levels") from None
+        raise YAMLRefused(_("nested deeper than {MAX_DEPTH} levels")
+                          .format(MAX_DEPTH=MAX_DEPTH)) from None
 
 
 def _build(parser: CParser) -> tuple[Any, list[int]]:
@@ -171,7 +178,8 @@ def _build(parser: CParser) -> tuple[Any, list[int]]:
             written += 1
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             if len(stack) >= MAX_DEPTH:
-                raise YAMLRefused(f"{_where(event)}: nested deeper than {MAX_DEPTH} levels")
+                raise YAMLRefused(_("{where}: nested deeper than {MAX_DEPTH} levels")
+                                  .format(where=_where(event), MAX_DEPTH=MAX_DEPTH))
             written += 1
             opened = _Open({} if kind is MappingStartEvent else [], event.anchor)
             if (kind is SequenceStartEvent and len(stack) == 1 and stack[0].key == "events"
@@ -192,17 +200,19 @@ def _build(parser: CParser) -> tuple[Any, list[int]]:
             continue
         elif kind is AliasEvent:
             if event.anchor not in anchors:
-                raise YAMLRefused(f"{_where(event)}: the alias *{event.anchor} names no anchor")
+                raise YAMLRefused(_("{where}: the alias *{anchor} names no anchor")
+                                  .format(where=_where(event), anchor=event.anchor))
             value, size = anchors[event.anchor]
             expanded += size
             if expanded > written + ALIAS_ALLOWANCE:
-                raise YAMLRefused(f"{_where(event)}: aliases expand to more values than the "
-                                  f"file holds (more than {written + ALIAS_ALLOWANCE:,})")
+                raise YAMLRefused(_("{where}: aliases expand to more values than the file holds "
+                                    "(more than {value:,})").format(where=_where(event), value=written + ALIAS_ALLOWANCE))
             anchor = None
         elif kind is DocumentStartEvent:
             documents += 1
             if documents > 1:
-                raise YAMLRefused(f"{_where(event)}: a second document (a log file holds one)")
+                raise YAMLRefused(_("{where}: a second document (a log file holds one)")
+                                  .format(where=_where(event)))
             continue
         elif kind is StreamEndEvent:
             return document, lines
@@ -231,9 +241,11 @@ def _add(stack: list[_Open], value: Any, event: Any) -> None:
     elif top.key is _Open:
         if type(target) is not str:
             shown = "a mapping or list" if isinstance(target, (dict, list)) else repr(target)
-            raise YAMLRefused(f"{_where(event)}: a key must be text, not {shown}")
+            raise YAMLRefused(_("{where}: a key must be text, not {shown}")
+                              .format(where=_where(event), shown=shown))
         if target in container:
-            raise YAMLRefused(f"{_where(event)}: the key {target!r} appears twice in one mapping")
+            raise YAMLRefused(_("{where}: the key {target!r} appears twice in one mapping")
+                              .format(where=_where(event), target=target))
         top.key = target
     else:
         container[top.key] = target

@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
+from akkoord.i18n import _
 from akkoord.projections.browse import ensure_browse_views
 from akkoord.projections.views import VIEWS, View, fact_tables, retraction_sql, statements
 
@@ -196,7 +197,8 @@ class ViewStore:
             ensure_browse_views(self.conn)  # SQL views for browsing (Datasette); survive a rebuild
         except (OSError, sqlite3.Error) as error:
             reason = getattr(error, "strerror", None) or error
-            raise ViewsRefused(f"views {str(self.path)!r} cannot be opened: {reason}") from None
+            raise ViewsRefused(_("views {path!r} cannot be opened: {reason}")
+                               .format(path=str(self.path), reason=reason)) from None
 
     def _refuse_unfit_path(self, store: str | Path | None) -> None:
         named = repr(str(self.path))
@@ -204,14 +206,15 @@ class ViewStore:
             os.path.realpath(self.path) == os.path.realpath(store)
             or (self.path.exists() and Path(store).exists() and os.path.samefile(self.path, store))
         ):
-            raise ViewsRefused(f"views {named} is the event store itself; name another file")
+            raise ViewsRefused(_("views {named} is the event store itself; name another file")
+                               .format(named=named))
         if self.path.exists() and not self.path.is_file():
-            raise ViewsRefused(f"views {named} is not a file")
+            raise ViewsRefused(_("views {named} is not a file").format(named=named))
         if not self.path.parent.is_dir() and not self.path.parent.exists():
             return  # made by the caller (the default place) or refused when opened
         if not self.own_place and self.path.is_file() and not _holds_views_or_nothing(self.path):
-            raise ViewsRefused(f"views {named} holds something other than akkoord's views; "
-                               "it is left as it is: name another file with --views")
+            raise ViewsRefused(_("views {named} holds something other than akkoord's views; it is"
+                                 " left as it is: name another file with --views").format(named=named))
 
     def _open_plain(self) -> sqlite3.Connection:
         if self.path.is_file() and not _is_sqlite_file(self.path):

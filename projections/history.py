@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+from akkoord.i18n import _
 from akkoord.domain.negotiation import EVENT_TYPES, Negotiation as N
 from akkoord.projections.queries import LATEST, Axes, NotFound, Queries, covers, year_range
 
@@ -91,15 +92,16 @@ def _about_item(queries: Queries, negotiation: str, axes: Axes, item: str) -> li
 
 def _revision_number(name: str) -> int:
     if not (name.startswith("r") and name[1:].isdigit()):
-        raise NotFound(f"a revision is written proposal:rN, not proposal:{name}")
+        raise NotFound(_("a revision is written proposal:rN, not proposal:{name}")
+                       .format(name=name))
     return int(name[1:])
 
 
 def history(queries: Queries, negotiation: str, subject: str, axes: Axes) -> dict[str, Any]:
     match = SUBJECT.match(subject)
     if match is None:
-        raise NotFound(f"{subject!r} is not a subject: use item:ID, commitment:ID, claim:ID, "
-                       "meeting:ID, topic:SLUG, proposal, proposal:rN or a party's id")
+        raise NotFound(_("{subject!r} is not a subject: use item:ID, commitment:ID, claim:ID, "
+                         "meeting:ID, topic:SLUG, proposal, proposal:rN or a party's id").format(subject=subject))
     kind, name = match.groups()
     queries.dossier(negotiation, axes)
     whole_proposal = kind is None and name == "proposal"
@@ -111,7 +113,8 @@ def history(queries: Queries, negotiation: str, subject: str, axes: Axes) -> dic
         entries = queries.log(axes, negotiation, where=_selection(kind, name))
     entries = entries + _retractions_of(queries, negotiation, axes, entries)
     if not entries:
-        raise NotFound(f"nothing is recorded about {subject!r} in {negotiation!r} at that point")
+        raise NotFound(_("nothing is recorded about {subject!r} in {negotiation!r} at that point")
+                       .format(subject=subject, negotiation=negotiation))
     entries.sort(key=lambda e: (e["date"], e["position"]))
     result: dict[str, Any] = {"negotiation": negotiation, "subject": subject, "entries": entries}
     if kind == "item":

@@ -14,6 +14,7 @@ from datetime import date
 from collections.abc import Callable
 from typing import Any
 
+from akkoord.i18n import _
 from akkoord.projections.views import naming_positions
 
 LATEST = 1 << 62
@@ -82,7 +83,8 @@ class Queries:
     def dossier(self, negotiation: str, axes: Axes) -> dict[str, Any]:
         rows = self._rows("dossiers", negotiation, Axes(known_at=axes.known_at))
         if not rows:
-            raise NotFound(f"no dossier {negotiation!r} in this store")
+            raise NotFound(_("no dossier {negotiation!r} in this store")
+                           .format(negotiation=negotiation))
         return rows[0]
 
     def stakeholders(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
@@ -103,13 +105,14 @@ class Queries:
         if revision is None:
             latest = self._rows("revisions", negotiation, axes, order=LATEST_FIRST, limit=1)
             if not latest:
-                raise NotFound(f"no revision of the proposal is recorded in {negotiation!r} "
-                               "at that point")
+                raise NotFound(_("no revision of the proposal is recorded in {negotiation!r} at "
+                                 "that point").format(negotiation=negotiation))
         else:
             latest = self._rows("revisions", negotiation, axes, "AND revision = ?", [revision],
                                 order=LATEST_FIRST, limit=1)
             if not latest:
-                raise NotFound(f"revision {revision} does not exist in {negotiation!r} at that point")
+                raise NotFound(_("revision {revision} does not exist in {negotiation!r} at that "
+                                 "point").format(revision=revision, negotiation=negotiation))
         chosen = latest[0]
         items = self._query(
             "SELECT * FROM revision_items WHERE position = ? ORDER BY item_order",
@@ -546,7 +549,7 @@ class Queries:
         if not rows:
             return []
         if self.states is None:
-            raise NotFound("the log is read with the store at hand")
+            raise NotFound(_("the log is read with the store at hand"))
         states = self.states([row["position"] for row in rows])
         # The events are read from the store; their record and summary made for those shown.
         from akkoord.application.service import event_from_state

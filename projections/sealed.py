@@ -13,6 +13,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from akkoord.i18n import _
+
 SIDE_FILES = ("-wal", "-shm", "-journal")
 # The first bytes of a sealed views file: what tells akkoord's own ciphertext from someone's file.
 MAGIC = b"akkoord sealed views\n"
@@ -36,8 +38,9 @@ def open_sealed(path: Path, cipher: Any, disposable: bool = False) -> sqlite3.Co
     if sealed and not disposable and not sealed.startswith((MAGIC, b"SQLite format 3\x00")):
         from akkoord.projections.catchup import ViewsRefused
 
-        raise ViewsRefused(f"views {str(path)!r} holds something other than akkoord's views; "
-                           "it is left as it is: name another file with --views")
+        raise ViewsRefused(_("views {named} holds something other than akkoord's views; it is"
+                             " left as it is: name another file with --views")
+                           .format(named=repr(str(path))))
     if sealed:
         try:
             connection.deserialize(cipher.decrypt(sealed.removeprefix(MAGIC)))

@@ -25,6 +25,7 @@ import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
+from akkoord.i18n import _
 from akkoord.store.merkle import LEAF_PREFIX, leaf_hash
 
 GENESIS = bytes(32)
@@ -172,8 +173,8 @@ class ChainKeeper:
         head = self._select_chain_head(cursor)
         if head is not None and head.position >= first:
             raise ChainError(
-                f"the store's hash chain runs to position {head.position}, past the events "
-                f"(new events start at {first}): it was changed outside akkoord; run akkoord verify"
+                _("the store's hash chain runs to position {position}, past the events (new "
+                  "events start at {first}): it was changed outside akkoord; run akkoord verify").format(position=head.position, first=first)
             )
         if head is None and first > 1:
             # A store written before it kept a chain: seal what it holds now, in this same

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
+from akkoord.i18n import N_, _
 from akkoord.store import merkle
 from akkoord.store.chain import (
     _LEAF_HEAD,
@@ -73,22 +74,46 @@ def read_checkpoints(text: str) -> list[Checkpoint]:
             continue
         match = _CHECKPOINT_LINE.match(line)
         if match is None:
-            raise ValueError(f"line {number} is not a checkpoint of format {CHECKPOINT_FORMAT}")
+            raise ValueError(_("line {number} is not a checkpoint of format {format}")
+                             .format(number=number, format=CHECKPOINT_FORMAT))
         position, events, chain, root, taken = match.groups()
         checkpoints.append(Checkpoint(int(position), int(events), chain, root, taken))
     if not checkpoints:
-        raise ValueError("it holds no checkpoint")
+        raise ValueError(_("it holds no checkpoint"))
     return checkpoints
+
+
+class Said(str):
+    """A problem's message: the text is English (what ``--json`` holds, the same in every
+    language); ``translated()`` says it in the chosen language, its parts too."""
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Said:
+        said = super().__new__(cls, template.format(**values))
+        said.template, said.values = template, values
+        return said
+
+    def translated(self) -> str:
+        return _(self.template).format(**{
+            name: value.translated() if isinstance(value, Said) else value
+            for name, value in self.values.items()})
 
 
 @dataclass(frozen=True)
 class Problem:
     position: int | None
     kind: str
-    message: str
+    said: str
+
+    @property
+    def message(self) -> str:
+        """The problem as a person reads it, in the chosen language."""
+        return self.said.translated() if isinstance(self.said, Said) else self.said
 
     def as_json(self) -> dict[str, Any]:
-        return {"position": self.position, "kind": self.kind, "message": self.message}
+        return {"position": self.position, "kind": self.kind, "message": str(self.said)}
 
 
 @dataclass
@@ -130,10 +155,10 @@ def verify(source: RowSource, checkpoints: Sequence[Checkpoint] = ()) -> Verific
     result = Verification()
     last_event, last_link = source.heads()
     if last_event and not last_link:
-        result.problems.append(Problem(None, "no_chain", (
-            "the store holds events but no hash chain: it was written before akkoord kept one, "
-            "or the chain was removed. The next import seals the events as they are then "
-            "stored; a checkpoint taken earlier is the only proof of what they were before")))
+        result.problems.append(Problem(None, "no_chain", Said(
+            N_("the store holds events but no hash chain: it was written before akkoord kept one, "
+               "or the chain was removed. The next import seals the events as they are then "
+               "stored; a checkpoint taken earlier is the only proof of what they were before"))))
         return result
     due: dict[int, list[int]] = {}
     for number, checkpoint in enumerate(checkpoints):
@@ -153,8 +178,9 @@ def verify(source: RowSource, checkpoints: Sequence[Checkpoint] = ()) -> Verific
             max(last_event, last_link)):
         problem = None
         if aggregate is MISSING:
-            problem = Problem(position, "deleted", (
-                f"position {position}: the event recorded there is missing (deleted)"))
+            problem = Problem(position, "deleted", Said(
+                N_("position {position}: the event recorded there is missing (deleted)"),
+                position=position))
         else:
             leaf = leaf_of(position, aggregate, version, topic, state)
             append(leaf)
@@ -163,19 +189,19 @@ def verify(source: RowSource, checkpoints: Sequence[Checkpoint] = ()) -> Verific
             if chained != stored_chain:
                 hint = len(problems) < HINTED_PROBLEMS
                 if stored_leaf is None:
-                    problem = Problem(position, "inserted", (
-                        f"position {position}: an event the chain does not cover "
-                        f"(inserted outside akkoord)"
-                        f"{_order_hint(source, position, aggregate, version) if hint else ''}"))
+                    problem = Problem(position, "inserted", Said(
+                        N_("position {position}: an event the chain does not cover "
+                           "(inserted outside akkoord){hint}"), position=position,
+                        hint=_order_hint(source, position, aggregate, version) if hint else ""))
                 elif leaf != stored_leaf:
-                    problem = Problem(position, "changed", (
-                        f"position {position}: the stored event is not the one recorded there "
-                        f"(a changed byte, or an event moved here)"
-                        f"{_order_hint(source, position, aggregate, version) if hint else ''}"))
+                    problem = Problem(position, "changed", Said(
+                        N_("position {position}: the stored event is not the one recorded there "
+                           "(a changed byte, or an event moved here){hint}"), position=position,
+                        hint=_order_hint(source, position, aggregate, version) if hint else ""))
                 else:
-                    problem = Problem(position, "chain", (
-                        f"position {position}: the chain table was changed: its value there does "
-                        "not follow from the events"))
+                    problem = Problem(position, "chain", Said(
+                        N_("position {position}: the chain table was changed: its value there does "
+                           "not follow from the events"), position=position))
             previous = chained
         if problem is not None:
             problems.append(problem)
@@ -230,44 +256,47 @@ class _LeafCache:
         return leaf_of((position, aggregate, version, topic, state))
 
 
-def _order_hint(source: RowSource, position: int, aggregate: Any, version: Any) -> str:
+def _order_hint(source: RowSource, position: int, aggregate: Any, version: Any) -> Said | str:
     """Within an aggregate, versions follow each other 1, 2, 3 in position order: the version
     due is one more than the aggregate's events before this one (counted only on a problem)."""
     expected = 1 + sum(1 for row in paged(source.stored_rows, position - 1)
                        if row.aggregate_id == aggregate)
     if version == expected:
         return ""
-    return (f"; it holds version {version} of aggregate {aggregate}, where "
-            f"version {expected} was due (events swapped, moved or deleted)")
+    return Said(N_("; it holds version {version} of aggregate {aggregate}, where version "
+                   "{expected} was due (events swapped, moved or deleted)"),
+                version=version, aggregate=aggregate, expected=expected)
 
 
-def _taken(checkpoint: Checkpoint) -> str:
-    return f" taken {checkpoint.taken}" if checkpoint.taken else ""
+def _taken(checkpoint: Checkpoint) -> Said | str:
+    return Said(N_(" taken {taken}"), taken=checkpoint.taken) if checkpoint.taken else ""
 
 
 def _against(checkpoint: Checkpoint, chain: bytes, events: int, root: bytes,
              check_root: bool) -> Problem | None:
     if chain.hex() != checkpoint.chain or events != checkpoint.events:
-        return Problem(checkpoint.position, "rewritten", (
-            f"position {checkpoint.position}: the history up to here was rewritten since the "
-            f"checkpoint{_taken(checkpoint)} (events and chain changed together)"))
+        return Problem(checkpoint.position, "rewritten", Said(
+            N_("position {position}: the history up to here was rewritten since the "
+               "checkpoint{taken} (events and chain changed together)"),
+            position=checkpoint.position, taken=_taken(checkpoint)))
     # After a problem already named, the tree differs for that reason: not said again.
     if check_root and root.hex() != checkpoint.root:
-        return Problem(checkpoint.position, "rewritten", (
-            f"position {checkpoint.position}: the Merkle tree head differs from the "
-            f"checkpoint's{_taken(checkpoint)}"))
+        return Problem(checkpoint.position, "rewritten", Said(
+            N_("position {position}: the Merkle tree head differs from the checkpoint's{taken}"),
+            position=checkpoint.position, taken=_taken(checkpoint)))
     return None
 
 
 def _missing(checkpoint: Checkpoint, last: int) -> Problem:
     if checkpoint.position <= last:
-        return Problem(checkpoint.position, "rewritten", (
-            f"position {checkpoint.position}: the history was rewritten since the "
-            f"checkpoint{_taken(checkpoint)}: that position is no longer in the store"))
-    return Problem(checkpoint.position, "cut_short", (
-        f"position {checkpoint.position}: the history was cut short since the "
-        f"checkpoint{_taken(checkpoint)}: it covers up to position {checkpoint.position}, "
-        f"the store ends at position {last}"))
+        return Problem(checkpoint.position, "rewritten", Said(
+            N_("position {position}: the history was rewritten since the checkpoint{taken}: that "
+               "position is no longer in the store"),
+            position=checkpoint.position, taken=_taken(checkpoint)))
+    return Problem(checkpoint.position, "cut_short", Said(
+        N_("position {position}: the history was cut short since the checkpoint{taken}: it "
+           "covers up to position {position}, the store ends at position {last}"),
+        position=checkpoint.position, taken=_taken(checkpoint), last=last))
 
 
 def _bound_rewrites(result: Verification) -> None:
@@ -278,9 +307,9 @@ def _bound_rewrites(result: Verification) -> None:
             below = bisect.bisect_left(held, problem.position or 0)
             holding = held[below - 1] if below else 0
             if problem.kind == "rewritten" and holding:
-                problem = Problem(problem.position, problem.kind, (
-                    f"{problem.message}; the change lies after position {holding}, where an "
-                    "earlier checkpoint still holds"))
+                problem = Problem(problem.position, problem.kind, Said(
+                    N_("{problem}; the change lies after position {holding}, where an earlier "
+                       "checkpoint still holds"), problem=problem.said, holding=holding))
             result.problems.append(problem)
 
 
@@ -324,26 +353,31 @@ def prove_inclusion(recorder: RowSource, position: int, checkpoint: Checkpoint |
     against = (f"checkpoint at position {checkpoint.position}{_taken(checkpoint)}" if checkpoint
                else "the store's own tree (no checkpoint given)")
 
-    def failed(kind: str, message: str, leaf: bytes = b"", path: list[bytes] | None = None) -> Inclusion:
-        return Inclusion(position, index, size, leaf, path or [], expected, against,
-                         Problem(position, kind, f"position {position}: {message}"))
+    def failed(kind: str, message: Said, leaf: bytes = b"",
+               path: list[bytes] | None = None) -> Inclusion:
+        return Inclusion(position, index, size, leaf, path or [], expected, against, Problem(
+            position, kind, Said(N_("position {position}: {problem}"), position=position,
+                                 problem=message)))
 
     if not rows:
-        return failed("deleted", "no event is stored there")
+        return failed("deleted", Said(N_("no event is stored there")))
     leaf = leaf_of(rows[0])
     if index >= len(positions) or positions[index] != position:
-        return failed("inserted", "the chain does not cover that event", leaf)
+        return failed("inserted", Said(N_("the chain does not cover that event")), leaf)
     if index >= size:
-        return failed("later", f"the event came after the checkpoint ({size} events)", leaf)
+        return failed("later", Said(N_("the event came after the checkpoint ({size} events)"),
+                                    size=size), leaf)
     if len(leaves) < size:
-        return failed("cut_short", f"the store holds {len(leaves)} events up to position "
-                      f"{upto}, the checkpoint {size}", leaf)
+        return failed("cut_short", Said(N_("the store holds {count} events up to position {upto}, "
+                                           "the checkpoint {size}"),
+                                        count=len(leaves), upto=upto, size=size), leaf)
     if leaf != links[index].leaf:
-        return failed("changed", "the stored event is not the one recorded there", leaf)
+        return failed("changed", Said(N_("the stored event is not the one recorded there")), leaf)
     path = merkle.inclusion_path(index, leaves)
     if not merkle.verify_inclusion(index, size, leaf, path, expected):
-        return failed("rewritten", "the store cannot prove the event is in the checkpoint's "
-                      "tree: its history was changed since", leaf, path)
+        return failed("rewritten", Said(N_("the store cannot prove the event is in the "
+                                           "checkpoint's tree: its history was changed since")),
+                      leaf, path)
     return Inclusion(position, index, size, leaf, path, expected, against, None)
 
 
@@ -386,8 +420,10 @@ def check_snapshots(app: Any, aggregate_ids: Sequence[Any]) -> tuple[int, list[P
         if recomputed != stored.state:
             differing = sorted(set(recomputed or {}) ^ set(stored.state) | {
                 key for key in stored.state if (recomputed or {}).get(key) != stored.state[key]})
-            problems.append(Problem(None, "snapshot", (
-                f"the snapshot of aggregate {aggregate_id} at version {stored.originator_version} "
-                f"is not what its events make ({', '.join(differing) or 'its state'} differ): it "
-                "was changed in the store; delete it (akkoord then replays the events)")))
+            problems.append(Problem(None, "snapshot", Said(
+                N_("the snapshot of aggregate {aggregate} at version {version} is not what its "
+                   "events make ({fields} differ): it was changed in the store; delete it (akkoord "
+                   "then replays the events)"), aggregate=aggregate_id,
+                version=stored.originator_version,
+                fields=", ".join(differing) or Said(N_("its state")))))
     return checked, problems

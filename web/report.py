@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from akkoord.i18n import _
 from akkoord.projections.queries import Axes
 
 
@@ -41,7 +42,8 @@ def build(session: Any, output: Path, negotiations: list[str], axes: Axes) -> li
         try:
             write_atomically(path, html)
         except OSError as error:
-            raise UsageError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+            raise UsageError(_("cannot write {path!r}: {error}").format(
+                path=str(path), error=error.strerror or error)) from None
     return list(pages)
 
 
