@@ -180,13 +180,17 @@ def run_verify(session: Session, args: Any) -> int:
             "snapshots_checked": snapshots, "snapshots_unchecked": unchecked,
         })
     elif result.ok:
-        held = ("; " + _("checkpoints that hold: {count} (latest at position {latest})").format(
-                    count=len(checkpoints), latest=max(c.position for c in checkpoints))
-                if checkpoints else "")
+        held = ""
+        if checkpoints:
+            latest = max(c.position for c in checkpoints)
+            holds = (_("1 checkpoint holds (latest at position {latest})") if len(checkpoints) == 1
+                     else _("{count} checkpoints hold (latest at position {latest})"))
+            held = "; " + holds.format(count=len(checkpoints), latest=latest)
         print(_("verify: {events} events up to position {position} hold; chain {chain}").format(
             events=result.events, position=result.position, chain=result.chain.hex()) + held)
         if snapshots:
-            print(_("verify: snapshots that match the events they summarise: {count}").format(
+            print((_("verify: 1 snapshot matches the events it summarises") if snapshots == 1
+                   else _("verify: {count} snapshots match the events they summarise")).format(
                 count=snapshots))
         if unchecked:
             print(_("verify: snapshots not checked: {reason}").format(reason=unchecked))

@@ -15,7 +15,7 @@ from typing import Any
 
 from akkoord.cli.render import emit, euros, print_json, table
 from akkoord.cli.session import Session, UsageError, actor, add_command
-from akkoord.i18n import _
+from akkoord.i18n import _, human_date
 
 EXPORT_FORMATS = ("csv", "xlsx")
 KEY_EVENT = "distribution_key_recorded"
@@ -142,7 +142,7 @@ def _no_key(session: Session, item: dict[str, Any], named: str | None, given: bo
     retired = keys.get(named, {}).get("retired")
     if retired is not None:
         reason = _("distribution key {key!r} was retired on {date}: {reason}").format(
-            key=named, date=retired["date"], reason=retired["reason"])
+            key=named, date=human_date(retired["date"]), reason=retired["reason"])
     elif given:
         reason = _("no distribution key {key!r} is recorded in {negotiation} at that "
                    "point").format(key=named, negotiation=session.negotiation)
@@ -476,6 +476,6 @@ def run_key_list(session: Session, args: Any) -> int:
               for row in keys.values()]
     return emit(args, listed, lambda keys: table(
         [_("key"), _("method"), _("regions"), _("since"), _("retired"), _("title")],
-        [[k["id"], k["method"], k["regions"], k["date"],
-          k["retired"]["date"] if k["retired"] else "-", k["title"]] for k in keys],
+        [[k["id"], k["method"], k["regions"], human_date(k["date"]),
+          human_date(k["retired"]["date"]) if k["retired"] else "-", k["title"]] for k in keys],
         right=(2,)))

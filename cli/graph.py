@@ -7,18 +7,21 @@ without them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
 
 from akkoord.cli.render import print_json, table
 from akkoord.cli.session import Session, UsageError, add_command
-from akkoord.i18n import _, human_date
+from akkoord.i18n import _, english, human_date
 from akkoord.i18n.labels import label
 from akkoord.interchange.graph_formats import FORMATS, SUFFIXES, TEXT_FORMATS
 
 # How the analysis writes its figures (format specifications).
 GENERAL, SIGNED, PERCENT, TWO_DECIMALS = "g", "+g", ".0%", ".2f"
+# The export formats programs read: never translated.
+MACHINE_FORMATS = ("json", "graphml", "gexf")
 
 
 def register(subparsers: Any, shared: dict[str, argparse.ArgumentParser]) -> None:
@@ -48,11 +51,16 @@ def run_graph(session: Session, args: Any) -> int:
         raise UsageError(_("--analyse prints the analysis; leave out --format and -o"))
     from akkoord.projections.graph import build_graph
 
-    graph = build_graph(session.queries, session.negotiation, session.axes)
+    # what a program reads (JSON, GraphML, GEXF) is the same in every language; a picture and a
+    # table are for people
+    machine = args.json or fmt in MACHINE_FORMATS
+    with english() if machine else contextlib.nullcontext():
+        graph = build_graph(session.queries, session.negotiation, session.axes)
     if args.analyse:
         from akkoord.projections.graph_analysis import analyse
 
-        analysis = analyse(graph)
+        with english() if machine else contextlib.nullcontext():
+            analysis = analyse(graph)
         if args.json:
             print_json(analysis)
         else:
@@ -66,7 +74,8 @@ def run_graph(session: Session, args: Any) -> int:
             return 0
     from akkoord.interchange.graph_formats import render
 
-    data = render(graph, fmt, args.size, args.history)
+    with english() if machine else contextlib.nullcontext():
+        data = render(graph, fmt, args.size, args.history)
     if args.output:
         from akkoord.interchange.output import write_atomically
 

@@ -181,6 +181,25 @@ def test_report_of_the_example_shows_its_figures_offline_and_passes_axe(
     assert_a4(pdf)
 
 
+def test_report_in_dutch_says_so_and_passes_axe(akkoord, example_store, tmp_path, browser):
+    """--lang nl: the page declares lang="nl" (screen readers pronounce it as Dutch), its
+    headings, statuses and dates are Dutch, and it stays as accessible as the English one."""
+    output = tmp_path / "rapport.html"
+    assert akkoord("--lang", "nl", "--db", example_store, "report", "-o", output).status == 0
+    with offline_page(browser, output.as_uri()) as (page, blocked):
+        page.goto(output.as_uri())
+        assert page.get_attribute("html", "lang") == "nl"
+        assert page.inner_text("#commitments-heading") == "Toezeggingen"
+        assert page.inner_text("#glance-heading") == "In één oogopslag"
+        register = cell_texts(page, "#commitments table")
+        assert register and all(row[-1] == "Achterstallig" for row in register)
+        assert all(row[4] == "6 oktober 2025" for row in register)  # the deadline, in words
+        text = page.inner_text("main")
+        assert "Commitments" not in text and "At a glance" not in text
+        assert axe_violations(page) == []
+    assert blocked == []
+
+
 def assert_a4(pdf: Path) -> None:
     """Every page of the PDF is A4 (595 x 842 points), and the report takes several."""
     data = pdf.read_bytes()

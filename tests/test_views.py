@@ -274,4 +274,4 @@ def test_status_shows_the_dossier_at_a_glance(akkoord, example_store):
     later = akkoord("--db", example_store, "status", "--as-of", "2025-10-07").out
     assert "overdue" in later and "€ 70.000.000" in later
     # Meetings whose date passed without meeting_held stay, marked past (cli.md revision 2).
-    assert "Meetings not held:" in later and "  past  " in later
+    assert "Meetings not held:" in later and "  past, not held  " in later

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from akkoord import i18n
 from akkoord.cli.render import delta_euros, euros, moment, plain, signed_euros
+from akkoord.i18n.labels import label
 
 if TYPE_CHECKING:
     import jinja2
@@ -42,10 +43,12 @@ def environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True,
                              lstrip_blocks=True)
     env.globals["_"] = i18n._  # looked up at every call: the language chosen at run time
+    env.globals["label"] = label
     env.filters.update(euros=lambda amount: unbroken(euros(amount)),
                        signed_euros=lambda amount: unbroken(signed_euros(amount)),
                        delta_euros=lambda amount: unbroken(delta_euros(amount)),
-                       plain=plain, moment=moment, year_label=year_label)
+                       plain=plain, moment=moment, year_label=year_label,
+                       human_date=i18n.human_date)
     return env
 
 
