@@ -19,7 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from akkoord.i18n import _
@@ -173,10 +173,10 @@ class Akkoord(Application):
         origin: FileOrigin | None = None,
         again: bool = False,
     ) -> list[int]:
-        """One attempt. A batch of one chunk is saved as the library saves; a larger batch is
-        stored as it is decided: its events go to the recorder in one insert (so in one
-        transaction) while later entries are still being read and decided, and a refusal
-        half-way rolls all of it back. A million events then never sit in memory."""
+        """One attempt. The events go to the recorder as they are decided, in one insert (so in
+        one transaction, with their links of the hash chain) while later entries are still being
+        read and decided; a refusal half-way rolls all of it back. A batch of one event and one
+        of a million take this one path, and a million events never sit in memory."""
         dossier = self._load(negotiation)
         first_new_version = (dossier.version if dossier is not None else 0) + 1
         chunks = self._decided_chunks(negotiation, dossier, entries, recorded_by, progress,
@@ -184,22 +184,15 @@ class Akkoord(Application):
         first = next(chunks, None)
         if first is None:
             return []
-        dossier, events = first
-        second = next(chunks, None)
-        if second is None:
-            recordings = self.save(*events)
-        else:
-            stored = (self.mapper.to_stored_event(event)
-                      for _dossier, chunk in itertools.chain([first, second], chunks)
-                      for event in chunk)
-            if isinstance(self.recorder, SQLiteApplicationRecorder):
-                positions = self.recorder.insert_events(stored)  # type: ignore[arg-type]
-            else:  # a recorder that needs the whole list (PostgreSQL's takes it as one array)
-                positions = self.recorder.insert_events(list(stored))
-            recordings = None
+        dossier = first[0]  # the one aggregate every chunk decides on: its last state at the end
+        stored: Iterable[StoredEvent] = (
+            self.mapper.to_stored_event(event)
+            for _dossier, chunk in itertools.chain([first], chunks) for event in chunk)
+        if not isinstance(self.recorder, SQLiteApplicationRecorder):
+            # PostgreSQL's recorder takes the events as one array, the in-memory one reads twice.
+            stored = list(stored)
+        positions = self.recorder.insert_events(stored)  # type: ignore[arg-type]
         self._snapshot_now_and_then(dossier, first_new_version)
-        if recordings is not None:
-            return [recording.notification.id for recording in recordings]
         return list(positions or [])
 
     def _load(self, negotiation: str) -> Negotiation | None:

@@ -374,7 +374,8 @@ def _print_checked(session: Session, negotiation: str, fields: dict[str, Any], a
     """Decides the key on the dossier as it stands, and prints it as a log file; stores nothing."""
     import sys
 
-    from akkoord.interchange.logformat import FORMAT, record_of, write_records
+    from akkoord.domain.records import record_of
+    from akkoord.interchange.logformat import FORMAT, write_records
 
     dossier = session.app.dossier(negotiation)
     dossier.record(KEY_EVENT, recorded_by=actor(args), **fields)

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from akkoord.interchange.logformat import record_of
+from akkoord.domain.records import record_of
 
 if TYPE_CHECKING:
     from akkoord.domain.negotiation import Negotiation

@@ -23,6 +23,7 @@ from typing import Any
 from akkoord.domain.errors import Refusal
 from akkoord.i18n import _
 from akkoord.domain.negotiation import EVENT_TYPES, Negotiation
+from akkoord.domain.records import SOURCE_KEYS, record_of
 from akkoord.domain.schema import FieldSpec, field_names_of, fields_of, item_type_of
 from akkoord.application.service import Entry
 from akkoord.domain.values import (Amount, BudgetLine, Euros, FileOrigin, Period, ProposalItem,
@@ -41,7 +42,6 @@ MAX_EUROS = 10**15
 MAX_DIGITS = 18
 # Longer text is no amount; bounding it first keeps the arithmetic and the message small.
 MAX_AMOUNT_TEXT = 64
-SOURCE_KEYS = ("document", "section", "page", "classification")
 # What every record may hold besides its type's own fields.
 RECORD_FIELDS = frozenset({"type", "date", "ref", "source", "note"})
 
@@ -667,62 +667,6 @@ def _source(value: Any) -> Source | None:
 
 
 # -- writing ------------------------------------------------------------------------------------
-
-
-def record_of(event: Negotiation.Event) -> dict[str, Any]:
-    """The event as a record of the log format (plain JSON types), re-importable."""
-    record: dict[str, Any] = {"type": event.TYPE, "date": event.date.isoformat()}
-    if event.ref is not None:
-        record["ref"] = event.ref
-    if event.source is not None:
-        record["source"] = plain(event.source)
-    if event.note is not None:
-        record["note"] = event.note
-    for spec in fields_of(type(event)):
-        if spec.implied:
-            continue
-        value = getattr(event, spec.name)
-        if value is None or (not spec.required and value in ((), [])):
-            continue
-        record[spec.name] = plain(value)
-    return record
-
-
-def plain(value: Any) -> Any:
-    """A domain value in the notation of the log format."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    if isinstance(value, BudgetLine):
-        line = {"party": value.party, "purpose": value.purpose, "amount": value.amount}
-        return {**{k: v for k, v in line.items() if v is not None}, **period_fields(value.period)}
-    if isinstance(value, Amount):
-        return {"amount": value.amount, **period_fields(value.period)}
-    if isinstance(value, ProposalItem):
-        item: dict[str, Any] = {
-            "id": value.id, "purpose": value.purpose, "recipient": value.recipient,
-            "amounts": plain(value.amounts),
-        }
-        if value.distribution is not None:
-            item["distribution"] = value.distribution
-        if value.conditions:
-            item["conditions"] = list(value.conditions)
-        return item
-    if isinstance(value, Source):
-        return {k: getattr(value, k) for k in SOURCE_KEYS if getattr(value, k) is not None}
-    return value
-
-
-def period_fields(period: Period) -> dict[str, int]:
-    if period.is_single_year:
-        return {"year": period.first}
-    fields = {"from": period.first}
-    if period.last is not None:
-        fields["until"] = period.last
-    return fields
 
 
 # Events per call of the YAML emitter: big enough that its set-up cost vanishes, small enough

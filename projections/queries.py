@@ -554,7 +554,7 @@ class Queries:
         # The events are read from the store; their record and summary made for those shown.
         from akkoord.application.service import event_from_state
         from akkoord.domain.topics import topic_of
-        from akkoord.interchange.logformat import record_of
+        from akkoord.domain.records import record_of
         from akkoord.projections.summaries import summary
 
         entries = []

@@ -21,7 +21,9 @@ def svg_texts(akkoord, store: Path, *options: str) -> tuple[ET.Element, list[str
 
 
 @pytest.mark.parametrize("size, inches", [("a4", (8.27, 11.69)), ("slide", (13.33, 7.5))])
-def test_the_picture_is_sized_for_its_page(akkoord, any_store, tmp_path, size, inches):
+def test_the_picture_is_sized_for_its_page_and_no_type_is_smaller_than_7_points(
+        akkoord, any_store, tmp_path, size, inches):
+    """One drawing per page and store serves both checks (drawing is the slow part)."""
     from matplotlib.image import imread
 
     out = tmp_path / "graph.png"
@@ -30,11 +32,6 @@ def test_the_picture_is_sized_for_its_page(akkoord, any_store, tmp_path, size, i
     assert width / height == pytest.approx(inches[0] / inches[1], rel=0.01)
     svg, _texts = svg_texts(akkoord, any_store, "--size", size)
     assert float(svg.get("width").removesuffix("pt")) == pytest.approx(inches[0] * 72, rel=0.01)
-
-
-@pytest.mark.parametrize("size", ["a4", "slide"])
-def test_no_type_is_smaller_than_7_points(akkoord, any_store, size):
-    svg, _texts = svg_texts(akkoord, any_store, "--size", size)
     # matplotlib writes SVG at 72 units an inch, so a px in it is a point on the page
     sizes = [float(found) for t in svg.iter(f"{SVG}text")
              for found in re.findall(r"font-size: ([\d.]+)px", t.get("style", ""))]

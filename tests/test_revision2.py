@@ -1,12 +1,14 @@
 """Every refusal that revision 2 of the log format adds (corrections that hold, dates in their
-order, a file imported twice), through the command line: exit 2, a message naming the file, the
-event and the reason, and the store unchanged."""
+order, a file imported twice): a message naming the file, the event and the reason, and the store
+unchanged. Decided in memory (the fast tier); a few go through the command line for its wiring
+(exit 2)."""
 
 from __future__ import annotations
 
 import pytest
 
 from conftest import basic_dossier, count_events, party, revision, write_log
+from tier import import_file, memory_app, refusal_of, stored
 
 D = "2025-07-01"
 
@@ -125,12 +127,33 @@ REVISION_2_REFUSALS = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(REVISION_2_REFUSALS))
-def test_revision_2_refusal_exits_2_names_file_event_reason_and_stores_nothing(
-        case, akkoord, store, tmp_path):
+def stored_before_the_case(case, tmp_path):
+    """The basic dossier and what the case stores first; the case's events; its reason."""
     events, reason, *earlier = REVISION_2_REFUSALS[case]
     base = basic_dossier() + (earlier[0] if earlier else [])
-    assert akkoord("--db", store, "import", write_log(tmp_path, base, name="base.json")).status == 0
+    return write_log(tmp_path, base, name="base.json"), events, reason
+
+
+@pytest.mark.parametrize("case", sorted(REVISION_2_REFUSALS))
+def test_revision_2_refusal_names_file_event_reason_and_stores_nothing(case, tmp_path):
+    app = memory_app()
+    base, events, reason = stored_before_the_case(case, tmp_path)
+    import_file(app, base)
+    before = stored(app)
+    path = write_log(tmp_path, events, name="bad.json")
+    refusal = refusal_of(app, path)
+    assert refusal is not None
+    assert f"events[{len(events) - 1}]" in refusal
+    assert str(path) in refusal and reason in refusal, refusal
+    assert stored(app) == before
+
+
+@pytest.mark.parametrize("case", ["held after its scheduling was retracted",
+                                  "position on an item only in a retracted revision",
+                                  "a retraction retracted by position", "dated before the opening"])
+def test_revision_2_refusal_exits_2_through_the_command_line(case, akkoord, store, tmp_path):
+    base, events, reason = stored_before_the_case(case, tmp_path)
+    assert akkoord("--db", store, "import", base).status == 0
     before = count_events(store)
     path = write_log(tmp_path, events, name="bad.json")
     result = akkoord("--db", store, "import", path)

@@ -22,12 +22,6 @@ PACKAGES = ("domain", "application", "projections", "store", "interchange", "cli
 ROOT_MODULES = ("akkoord", "akkoord.bootstrap")
 # What the domain may use of the event-sourcing library: its aggregate and events, not storage.
 DOMAIN_MAY_USE = ("eventsourcing.domain", "eventsourcing.utils")
-# The one cycle left, between projections and interchange: the log's ``data`` (which history.py
-# reads too) is written by the log format's record_of, imported by projections/queries.py, while
-# interchange/graph_picture.py draws from projections.graph. Ending it means moving record_of
-# (and plain) out of interchange/, next to the declarations it reads. Any other cycle fails,
-# and so does this entry once the edge is gone.
-TOLERATED_EDGES = {("akkoord.projections.queries", "akkoord.interchange.logformat")}
 
 
 def module_name(path: Path) -> str:
@@ -108,26 +102,22 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def package_edges(tolerated: set[tuple[str, str]] = set()) -> dict[str, dict[str, set[str]]]:
+def package_edges() -> dict[str, dict[str, set[str]]]:
     """package -> imported package -> the modules whose imports make the edge."""
     edges: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for module, imported in graph().items():
         for target in imported:
-            if (target.startswith("akkoord") and package_of(target) != package_of(module)
-                    and (module, target) not in tolerated):
+            if target.startswith("akkoord") and package_of(target) != package_of(module):
                 edges[package_of(module)][package_of(target)].add(module)
     return edges
 
 
 def test_no_import_cycle_between_packages():
-    edges = package_edges(TOLERATED_EDGES)
+    edges = package_edges()
     found = cycles({package: set(targets) for package, targets in edges.items()})
     why = {f"{a} -> {b}": sorted(edges[a][b]) for component in found for a in component
            for b in component if b in edges[a]}
     assert found == [], f"import cycles between packages: {found}; made by {why}"
-    modules = graph()
-    for module, target in TOLERATED_EDGES:
-        assert target in modules[module], f"{module} no longer imports {target}: untolerate it"
 
 
 def test_no_import_cycle_inside_cli():
