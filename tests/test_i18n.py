@@ -58,3 +58,11 @@ def test_dates_read_as_a_dutch_reader_reads_them():
 
 def test_every_string_people_read_has_a_dutch_translation_and_every_entry_is_used():
     assert catalog.problems("nl") == []
+
+
+def test_no_text_people_read_escapes_the_catalog():
+    """A string never marked with _() never reaches the catalog, so the completeness test above
+    cannot see it: every message, help text, heading and rendered line must be marked."""
+    from akkoord.i18n import unmarked
+
+    assert unmarked.report() == []

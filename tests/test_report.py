@@ -193,11 +193,33 @@ def test_report_in_dutch_says_so_and_passes_axe(akkoord, example_store, tmp_path
         assert page.inner_text("#glance-heading") == "In één oogopslag"
         register = cell_texts(page, "#commitments table")
         assert register and all(row[-1] == "Achterstallig" for row in register)
-        assert all(row[4] == "6 oktober 2025" for row in register)  # the deadline, in words
+        # the deadline, in words, never broken across lines
+        assert all(row[4] == "6\u00a0oktober\u00a02025" for row in register)
         text = page.inner_text("main")
         assert "Commitments" not in text and "At a glance" not in text
         assert axe_violations(page) == []
+        _png, pdf = keep_pictures(page, tmp_path / "pictures", "report-example-nl")
     assert blocked == []
+    assert_a4(pdf)
+
+
+def test_report_of_three_revisions_in_dutch_names_every_version_and_retraction(
+        akkoord, example_store, tmp_path, browser):
+    store = three_revisions(akkoord, example_store, tmp_path)
+    output = tmp_path / "drie.html"
+    assert akkoord("--lang", "nl", "--db", store, "report", "-o", output).status == 0
+    log = akkoord("--db", store, "log", "--json").json()
+    with offline_page(browser, output.as_uri()) as (page, blocked):
+        page.goto(output.as_uri())
+        assert page.get_attribute("html", "lang") == "nl"
+        headings = page.locator("#revisions h3").all_inner_texts()
+        assert [h.split(" (")[0] for h in headings] == ["Versie 1", "Versie 2", "Versie 3"]
+        retracted = next(e for e in log if e["retracted_by"])
+        assert "Retracted by" not in page.locator(f"#event-{retracted['position']}").inner_text()
+        assert axe_violations(page) == []
+        _png, pdf = keep_pictures(page, tmp_path / "pictures", "report-three-revisions-nl")
+    assert blocked == []
+    assert_a4(pdf)
 
 
 def assert_a4(pdf: Path) -> None:

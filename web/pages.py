@@ -30,9 +30,10 @@ def year_label(year: str, years: list[str]) -> str:
     return f"{year}+" if years and year == years[-1] else year
 
 
-def unbroken(amount: str) -> str:
-    """An amount that never breaks across lines between the euro sign and the figure."""
-    return amount.replace(" ", "\u00a0")
+def unbroken(text: str) -> str:
+    """An amount or a date that never breaks across lines (between € and the figure, or the
+    day, month and year)."""
+    return text.replace(" ", "\u00a0")
 
 
 @cache
@@ -48,7 +49,7 @@ def environment() -> jinja2.Environment:
                        signed_euros=lambda amount: unbroken(signed_euros(amount)),
                        delta_euros=lambda amount: unbroken(delta_euros(amount)),
                        plain=plain, moment=moment, year_label=year_label,
-                       human_date=i18n.human_date)
+                       human_date=lambda day: unbroken(i18n.human_date(day)))
     return env
 
 
