@@ -85,12 +85,8 @@ def common_options() -> argparse.ArgumentParser:
 
 
 def meaning_of(event_class: type) -> str:
-    """The first line of the event class's own docstring, else words made from its type."""
-    doc = event_class.__dict__.get("__doc__") or ""
-    # A dataclass without a docstring is given its signature as one; that explains nothing.
-    if doc and not doc.startswith(f"{event_class.__name__}("):
-        return " ".join(doc.strip().split("\n\n")[0].split()).rstrip(".")
-    return event_class.TYPE.replace("_", " ")  # type: ignore[attr-defined]
+    """What the event type means, in the chosen language."""
+    return _(event_class.meaning())  # type: ignore[attr-defined]
 
 
 def option_of(spec: FieldSpec) -> str:
@@ -127,8 +123,8 @@ def metavar_of(value_type: Any) -> str:
 
 def help_of(spec: FieldSpec, value_type: Any, repeated: bool) -> str:
     """The field's own explanation where its declaration gives one, and what its value is."""
-    declared = getattr(spec, "help", None)
-    parts = [declared.rstrip(".")] if declared else []
+    declared = getattr(spec, "help", None)  # the catalog's msgid, marked where it is declared
+    parts = [_(declared).rstrip(".")] if declared else []
     if not (declared and value_type is str):  # "text" says nothing the explanation does not
         parts.append(value_help(value_type, keys_told=bool(declared)))
     if repeated:

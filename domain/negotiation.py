@@ -26,7 +26,7 @@ from eventsourcing.utils import register_topic
 
 from akkoord.domain.distribution import checked_key
 from akkoord.domain.errors import Refusal
-from akkoord.i18n import N_, _, human_date, language
+from akkoord.i18n import N_, _, first_paragraph, human_date, language
 from akkoord.i18n.labels import label
 from akkoord.domain.schema import (
     AGGREGATE,
@@ -162,6 +162,16 @@ class Negotiation(Aggregate):
                 _stable_topic(cls, cls.TYPE)
 
         # -- the declaration every type fills in ------------------------------------------------
+
+        @classmethod
+        def meaning(cls) -> str:
+            """What the event type means: the first paragraph of its docstring, on one line (the
+            catalog's message for it: the CLI shows it translated)."""
+            doc = cls.__dict__.get("__doc__") or ""
+            # A dataclass without a docstring is given its signature as one; that explains nothing.
+            if doc and not doc.startswith(f"{cls.__name__}("):
+                return first_paragraph(doc)
+            return cls.TYPE.replace("_", " ")
 
         def check(self, dossier: Negotiation) -> None:
             """Refuses the event if the dossier's rules forbid it (beyond its fields' types and

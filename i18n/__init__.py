@@ -124,6 +124,12 @@ def _translate_argparse() -> None:
     argparse.ngettext = ngettext  # type: ignore[attr-defined]
 
 
+def first_paragraph(doc: str) -> str:
+    """A docstring's first paragraph on one line, without its full stop: how a declaration's
+    meaning is written in the catalog (and so looked up)."""
+    return " ".join(doc.strip().split("\n\n")[0].split()).rstrip(".")
+
+
 def human_date(day: date | str | None) -> str:
     """A date as a reader of the chosen language reads it: ``27 juni 2025``, or ISO in English."""
     if day is None:

@@ -48,7 +48,34 @@ def extracted() -> Any:
                 method, str(path), keywords=KEYWORDS, options={"encoding": "utf-8"}):
             catalog.add(message, locations=[(str(path.relative_to(PACKAGE_ROOT)), line)],
                         auto_comments=comments)
+    for meaning, location in event_meanings():
+        catalog.add(meaning, locations=[location])
     return catalog
+
+
+def event_meanings() -> list[tuple[str, tuple[str, int]]]:
+    """What each event type means, read from its declaration's docstring in the source (the one
+    place it is written; ``record --help`` shows it translated): a class of the domain with a
+    ``TYPE``. Read as text, as Babel reads code, so the catalog never imports the domain."""
+    import ast
+
+    from akkoord.i18n import first_paragraph
+
+    found = []
+    for path in sorted((PACKAGE_ROOT / "domain").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            declares_type = any(
+                isinstance(statement, ast.Assign) and any(
+                    getattr(target, "id", None) == "TYPE" for target in statement.targets)
+                and isinstance(statement.value, ast.Constant) and statement.value.value
+                for statement in node.body)
+            doc = ast.get_docstring(node)
+            if declares_type and doc:
+                found.append((first_paragraph(doc),
+                              (str(path.relative_to(PACKAGE_ROOT)), node.lineno)))
+    return found
 
 
 def catalog_path(language: str) -> Path:
