@@ -13,12 +13,13 @@ YAML or JSON as in a file: ``--budget '{party: RIJK, from: 2027, amount: 70M}'``
 from __future__ import annotations
 
 import argparse
+import textwrap
 import re
 from datetime import date
 from enum import Enum
 from typing import Any
 
-from akkoord.cli.render import print_json
+from akkoord.cli.render import print_json, terminal_width
 from akkoord.cli.session import Session, UsageError, actor, add_command
 from akkoord.domain.schema import FieldSpec, fields_of, item_type_of
 from akkoord.domain.values import BudgetLine, Euros, ProposalItem
@@ -45,14 +46,15 @@ def register(subparsers: Any, shared: dict[str, Any]) -> None:
         return
     from akkoord.domain.negotiation import EVENT_TYPES
 
-    listing = "\n".join(f"  {event_type:<24} {meaning_of(event_class)}"
+    listing = "\n".join(type_line(event_type, meaning_of(event_class))
                         for event_type, event_class in EVENT_TYPES.items())
+    intro = textwrap.fill(_("Record one event in a dossier, decided exactly as a log file holding "
+                            "only that event would be. The event types:"), terminal_width() or 80)
     parser = add_command(
         subparsers, "record", run_record, summary, [store],
-        description=_("Record one event in a dossier, decided exactly as a log file holding only "
-                      "that event would be. The event types:\n\n{listing}\n\n"
+        description=_("{intro}\n\n{listing}\n\n"
                       "akkoord record TYPE --help explains the fields of a type.")
-        .format(listing=listing))
+        .format(intro=intro, listing=listing))
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     types = parser.add_subparsers(dest="event_type", metavar="TYPE", required=True)
     common = common_options()
@@ -82,6 +84,13 @@ def common_options() -> argparse.ArgumentParser:
                             .format(part=part))
     parser.add_argument("--json", action="store_true", help=_("machine-readable output"))
     return parser
+
+
+def type_line(event_type: str, meaning: str) -> str:
+    """One line of the list of types (wrapped under itself to the terminal's width)."""
+    width = max(terminal_width() or 80, 60)
+    return textwrap.fill(meaning, width, initial_indent=f"  {event_type:<26} ",
+                         subsequent_indent=" " * 29)
 
 
 def meaning_of(event_class: type) -> str:
