@@ -8,7 +8,6 @@ Encryption keys are another thing (``keygen``, cli/keys.py).
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -87,12 +86,13 @@ def _date(text: str) -> date:
 def run_distribute(session: Session, args: Any) -> int:
     if (args.format is None) != (args.output is None):
         raise UsageError(_("--format and -o go together: distribute ITEM --format csv -o FILE"))
-    if args.output is not None:
-        _refuse_store_as_output(session, args.output)
+    from akkoord.interchange.output import write_atomically
+
     result = distribution(session, args.item, args.key, args.revision)
     if args.format is not None:
         data = _csv_bytes(result) if args.format == "csv" else _xlsx_bytes(result)
-        write_whole(args.output, data)
+        write_atomically(args.output, lambda stream: stream.write(data), binary=True,
+                         protected=session.protected_paths())
         if args.json:
             print_json({"output": args.output, "format": args.format, "item": result["item"],
                         "key": result["key"]})
@@ -295,45 +295,6 @@ def _xlsx_bytes(result: dict[str, Any]) -> bytes:
     data = io.BytesIO()
     workbook.save(data)
     return data.getvalue()
-
-
-def _refuse_store_as_output(session: Session, output: str) -> None:
-    """An export never overwrites the store or its views."""
-    target = Path(output).resolve()
-    protected = []
-    if "://" not in session.target:
-        protected += [Path(session.target + suffix).resolve() for suffix in ("", "-wal", "-shm")]
-    views = str(session.views.path)
-    protected += [Path(views + suffix).resolve() for suffix in ("", "-wal", "-shm")]
-    if target in protected:
-        raise UsageError(_("-o {path} is the store or its views; write the export elsewhere")
-                         .format(path=output))
-    if target.is_dir():
-        raise UsageError(_("-o {path} is a folder; name a file").format(path=output))
-
-
-def write_whole(path: str, data: bytes) -> None:
-    """Writes the file whole or not at all: a temporary file in the same folder, renamed into
-    place, so a full disk or an interruption never leaves a half-written export."""
-    import tempfile
-
-    folder = Path(path).resolve().parent
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".akkoord-", suffix=".part")
-    except OSError as error:
-        raise UsageError(_("cannot write {path}: {error}").format(path=path, error=error)) from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise UsageError(_("cannot write {path}: {error}").format(path=path, error=error)) from None
-
-
-# -- key import and key list ---------------------------------------------------------------------
 
 
 def run_key_import(session: Session, args: Any) -> int:

@@ -5,7 +5,6 @@ pages live in a browser, read-only). Jinja2, Starlette and uvicorn load inside t
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,6 @@ def run_report(session: Session, args: Any) -> int:
     from akkoord.web.report import build
 
     output = Path(args.output)
-    _refuse_own_files(session, output)
     if not output.parent.is_dir():
         raise UsageError(_("cannot write {path!r}: folder {folder!r} does not exist").format(
             path=args.output, folder=str(output.parent)))
@@ -52,24 +50,6 @@ def run_report(session: Session, args: Any) -> int:
         for path in written:
             print(_("{path}: written").format(path=path), file=sys.stderr)
     return 0
-
-
-def _refuse_own_files(session: Session, output: Path) -> None:
-    """The report never replaces the store or its views."""
-    own = []
-    if "://" not in session.target:
-        own += [Path(session.target + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
-    views = getattr(session.args, "views", None) or os.environ.get("AKKOORD_VIEWS")
-    if views is None:
-        from akkoord.projections.catchup import default_views_path
-
-        views = str(default_views_path(session.target))
-    own += [Path(views + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
-    target = output.resolve()
-    for path in own:
-        if path.resolve() == target:
-            raise UsageError(_("-o {path}: that is the store or its views; name another file")
-                             .format(path=repr(str(output))))
 
 
 def run_serve(session: Session, args: Any) -> int:

@@ -90,8 +90,8 @@ def _refuse_protected(target: Path, protected: Iterable[str | Path]) -> None:
             except OSError:
                 same = False
         if same:
-            raise OutputRefused(_("will not write {target!r}: it is {guarded!r}, which akkoord "
-                                  "keeps the events or views in").format(target=str(target), guarded=str(guarded)))
+            raise OutputRefused(_("will not write {target!r}: {guarded!r} is the store or its views; "
+                                  "name another file").format(target=str(target), guarded=str(guarded)))
 
 
 def _mode_for(target: Path) -> int:

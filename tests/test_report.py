@@ -381,7 +381,7 @@ def test_a_report_that_cannot_be_put_in_place_leaves_the_old_file_and_no_tempora
     def full_disk(source: Any, target: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("akkoord.web.report.os.replace", full_disk)
+    monkeypatch.setattr("akkoord.interchange.output.os.replace", full_disk)
     refused = akkoord("--db", example_store, "report", "-o", output)
     assert refused.status == 2 and "No space left on device" in refused.err
     assert output.read_text(encoding="utf-8") == "the report of last week"

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from akkoord.i18n import _
 from akkoord.projections.queries import Axes
 
 
@@ -22,7 +19,7 @@ def dossier_files(output: Path, negotiations: list[str], several: bool) -> dict[
 
 def build(session: Any, output: Path, negotiations: list[str], axes: Axes) -> list[Path]:
     """Renders every page first, then writes them; returns the files written."""
-    from akkoord.cli.session import UsageError
+    from akkoord.interchange.output import write_atomically
     from akkoord.web.dossier import gather, integrity
     from akkoord.web.pages import dossier_html, index_html
 
@@ -39,25 +36,6 @@ def build(session: Any, output: Path, negotiations: list[str], axes: Axes) -> li
     if several:
         pages[output] = index_html(dossiers, store)
     for path, html in pages.items():
-        try:
-            write_atomically(path, html)
-        except OSError as error:
-            raise UsageError(_("cannot write {path!r}: {error}").format(
-                path=str(path), error=error.strerror or error)) from None
+        write_atomically(path, lambda stream, html=html: stream.write(html),
+                         protected=session.protected_paths())
     return list(pages)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """The file is the old one or the new one, never half of the new: written to a temporary
-    file in the same folder, flushed to disk, then renamed over it."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
