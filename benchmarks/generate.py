@@ -50,8 +50,9 @@ MIX = (
 class Dossier:
     """What the generator must remember to write only events the domain accepts."""
 
-    def __init__(self, events: int, seed: int, prefix: str = ""):
+    def __init__(self, events: int, seed: int, prefix: str = "", first_day: date = FIRST_DAY):
         self.random = random.Random(seed)
+        self.first_day = first_day
         self.total = events
         self.prefix = prefix
         self.count = 0
@@ -77,7 +78,7 @@ class Dossier:
         offset = self.count * SPAN_DAYS // max(self.total, 1)
         if self.random.random() < 0.02:
             offset = max(0, offset - self.random.randint(1, 30))
-        return (FIRST_DAY + timedelta(days=offset)).isoformat()
+        return (self.first_day + timedelta(days=offset)).isoformat()
 
     def party(self) -> str:
         return self.random.choice(self.parties)
@@ -336,7 +337,9 @@ def continuation_events(count: int, tag: str, seed: int = 2) -> Iterator[dict[st
 
     ``tag`` keeps the ids of one continuation apart from another's.
     """
-    dossier = Dossier(count, seed, prefix=f"{tag}-")
+    # Dated after every dossier this module writes: the dossier refuses an event dated before
+    # the registration of a party it names.
+    dossier = Dossier(count, seed, prefix=f"{tag}-", first_day=FIRST_DAY + timedelta(days=SPAN_DAYS + 1))
     dossier.parties = [f"P{number:03d}" for number in range(CORE_PARTIES)]
     dossier.kinds = ["position", "commitment", "fulfil", "claim", "settle", "alignment", "role"]
     dossier.weights = [40, 15, 10, 8, 6, 10, 10]
