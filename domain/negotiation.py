@@ -820,7 +820,11 @@ class Negotiation(Aggregate):
 
     def latest_revision(self) -> int:
         """The number of the latest revision standing, 0 before the first."""
-        return max(map(int, self.standing["revision"]), default=0)
+        # A revision must follow the latest standing one, so the register holds the revisions
+        # in rising order and the latest is the last: read in constant time, where a maximum
+        # over every revision made an import of a long dossier quadratic.
+        revisions = self.standing["revision"]
+        return int(next(reversed(revisions))) if revisions else 0
 
     # -- commands ---------------------------------------------------------------------------
 
