@@ -31,6 +31,7 @@ from akkoord.application.notation import (  # noqa: F401 - the notation's reader
 from akkoord.domain.errors import AlreadyRecorded, DossierNotFound, EventRefused, Refusal
 from akkoord.domain.negotiation import Negotiation, StaleSnapshot
 from akkoord.domain.values import FileOrigin
+from akkoord.store.chain import SealedSnapshots as _Sealed
 
 CONFLICT_RETRIES = 20
 BACK_OFF_SECONDS = 0.02
@@ -162,6 +163,12 @@ class Akkoord(Application):
         # command is one short process, so a cache would gain nothing anyway.
         repository = super().construct_repository()
         repository.cache = None
+        sealed = getattr(self.recorder, "sealed_snapshots", None)
+        if sealed is not None and repository.snapshot_store is not None:
+            # A recorder that keeps the hash chain writes each snapshot with the events it
+            # summarises, sealed into the chain, and a dossier is built only on a snapshot
+            # whose seal holds (``store.chain``).
+            repository.snapshot_store = sealed(repository.snapshot_store)
         return repository
 
     def _record_once(
@@ -191,8 +198,16 @@ class Akkoord(Application):
         if not isinstance(self.recorder, SQLiteApplicationRecorder):
             # PostgreSQL's recorder takes the events as one array, the in-memory one reads twice.
             stored = list(stored)
-        positions = self.recorder.insert_events(stored)  # type: ignore[arg-type]
-        self._snapshot_now_and_then(dossier, first_new_version)
+        loader = self.repository.snapshot_store
+        if isinstance(loader, _Sealed):
+            positions = self.recorder.insert_events(  # type: ignore[call-arg]
+                stored, snapshot=lambda: self._snapshot_due(dossier, first_new_version))
+            loader.passed_over.discard(dossier.id)
+        else:
+            positions = self.recorder.insert_events(stored)  # type: ignore[arg-type]
+            snapshot = self._snapshot_due(dossier, first_new_version)
+            if snapshot is not None:
+                self.snapshots.put([snapshot])  # type: ignore[union-attr]
         return list(positions or [])
 
     def _load(self, negotiation: str) -> Negotiation | None:
@@ -318,13 +333,23 @@ class Akkoord(Application):
                                    and n.originator_version == version), 0))
         return found
 
-    def _snapshot_now_and_then(self, dossier: Negotiation, first_new_version: int) -> None:
-        # A snapshot taken from the aggregate in hand spares the next import a replay of the
-        # whole dossier; once per SNAPSHOT_EVERY versions keeps the snapshot table small.
+    def _snapshot_due(self, dossier: Negotiation, first_new_version: int) -> Any:
+        """The snapshot to store after the dossier's new events, if one is due: taken from the
+        aggregate in hand, it spares the next import a replay of the whole dossier; once per
+        SNAPSHOT_EVERY versions keeps the snapshot table small. A dossier built from its events
+        because its snapshot was passed over (no seal that holds) gets one at once. As the
+        library's stored snapshot where the recorder writes it (sealed), else the snapshot."""
         if self.snapshots is None:
-            return
-        if (first_new_version - 1) // SNAPSHOT_EVERY != dossier.version // SNAPSHOT_EVERY:
-            self.snapshots.put([Negotiation.Snapshot.take(dossier)])
+            return None
+        loader = self.repository.snapshot_store
+        passed_over = isinstance(loader, _Sealed) and dossier.id in loader.passed_over
+        if passed_over or (
+                (first_new_version - 1) // SNAPSHOT_EVERY != dossier.version // SNAPSHOT_EVERY):
+            snapshot = Negotiation.Snapshot.take(dossier)
+            if isinstance(loader, _Sealed):
+                return self.snapshots.mapper.to_stored_event(snapshot)
+            return snapshot
+        return None
 
     def dossier_events(self, negotiation: str) -> Iterator[tuple[int, Negotiation.Event]]:
         """The dossier's events as stored, each with its global position, in recorded order."""

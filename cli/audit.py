@@ -116,29 +116,42 @@ def _stored_rows(session: Session) -> Iterator[Any]:
         stored.close()
 
 
-def _check_snapshots(session: Session, stored: Any, result: Any) -> tuple[int, str | None]:
-    """Replays the events each latest snapshot summarises and compares (see
-    ``store.integrity.check_snapshots``); the library and the domain are loaded only for a
-    store that holds snapshots. Returns how many were checked, or why none could be."""
-    from akkoord.store.integrity import check_snapshots
+def _check_snapshots(session: Session, stored: Any, result: Any) -> tuple[int, int, str | None]:
+    """Checks each dossier's latest snapshot: against its seal in the hash chain that ``verify``
+    has just checked (``store.integrity.check_sealed_snapshots``, the stored bytes only), or, for
+    a snapshot written before snapshots were sealed, by a replay of the events it summarises
+    (``check_snapshots``: the library and the domain are loaded only then). Returns how many
+    were checked, how many of them by their seal, and why some could not be checked."""
+    from akkoord.store.integrity import check_sealed_snapshots, check_snapshots
 
     if hasattr(stored, "snapshotted"):
         aggregates = stored.snapshotted()
         if not aggregates:
-            return 0, None
+            return 0, 0, None
     else:
         from akkoord.domain.negotiation import Negotiation
 
         aggregates = [Negotiation.create_id(slug) for slug in session.app.negotiations()]
-    try:
-        checked, problems = check_snapshots(session.app, aggregates)
-    except Exception as error:  # noqa: BLE001 - an encrypted snapshot without the key, say
-        if session.keyed:
-            raise
-        return 0, _("they cannot be read without the store's key ({error})").format(
-            error=type(error).__name__)
-    result.problems.extend(problems)
-    return checked, None
+    sealed, unsealed, changed = check_sealed_snapshots(stored, result, aggregates)
+    checked, unchecked, problems = sealed + len(changed), None, {}
+    for aggregate in changed:  # a replay names what differs, where the snapshot can be read
+        try:
+            problems.update(check_snapshots(session.app, [aggregate])[1])
+        except Exception:  # noqa: BLE001 - changed past reading, or encrypted without the key
+            pass
+    if unsealed:
+        try:
+            replayed, found = check_snapshots(session.app, unsealed)
+        except Exception as error:  # noqa: BLE001 - an encrypted snapshot without the key, say
+            if session.keyed:
+                raise
+            unchecked = _("they cannot be read without the store's key ({error})").format(
+                error=type(error).__name__)
+        else:
+            checked += replayed
+            problems.update(found)
+    result.problems.extend({**changed, **problems}.values())
+    return checked, sealed, unchecked
 
 
 def _report_problems(command: str, problems: list[Any]) -> None:
@@ -170,14 +183,15 @@ def run_verify(session: Session, args: Any) -> int:
         return 1 if proof.problem else 0
     with _stored_rows(session) as stored:
         result = verify(stored, checkpoints)
-        snapshots, unchecked = _check_snapshots(session, stored, result)
+        snapshots, sealed, unchecked = _check_snapshots(session, stored, result)
     if args.json:
         print_json({
             "ok": result.ok, "events": result.events, "position": result.position,
             "chain": result.chain.hex(), "root": result.root.hex(),
             "problems": [p.as_json() for p in result.problems],
             "checkpoints": [{**c.as_json(), "ok": p is None} for c, p in result.checkpoints],
-            "snapshots_checked": snapshots, "snapshots_unchecked": unchecked,
+            "snapshots_checked": snapshots, "snapshots_sealed": sealed,
+            "snapshots_unchecked": unchecked,
         })
     elif result.ok:
         held = ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -23,10 +23,12 @@ from akkoord.store.chain import (
     CHAIN_PREFIX,
     GENESIS,
     MISSING,
+    SEALED_PREFIX,
     Link,
     StoredRow,
     leaf_of,
     paged,
+    seal_of,
 )
 
 CHECKPOINT_FORMAT = "akkoord-checkpoint/1"
@@ -126,6 +128,8 @@ class Verification:
     root: bytes = field(default_factory=lambda: merkle.root([]))
     problems: list[Problem] = field(default_factory=list)
     checkpoints: list[tuple[Checkpoint, Problem | None]] = field(default_factory=list)
+    # (aggregate id, version) -> (position, seal) of each snapshot sealed into the chain
+    seals: dict[tuple[Any, Any], tuple[int, bytes]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -146,6 +150,10 @@ class RowSource(Protocol):
     def stored_rows(self, after: int, upto: int, limit: int) -> Sequence[StoredRow]: ...
 
     def links(self, after: int, upto: int, limit: int) -> Sequence[Link]: ...
+
+    def seals(self, upto: int) -> dict[int, bytes]: ...
+
+    def latest_snapshots(self, aggregate_ids: Iterable[Any]) -> Sequence[StoredRow]: ...
 
 
 def verify(source: RowSource, checkpoints: Sequence[Checkpoint] = ()) -> Verification:
@@ -174,8 +182,11 @@ def verify(source: RowSource, checkpoints: Sequence[Checkpoint] = ()) -> Verific
     position = 0
     leaf_of = _LeafCache().leaf
     sha256 = hashlib.sha256
-    for position, aggregate, version, topic, state, stored_leaf, stored_chain in source.scan(
-            max(last_event, last_link)):
+    upto = max(last_event, last_link)
+    # Read after the heads: a seal is committed with the events it follows, so every seal up
+    # to ``upto`` is there (a store of before has none: every position chains plainly).
+    seals = source.seals(upto)
+    for position, aggregate, version, topic, state, stored_leaf, stored_chain in source.scan(upto):
         problem = None
         if aggregate is MISSING:
             problem = Problem(position, "deleted", Said(
@@ -185,7 +196,12 @@ def verify(source: RowSource, checkpoints: Sequence[Checkpoint] = ()) -> Verific
             leaf = leaf_of(position, aggregate, version, topic, state)
             append(leaf)
             events += 1
-            chained = sha256(CHAIN_PREFIX + previous + leaf).digest()
+            if position in seals:
+                seal = seals[position]
+                chained = sha256(SEALED_PREFIX + previous + leaf + seal).digest()
+                result.seals[aggregate, version] = (position, seal)
+            else:
+                chained = sha256(CHAIN_PREFIX + previous + leaf).digest()
             if chained != stored_chain:
                 hint = len(problems) < HINTED_PROBLEMS
                 if stored_leaf is None:
@@ -198,6 +214,11 @@ def verify(source: RowSource, checkpoints: Sequence[Checkpoint] = ()) -> Verific
                         N_("position {position}: the stored event is not the one recorded there "
                            "(a changed byte, or an event moved here){hint}"), position=position,
                         hint=_order_hint(source, position, aggregate, version) if hint else ""))
+                elif position in seals:
+                    problem = Problem(position, "chain", Said(
+                        N_("position {position}: the chain table or the seal of the snapshot "
+                           "sealed there was changed: its value there does not follow from the "
+                           "events and the seal"), position=position))
                 else:
                     problem = Problem(position, "chain", Said(
                         N_("position {position}: the chain table was changed: its value there does "
@@ -398,16 +419,41 @@ def stored_form(recorder: RowSource, position: int) -> dict[str, Any] | None:
     }
 
 
-def check_snapshots(app: Any, aggregate_ids: Sequence[Any]) -> tuple[int, list[Problem]]:
+def check_sealed_snapshots(source: RowSource, result: Verification, aggregate_ids: Iterable[Any]
+                           ) -> tuple[int, list[Any], dict[Any, Problem]]:
+    """Checks the latest snapshot of each aggregate against its seal in the chain, which
+    ``verify`` has just checked: the stored snapshot must hash to the seal recorded at its
+    event's position (``store.chain``). Only the stored bytes are read: no library, domain or
+    key. Returns how many held; the aggregates whose latest snapshot has no seal (written
+    before snapshots were sealed), for ``check_snapshots`` to replay; and a problem for each
+    whose snapshot is not the one sealed (a replay can say what differs in it)."""
+    held, unsealed, changed = 0, [], {}
+    for snapshot in source.latest_snapshots(aggregate_ids):
+        sealed = result.seals.get((snapshot.aggregate_id, snapshot.version))
+        if sealed is None:
+            unsealed.append(snapshot.aggregate_id)
+        elif seal_of(snapshot.aggregate_id, snapshot.version, snapshot.topic,
+                     snapshot.state) == sealed[1]:
+            held += 1
+        else:
+            changed[snapshot.aggregate_id] = Problem(None, "snapshot", Said(
+                N_("the snapshot of aggregate {aggregate} at version {version} is not the one "
+                   "sealed into the hash chain at position {position}: it was changed in the "
+                   "store; delete it (akkoord then replays the events)"),
+                aggregate=snapshot.aggregate_id, version=snapshot.version, position=sealed[0]))
+    return held, unsealed, changed
+
+
+def check_snapshots(app: Any, aggregate_ids: Sequence[Any]) -> tuple[int, dict[Any, Problem]]:
     """Recomputes the latest snapshot of each aggregate from its events and compares.
 
     The library loads an aggregate from its latest snapshot and the events after it, so a
     snapshot edited in the store (a party added to the stakeholders) would let the domain
-    decide on a state no event ever made. The chain cannot show that (snapshots are not
-    events); a replay of the events the snapshot summarises can. Returns how many snapshots
-    were checked, and a problem for each that differs.
+    decide on a state no event ever made. A snapshot written before snapshots were sealed into
+    the chain (``check_sealed_snapshots``) can be shown by a replay of the events it summarises
+    only. Returns how many snapshots were checked, and a problem for each that differs.
     """
-    checked, problems = 0, []
+    checked, problems = 0, {}
     for aggregate_id in aggregate_ids:
         stored = next(iter(app.snapshots.get(aggregate_id, desc=True, limit=1)), None)
         if stored is None:
@@ -420,10 +466,10 @@ def check_snapshots(app: Any, aggregate_ids: Sequence[Any]) -> tuple[int, list[P
         if recomputed != stored.state:
             differing = sorted(set(recomputed or {}) ^ set(stored.state) | {
                 key for key in stored.state if (recomputed or {}).get(key) != stored.state[key]})
-            problems.append(Problem(None, "snapshot", Said(
+            problems[aggregate_id] = Problem(None, "snapshot", Said(
                 N_("the snapshot of aggregate {aggregate} at version {version} is not what its "
                    "events make ({fields} differ): it was changed in the store; delete it (akkoord "
                    "then replays the events)"), aggregate=aggregate_id,
                 version=stored.originator_version,
-                fields=", ".join(differing) or Said(N_("its state")))))
+                fields=", ".join(differing) or Said(N_("its state"))))
     return checked, problems

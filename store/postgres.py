@@ -27,17 +27,25 @@ class ChainedPostgresRecorder(ChainKeeper, PostgresApplicationRecorder):
             # same transaction.
             raise ProgrammingError("the hash chain needs POSTGRES_ENABLE_DB_FUNCTIONS off")
         self.check_identifier_length(self.chain_table_name)
+        self.check_identifier_length(self.seal_table_name)
         self._events = SQL("{0}.{1}").format(
             Identifier(datastore.schema), Identifier(self.events_table_name)
         )
         self._chain = SQL("{0}.{1}").format(
             Identifier(datastore.schema), Identifier(self.chain_table_name)
         )
+        self._seals = SQL("{0}.{1}").format(
+            Identifier(datastore.schema), Identifier(self.seal_table_name)
+        )
         self.sql_create_statements.append(
             SQL(
                 "CREATE TABLE IF NOT EXISTS {0} ("
                 "notification_id bigint PRIMARY KEY, leaf bytea NOT NULL, chain bytea NOT NULL)"
             ).format(self._chain)
+        )
+        self.sql_create_statements.append(
+            SQL("CREATE TABLE IF NOT EXISTS {0} (notification_id bigint PRIMARY KEY, "
+                "seal bytea NOT NULL)").format(self._seals)
         )
 
     @contextmanager
@@ -55,9 +63,12 @@ class ChainedPostgresRecorder(ChainKeeper, PostgresApplicationRecorder):
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        # Runs in the inserting transaction, with the events table locked against other writers.
+        # Runs in the inserting transaction, with the events table locked against other writers;
+        # the snapshot due after the events (``snapshot``) is written and sealed here.
         positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        self.chain_new_events(curs, positions or [])
+        seal = (self.snapshot(curs, kwargs.get("snapshot"), stored_events[-1])
+                if positions else None)
+        self.chain_new_events(curs, positions or [], seal)
         return positions
 
     @contextmanager
@@ -105,6 +116,34 @@ class ChainedPostgresRecorder(ChainKeeper, PostgresApplicationRecorder):
                 .format(self._chain),
                 links,  # a Link is the (position, leaf, chain) tuple
             )
+
+    def _seal_table_exists(self, cursor: Any) -> bool:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS found",
+                       (f'"{self.datastore.schema}"."{self.seal_table_name}"',))
+        return bool(cursor.fetchone()["found"])
+
+    def _select_seals(self, cursor: Any, upto: int) -> dict[int, bytes]:
+        cursor.execute(SQL("SELECT notification_id, seal FROM {0} WHERE notification_id <= %s")
+                       .format(self._seals), (upto,))
+        return {row["notification_id"]: bytes(row["seal"]) for row in cursor.fetchall()}
+
+    def _select_seal(self, cursor: Any, aggregate_id: Any, version: int) -> bytes | None:
+        cursor.execute(
+            SQL("SELECT s.seal FROM {0} AS e JOIN {1} AS s ON s.notification_id = e.notification_id "
+                "WHERE e.originator_id = %s AND e.originator_version = %s")
+            .format(self._events, self._seals), (aggregate_id, version))
+        row = cursor.fetchone()
+        return None if row is None else bytes(row["seal"])
+
+    def _insert_seal(self, cursor: Any, position: int, seal: bytes) -> None:
+        cursor.execute(SQL("INSERT INTO {0} (notification_id, seal) VALUES (%s, %s)")
+                       .format(self._seals), (position, seal))
+
+    def _insert_snapshot(self, cursor: Any, snapshot: StoredEvent) -> None:
+        self.snapshot_recorder._insert_stored_events(cursor, [snapshot])
+
+    def _stored_id(self, aggregate_id: Any) -> Any:
+        return str(aggregate_id)  # as ``originator_id::text`` gives it
 
     def heads(self) -> tuple[int, int]:
         with self._reading() as cursor:

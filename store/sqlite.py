@@ -68,6 +68,8 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {self.chain_table_name} ("
             "notification_id INTEGER PRIMARY KEY, leaf BLOB NOT NULL, chain BLOB NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.seal_table_name} ("
+            "notification_id INTEGER PRIMARY KEY, seal BLOB NOT NULL)",
         ]
 
     def _insert_events(
@@ -75,9 +77,11 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         # The library's insert, one row at a time for its rowid, with each event chained from
         # the very values bound to its row (nothing is read back). ``stored_events`` may be a
-        # generator (a large import streams it), so it is iterated once.
+        # generator (a large import streams it), so it is iterated once. The snapshot due after
+        # them (``snapshot``) is written and sealed into the last one's chain value here.
         positions = []
         chaining = self.chaining(c)
+        event = None
         for event in stored_events:
             originator_id = event.originator_id
             row = (
@@ -90,6 +94,10 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
             position = c.lastrowid
             positions.append(position)
             chaining.add(position, *row)
+        seal = self.snapshot(c, kwargs.get("snapshot"), event) if positions else None
+        if seal is not None:
+            chaining.seal(seal)
+            self._insert_seal(c, positions[-1], seal)
         chaining.close()
         return positions
 
@@ -127,6 +135,34 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
             f"INSERT INTO {self.chain_table_name} (notification_id, leaf, chain) VALUES (?, ?, ?)",
             links,  # a Link is the (position, leaf, chain) tuple
         )
+
+    def _select_seals(self, cursor: Any, upto: int) -> dict[int, bytes]:
+        cursor.execute(f"SELECT notification_id, seal FROM {self.seal_table_name} "
+                       "WHERE notification_id <= ?", (upto,))
+        return {row[0]: row[1] for row in cursor.fetchall()}
+
+    def _seal_table_exists(self, cursor: Any) -> bool:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                       (self.seal_table_name,))
+        return cursor.fetchone() is not None
+
+    def _select_seal(self, cursor: Any, aggregate_id: Any, version: int) -> bytes | None:
+        cursor.execute(
+            f"SELECT s.seal FROM {self.events_table_name} AS e JOIN {self.seal_table_name} AS s "
+            "ON s.notification_id = e.rowid WHERE e.originator_id = ? AND e.originator_version = ?",
+            (self._stored_id(aggregate_id), version))
+        row = cursor.fetchone()
+        return None if row is None else row[0]
+
+    def _insert_seal(self, cursor: Any, position: int, seal: bytes) -> None:
+        cursor.execute(f"INSERT INTO {self.seal_table_name} (notification_id, seal) VALUES (?, ?)",
+                       (position, seal))
+
+    def _insert_snapshot(self, cursor: Any, snapshot: StoredEvent) -> None:
+        self.snapshot_recorder._insert_events(cursor, [snapshot])
+
+    def _stored_id(self, aggregate_id: Any) -> Any:
+        return aggregate_id.hex if isinstance(aggregate_id, UUID) else aggregate_id
 
     def heads(self) -> tuple[int, int]:
         chain = f"(SELECT MAX(notification_id) FROM {self.chain_table_name})"

@@ -6,6 +6,7 @@ import hashlib
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -338,8 +339,8 @@ def test_every_checkpoint_line_is_checked_on_its_own(akkoord, sealed, tmp_path):
         assert [p["position"] for p in result.json()["problems"]] == [28], name
 
 
-def test_an_edited_snapshot_is_caught_by_verify(akkoord, tmp_path):
-    import json
+def snapshotted(akkoord, tmp_path: Path) -> Path:
+    """A store of 600 generated events, written by akkoord: its dossier has a snapshot, at 600."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -350,16 +351,112 @@ def test_an_edited_snapshot_is_caught_by_verify(akkoord, tmp_path):
         generate.write_log(stream, generate.dossier_events(600, seed=3))
     store = tmp_path / "snapshotted.db"
     assert akkoord("--db", store, "import", log).status == 0
-    held = akkoord("--db", store, "verify")
-    assert held.status == 0 and "1 snapshot matches the events it summarises" in held.out
+    return store
+
+
+def edit_snapshot(store: Path, edit: Any) -> int:
+    """Edits the stored snapshot's JSON with ``edit`` (it returns the new bytes); its version."""
+    import json
+
     with sqlite3.connect(store) as connection:
         version, state = connection.execute(
             "SELECT originator_version, state FROM stored_snapshots").fetchone()
-        snapshot = json.loads(state)
-        # A party the events never registered, as the dossier's registers hold them.
-        snapshot["state"]["standing"]["stakeholder"]["INTRUDER"] = [[2, "2020-01-07", None]]
         connection.execute("UPDATE stored_snapshots SET state = ? WHERE originator_version = ?",
-                           (json.dumps(snapshot).encode(), version))
+                           (edit(json.loads(state)), version))
+    return version
+
+
+def add_intruder(snapshot: dict[str, Any]) -> bytes:
+    """A party the events never registered, as the dossier's registers hold them."""
+    import json
+
+    snapshot["state"]["standing"]["stakeholder"]["INTRUDER"] = [[2, "2020-01-07", None]]
+    return json.dumps(snapshot).encode()
+
+
+def test_an_edited_snapshot_is_caught_by_verify(akkoord, tmp_path):
+    store = snapshotted(akkoord, tmp_path)
+    held = akkoord("--db", store, "verify")
+    assert held.status == 0 and "1 snapshot matches the events it summarises" in held.out
+    version = edit_snapshot(store, add_intruder)
     result = akkoord("--db", store, "verify")
     assert result.status == 1
     assert f"at version {version} is not what its events make (standing differ)" in result.out
+
+
+def test_a_snapshot_is_sealed_into_the_chain_and_checked_by_its_seal(akkoord, tmp_path):
+    import json
+
+    store = snapshotted(akkoord, tmp_path)
+    held = akkoord("--db", store, "verify", "--json").json()
+    assert held["ok"] and (held["snapshots_checked"], held["snapshots_sealed"]) == (1, 1)
+    # The same state in other bytes: a replay finds nothing different; the seal does.
+    version = edit_snapshot(store, lambda snapshot: json.dumps(snapshot, indent=1).encode())
+    result = akkoord("--db", store, "verify")
+    assert result.status == 1
+    assert (f"the snapshot of aggregate {snapshotted_id(store)} at version {version} is not the "
+            "one sealed into the hash chain at position 600") in result.out
+
+
+def snapshotted_id(store: Path) -> str:
+    with sqlite3.connect(store) as connection:
+        return connection.execute("SELECT originator_id FROM stored_snapshots").fetchone()[0]
+
+
+def test_an_edited_or_removed_seal_is_named_by_its_position(akkoord, tmp_path):
+    store = snapshotted(akkoord, tmp_path)
+    other = tmp_path / "other.db"
+    shutil.copyfile(store, other)
+    tamper(store, ("UPDATE stored_events_seals SET seal = ? WHERE notification_id = 600",
+                   (bytes(32),)))
+    position, message = failing_position(akkoord, store)
+    assert position == 600 and "the seal of the snapshot sealed there was changed" in message
+    tamper(other, ("DELETE FROM stored_events_seals", ()))
+    position, message = failing_position(akkoord, other)
+    assert position == 600 and "chain table was changed" in message
+
+
+def unseal(store: Path) -> None:
+    """Makes the store as akkoord wrote it before snapshots were sealed: no seal table, and the
+    chain value at the snapshot's event the plain one."""
+    with sqlite3.connect(store) as connection:
+        connection.execute("DROP TABLE stored_events_seals")
+        rows = [StoredRow(*row) for row in connection.execute(
+            "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events "
+            "ORDER BY rowid")]
+        for link in extend(GENESIS, rows):
+            connection.execute(f"UPDATE {CHAIN} SET chain = ? WHERE notification_id = ?",
+                               (link.chain, link.position))
+
+
+def test_a_snapshot_of_before_seals_is_replayed_and_the_next_import_seals_one(akkoord, tmp_path):
+    store = snapshotted(akkoord, tmp_path)
+    unseal(store)
+    old = akkoord("--db", store, "verify", "--json").json()
+    assert old["ok"] and (old["snapshots_checked"], old["snapshots_sealed"]) == (1, 0)
+    edited = tmp_path / "edited.db"
+    shutil.copyfile(store, edited)
+    version = edit_snapshot(edited, add_intruder)
+    result = akkoord("--db", edited, "verify")
+    assert result.status == 1
+    assert f"at version {version} is not what its events make (standing differ)" in result.out
+    # The next import builds the dossier from its events (the snapshot has no seal to hold) and
+    # seals a snapshot of it at once.
+    more = write_log(tmp_path, [party("EXTRA", date="2031-01-01")],
+                     negotiation="benchmark-dossier")
+    assert akkoord("--db", store, "import", more).status == 0
+    new = akkoord("--db", store, "verify", "--json").json()
+    assert new["ok"] and (new["snapshots_checked"], new["snapshots_sealed"]) == (1, 1)
+
+
+def test_a_changed_snapshot_is_never_built_on(akkoord, tmp_path):
+    store = snapshotted(akkoord, tmp_path)
+    edit_snapshot(store, add_intruder)
+    # Decided on the snapshot, the intruder would be a registered party; it is not.
+    stance = write_log(tmp_path, [{
+        "type": "position_taken", "date": "2031-01-01", "stakeholder": "INTRUDER",
+        "subject": "proposal", "stance": "support", "summary": "the intruder agrees"}],
+        negotiation="benchmark-dossier")
+    refused = akkoord("--db", store, "import", stance)
+    assert refused.status == 2 and "INTRUDER" in refused.err
+    assert akkoord("--db", store, "verify").status == 1

@@ -106,3 +106,25 @@ def test_a_store_written_without_the_chain_is_sealed_by_its_next_write(database)
         assert result.ok and result.events == 30
     finally:
         app.close()
+
+
+def test_a_snapshot_is_sealed_in_postgresql_and_a_changed_one_is_caught(akkoord, postgres_store,
+                                                                         tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import generate
+
+    log = tmp_path / "big.json"
+    with log.open("w", encoding="utf-8") as stream:
+        generate.write_log(stream, generate.dossier_events(300, seed=5))
+    assert akkoord("--db", postgres_store, "import", log).status == 0
+    held = akkoord("--db", postgres_store, "verify", "--json").json()
+    assert held["ok"] and (held["snapshots_checked"], held["snapshots_sealed"]) == (1, 1)
+    with psycopg.connect(postgres_store, autocommit=True) as connection:
+        # A space after the JSON: the same state to a replay, other bytes to the seal.
+        connection.execute("UPDATE akkoord_snapshots SET state = state || ' '::bytea")
+    result = akkoord("--db", postgres_store, "verify")
+    assert result.status == 1
+    assert "at version 300 is not the one sealed into the hash chain at position" in result.out
