@@ -322,9 +322,7 @@ class Queries:
         if due_within is not None:
             sql, params = (f"SELECT * FROM ({sql}) WHERE current_due BETWEEN ? AND ?",
                            [*params, *due_within])
-        if limit is not None or offset:
-            sql += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
-        rows = self._query(sql, params)
+        rows = self._query(sql + _page(limit, offset), params)
         updates = self._updates_of("commitment_updates", negotiation, axes,
                                    sorted({row["id"] for row in rows}))
         result = []
@@ -443,9 +441,7 @@ class Queries:
             # whole list is quicker grouped from the date index.
             + ("INDEXED BY idx_stances_negotiation_stakeholder_subject " if limit is not None else "")
             + f"WHERE negotiation = ? AND {where} "
-            "GROUP BY stakeholder, subject ORDER BY stakeholder, subject"
-            + (f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
-               if limit is not None or offset else ""),
+            "GROUP BY stakeholder, subject ORDER BY stakeholder, subject" + _page(limit, offset),
             [negotiation, *params])
         return [
             {"stakeholder": stakeholder, "subject": subject, "stance": stance,
@@ -518,8 +514,7 @@ class Queries:
             limit: int | None = None, offset: int = 0) -> list[dict[str, Any]]:
         """The log entries on both axes; ``where`` adds a condition on the log table's columns;
         ``limit`` and ``offset`` page through them in position order."""
-        known = axes.known_at if axes.known_at is not None else LATEST
-        clauses, params = ["position <= ?"], [known]
+        clauses, params = ["position <= ?"], [_known(axes)]
         if where is not None:
             clauses.append(f"({where[0]})")
             params.extend(where[1])
@@ -543,39 +538,71 @@ class Queries:
             clauses.append(f"position IN ({naming})")
             params.extend([stakeholder] * times)
         sql = f"SELECT * FROM log WHERE {' AND '.join(clauses)} ORDER BY position"
-        if limit is not None or offset:
-            sql += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
-        rows = self._query(sql, params)
+        return self.entries(self._query(sql + _page(limit, offset), params), axes)
+
+    def timeline(self, axes: Axes, negotiation: str, positions: tuple[str, list[Any]],
+                 limit: int | None = None, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """A page of the log entries at ``positions`` (SQL that selects positions) that are
+        visible on both axes, with the retractions of those that were retracted, in the order
+        the log format gives facts (effective date, then position); and how many there are in
+        all. Chosen, ordered, counted and paged in SQL: only the page's events are read."""
+        known = _known(axes)
+        as_of = axes.as_of.isoformat() if axes.as_of is not None else "9999-12-31"
+        visible = "negotiation = ? AND position <= ? AND date <= ?"
+
+        def chosen(columns: str) -> str:
+            return (f"WITH chosen AS (SELECT position, retracted_at FROM log "
+                    f"WHERE position IN ({positions[0]}) AND {visible}), "
+                    "shown AS (SELECT position FROM chosen UNION "
+                    "SELECT retracted_at FROM chosen WHERE retracted_at <= ?) "
+                    f"SELECT {columns} FROM log WHERE position IN shown AND {visible}")
+
+        params = [*positions[1], negotiation, known, as_of, known, negotiation, known, as_of]
+        count = self.db.execute(chosen("count(*)"), params).fetchone()[0]
+        if not count:
+            return [], count
+        rows = self._query(chosen("*") + " ORDER BY date, position" + _page(limit, offset),
+                           params)
+        return self.entries(rows, axes), count
+
+    def entries(self, rows: list[dict[str, Any]], axes: Axes) -> list[dict[str, Any]]:
+        """Log rows as the entries the log shows: the events are read from the store, and their
+        record and summary made for those alone, from their stored JSON."""
         if not rows:
             return []
         if self.states is None:
             raise NotFound(_("the log is read with the store at hand"))
         states = self.states([row["position"] for row in rows])
-        # The events are read from the store; their record and summary made for those shown.
-        from akkoord.application.service import event_from_state
-        from akkoord.domain.topics import topic_of
-        from akkoord.domain.records import record_of
+        from akkoord.projections.records import record, stored_state
         from akkoord.projections.summaries import summary
 
+        known = _known(axes)
         entries = []
         for row in rows:
-            event = event_from_state(topic_of(row["type"]), states[row["position"]])
+            state = stored_state(states[row["position"]])
+            data = record(row["type"], state)
+            origin = state.get("origin")
             entries.append({
-                "position": row["position"], "recorded_at": event.timestamp.isoformat(),
-                "recorded_by": event.recorded_by, "date": row["date"],
+                "position": row["position"], "recorded_at": state["timestamp"],
+                "recorded_by": state["recorded_by"], "date": row["date"],
                 "negotiation": row["negotiation"], "type": row["type"], "ref": row["ref"],
-                "summary": summary(event), "data": record_of(event),
-                "origin": _origin(event.origin),
+                "summary": summary(data), "data": data,
+                "origin": None if origin is None else {"name": origin["name"],
+                                                       "sha256": origin["sha256"]},
                 "retracted_by": row["retracted_at"]
                 if row["retracted_at"] and row["retracted_at"] <= known else None})
         return entries
 
 
-def _origin(origin: Any) -> dict[str, str] | None:
-    """The file an event was imported from (events stored before files were kept have none)."""
-    if origin is None:
-        return None
-    return {"name": origin.name, "sha256": origin.sha256}
+def _known(axes: Axes) -> int:
+    return axes.known_at if axes.known_at is not None else LATEST
+
+
+def _page(limit: int | None, offset: int) -> str:
+    """The LIMIT clause of a page (none for every row from the first)."""
+    if limit is None and not offset:
+        return ""
+    return f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
 
 
 def _proposal_sources(revision: int, budget: list[int], agreements: list[int]) -> dict[str, list[int]]:

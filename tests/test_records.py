@@ -1,0 +1,135 @@
+"""The log and a history read stored events with ``json`` alone, and show what the domain would.
+
+``log`` and ``history`` start without the event-sourcing library or the domain model: they make
+each event's record and summary from its stored JSON (``projections.records``,
+``projections.summaries``). What they show must be what the event classes say: here every
+stored event of dossiers that hold every event type is read both ways and compared.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE_STORE, REPO, write_log
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import generate  # noqa: E402
+
+from akkoord.application.notation import event_from_state  # noqa: E402
+from akkoord.domain.negotiation import EVENT_TYPES  # noqa: E402
+from akkoord.domain.records import record_of  # noqa: E402
+from akkoord.domain.schema import fields_of, item_type_of  # noqa: E402
+from akkoord.i18n import activate  # noqa: E402
+from akkoord.projections import records, summaries  # noqa: E402
+
+# What the example's later meetings and a key leave out: every other type, and the other forms
+# of a type's summary line.
+MORE = [
+    {"type": "budget_changed", "date": "2025-10-07", "budget": []},
+    {"type": "position_taken", "date": "2025-10-07", "stakeholder": "VB", "subject": "topic:ptss",
+     "stance": "demand", "summary": "Meer geld", "points": ["een", "twee"], "ref": "vb-ptss"},
+    {"type": "event_retracted", "date": "2025-10-08", "retracts_position": 23,
+     "reason": "dubbel genoteerd"},
+    {"type": "commitment_made", "date": "2025-10-08", "id": "zonder-termijn", "by": "VB",
+     "to": ["VNG", "JENV"], "what": "Iets zonder termijn"},
+    {"type": "commitment_fulfilled", "date": "2025-10-09", "id": "zonder-termijn"},
+    {"type": "claim_lodged", "date": "2025-10-09", "id": "zonder-bedrag", "by": "VB",
+     "against": "RIJK", "subject": "s", "summary": "Een claim zonder bedrag"},
+    {"type": "claim_settled", "date": "2025-10-10", "id": "zonder-bedrag",
+     "outcome": "partially_granted", "amount": 5, "summary": "Deels"},
+    {"type": "meeting_scheduled", "date": "2025-10-10", "id": "zonder-agenda", "title": "Overleg",
+     "scheduled_for": "2025-11-01", "participants": ["VB"]},
+    {"type": "distribution_key_retired", "date": "2025-10-11", "id": "bdur-voorbeeld",
+     "reason": "vervangen"},
+]
+
+
+def stored_events(store: Path) -> list[tuple[str, bytes]]:
+    with sqlite3.connect(store) as connection:
+        return connection.execute("SELECT topic, state FROM stored_events ORDER BY rowid").fetchall()
+
+
+@pytest.fixture(scope="module")
+def every_type(tmp_path_factory) -> list[tuple[str, bytes]]:
+    """The stored events of the example with its later meetings, a key and the forms above,
+    and of a generated dossier."""
+    from akkoord.cli.main import main
+
+    folder = tmp_path_factory.mktemp("records")
+    example = folder / "example.db"
+    shutil.copyfile(EXAMPLE_STORE, example)
+    files = [REPO / "examples" / name for name in (
+        "bestuurlijke-tafel-2025-07-09.yaml", "veiligheidsberaad-2025-10-06.yaml",
+        "bdur-key-example.yaml")]
+    files.append(write_log(folder, MORE, negotiation="weerbaarheid-2025"))
+    assert main(["--db", str(example), "import", *map(str, files)]) == 0
+    generated = folder / "dossier.json"
+    with generated.open("w", encoding="utf-8") as stream:
+        generate.write_log(stream, generate.dossier_events(1500, seed=5))
+    store = folder / "generated.db"
+    assert main(["--db", str(store), "import", str(generated)]) == 0
+    found = stored_events(example) + stored_events(store)
+    assert {topic.partition(":")[2] for topic, _state in found} == set(EVENT_TYPES)
+    return found
+
+
+def test_the_readers_know_each_types_fields_as_its_class_declares_them():
+    def declared(event_class: type) -> tuple[str, ...]:
+        return tuple(spec.name + ("?" if not spec.required and item_type_of(spec.type) else "")
+                     for spec in fields_of(event_class) if not spec.implied)
+
+    assert records.FIELDS == {name: declared(cls) for name, cls in EVENT_TYPES.items()}
+    assert records.EVENT_TYPE_NAMES == tuple(EVENT_TYPES)
+    assert records.TIMELINE == {name: cls.TIMELINE for name, cls in EVENT_TYPES.items()
+                                if cls.TIMELINE}
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_every_stored_event_reads_as_the_domain_records_and_summarises_it(every_type, language):
+    activate(language)
+    try:
+        for topic, state in every_type:
+            event = event_from_state(topic, state)
+            record = records.record(event.TYPE, records.stored_state(state))
+            assert record == record_of(event)
+            assert list(record) == list(record_of(event))  # the same order of fields
+            assert summaries.summary(record) == event.summary_line(), record
+    finally:
+        activate("en")
+
+
+READERS = [["log"], ["log", "--type", "position_taken"], ["log", "--stakeholder", "VB"],
+           ["history", "proposal"], ["history", "item:noodsteunpunten"], ["status"],
+           ["commitments"], ["positions"], ["claims"], ["proposal"], ["stakeholders"],
+           ["meetings"]]
+
+
+def test_reading_commands_load_neither_the_event_sourcing_library_nor_the_domain(tmp_path):
+    """What start-up costs: a reader of a caught-up SQLite store reads the views and the stored
+    JSON, and needs neither the library nor the domain's event classes."""
+    store = tmp_path / "example.db"
+    shutil.copyfile(EXAMPLE_STORE, store)
+    views = tmp_path / "views.db"
+    # Each command in a process of its own, the views caught up by the first.
+    fresh = f"""
+import subprocess, sys
+for command in [["status"], *{READERS!r}]:
+    probe = ("import sys; from akkoord.cli.main import main; "
+             "main(['--db', {str(store)!r}, '--views', {str(views)!r}, *sys.argv[1:]]); "
+             "print('heavy:', sorted(m for m in sys.modules if m.split('.')[0] == 'eventsourcing' "
+             "or m == 'akkoord.domain.negotiation' or m.startswith('akkoord.application')), "
+             "file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True)
+    print(done.stderr.strip().splitlines()[-1], file=sys.stderr)
+"""
+    env = {"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "AKKOORD_ACTOR": "test", "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    run = subprocess.run([sys.executable, "-c", fresh], cwd=REPO, env=env, capture_output=True,
+                         text=True, check=True)
+    assert run.stderr.splitlines()[1:] == ["heavy: []"] * len(READERS)
