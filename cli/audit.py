@@ -271,12 +271,11 @@ def run_export(session: Session, args: Any) -> int:
 def run_history(session: Session, args: Any) -> int:
     from akkoord.projections.history import history
 
-    with json_language(args):
-        result = history(session.queries, session.negotiation, args.subject, session.axes)
     limit, offset = page_of(args)
-    shown = result["entries"][offset:None if limit is None else offset + limit]
-    more = limit is not None and len(result["entries"]) > offset + limit
-    result["entries"] = shown
+    with json_language(args):
+        result = history(session.queries, session.negotiation, args.subject, session.axes,
+                         limit, offset)
+    shown = result["entries"]
     if args.json:
         print_json(result)
         return 0
@@ -287,7 +286,7 @@ def run_history(session: Session, args: Any) -> int:
              e["type"], shorten(_what(e), 100)] for e in result["entries"]]
     print(table([_("date"), _("pos"), _("recorded at (UTC)"), _("by"), _("event"), _("what")],
                 rows, right=[1])
-          + more_hint(args, len(shown), more))
+          + more_hint(args, len(shown), result["count"] > offset + len(shown), result["count"]))
     years = [str(y) for y in result.get("years") or []]
     revisions = [e for e in result["entries"] if e["type"] == "proposal_revised"]
     if years and revisions:

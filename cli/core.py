@@ -30,7 +30,6 @@ from akkoord.i18n import _, human_date
 from akkoord.i18n.labels import label
 from akkoord.interchange.text import shorten
 from akkoord.projections.queries import NotFound
-from akkoord.store.chain import ChainError
 
 if TYPE_CHECKING:
     from akkoord.interchange.logformat import LogFile
@@ -134,14 +133,19 @@ def _paged(args: Any, read: Any) -> tuple[list[Any], bool]:
     return rows, False
 
 
-def more_hint(args: Any, shown: int, more: bool) -> str:
-    """The line under a page of a register that says how to see the next one."""
+def more_hint(args: Any, shown: int, more: bool, count: int | None = None) -> str:
+    """The line under a page of a register that says how to see the next one (and, where it is
+    known, how many rows there are in all)."""
     if not more:
         return ""
     following = args.offset + shown
+    first = args.offset + 1 if shown else 0
+    if count is not None:
+        return "\n" + _("rows {first}-{last} of {count} shown; --offset {following} for the next "
+                         "page, --all for every row").format(first=first, last=following,
+                                                             count=count, following=following)
     return "\n" + _("rows {first}-{last} shown; --offset {following} for the next page, --all for "
-                     "every row").format(first=args.offset + 1 if shown else 0, last=following,
-                                         following=following)
+                     "every row").format(first=first, last=following, following=following)
 
 
 # -- import --------------------------------------------------------------------------------------
@@ -264,6 +268,7 @@ def refused_as_file(log_file: LogFile, session: Session) -> Iterator[None]:
     from eventsourcing.persistence import PersistenceError
 
     from akkoord.interchange.logformat import FileRefused
+    from akkoord.store.chain import ChainError
 
     try:
         yield
@@ -301,18 +306,20 @@ def run_log(session: Session, args: Any) -> int:
 
 def _refuse_unknown_filters(session: Session, args: Any) -> None:
     """A type or party that does not exist is a mistake to name, not an empty answer."""
-    from akkoord.domain.negotiation import EVENT_TYPES
+    from akkoord.projections.records import EVENT_TYPE_NAMES
 
-    if args.type is not None and args.type not in EVENT_TYPES:
+    if args.type is not None and args.type not in EVENT_TYPE_NAMES:
         raise UsageError(_("no event type {type!r}; the types are: {types}").format(
-            type=args.type, types=", ".join(sorted(EVENT_TYPES))))
+            type=args.type, types=", ".join(sorted(EVENT_TYPE_NAMES))))
     if args.stakeholder is not None:
         session.queries  # noqa: B018 - the views caught up
-        known = sorted({row[0] for row in session.views.conn.execute("SELECT id FROM stakeholders")})
-        if args.stakeholder not in known:
-            raise UsageError(_("no stakeholder {party!r} in {store}; the stakeholders are: "
-                               "{parties}").format(party=args.stakeholder, store=session.shown,
-                                                   parties=", ".join(known) or _("none")))
+        conn = session.views.conn
+        if conn.execute("SELECT 1 FROM stakeholders WHERE id = ?", [args.stakeholder]).fetchone():
+            return
+        known = sorted({row[0] for row in conn.execute("SELECT id FROM stakeholders")})
+        raise UsageError(_("no stakeholder {party!r} in {store}; the stakeholders are: "
+                           "{parties}").format(party=args.stakeholder, store=session.shown,
+                                               parties=", ".join(known) or _("none")))
 
 
 def run_log_position(session: Session, args: Any) -> int:

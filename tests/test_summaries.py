@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import generate  # noqa: E402
 
 from akkoord.cli.core import OVERVIEW, PAGE  # noqa: E402
+from akkoord.cli.render import euros  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -154,4 +155,51 @@ def test_a_history_pages_like_the_registers(akkoord, large):
     page = read(akkoord, large, "history", "P001", "--json", "--limit", "5", "--offset", "5").json()
     assert page["entries"] == whole[5:10]
     text = read(akkoord, large, "history", "P001", "--limit", "5").out
-    assert "rows 1-5 shown; --offset 5 for the next page" in text
+    assert f"rows 1-5 of {len(whole)} shown; --offset 5 for the next page" in text
+
+
+def _timeline_order(entries: list[dict]) -> list[tuple[str, int]]:
+    return [(e["date"], e["position"]) for e in entries]
+
+
+def test_a_history_page_is_its_slice_of_the_whole_in_timeline_order_with_the_count(akkoord, large):
+    """Chosen, ordered and paged in SQL, a page is what the whole history holds at its place:
+    in (effective date, position) order, with the revisions' amounts over the years of the whole
+    history, and the count of all entries (which --json without --limit gives every one of)."""
+    log = read(akkoord, large, "log", "--json", "--type", "proposal_revised").json()
+    held = {}
+    for revision in log:
+        for item in revision["data"]["items"]:
+            held[item["id"]] = held.get(item["id"], 0) + 1
+    item = max(held, key=held.get)
+    whole = read(akkoord, large, "history", f"item:{item}", "--json").json()
+    entries = whole["entries"]
+    assert whole["count"] == len(entries) > 20
+    assert _timeline_order(entries) == sorted(_timeline_order(entries))
+    assert len({e["date"] for e in entries}) > 1
+    pages = [read(akkoord, large, "history", f"item:{item}", "--json", "--limit", "7",
+                  "--offset", str(start)).json() for start in range(0, len(entries), 7)]
+    assert [e for page in pages for e in page["entries"]] == entries
+    assert {page["count"] for page in pages} == {len(entries)}
+    assert all(page["years"] == whole["years"] for page in pages)
+    text = read(akkoord, large, "history", f"item:{item}", "--limit", "7", "--offset", "7").out
+    assert f"rows 8-14 of {len(entries)} shown; --offset 14 for the next page" in text
+    # The amounts per revision: the revisions of the page, each with its amounts per year.
+    table = text.partition("amounts per revision:")[2].split("\n\n")[0].splitlines()[3:]
+    assert [row.split()[2:] for row in table] == [
+        [str(e["position"]), *" ".join(euros(e["by_year"][str(y)]) if e["by_year"][str(y)]
+                                       else "-" for y in whole["years"]).split()]
+        for e in entries[7:14] if e["type"] == "proposal_revised"]
+    assert table  # the page holds a revision
+    last = read(akkoord, large, "history", f"item:{item}", "--offset", str(len(entries) - 2)).out
+    assert "for the next page" not in last
+
+
+def test_a_commitment_history_page_still_says_what_a_deadline_moved_from(akkoord, large):
+    log = read(akkoord, large, "log", "--json", "--type", "commitment_rescheduled").json()
+    moved = log[0]["data"]["id"]
+    whole = read(akkoord, large, "history", f"commitment:{moved}", "--json").json()["entries"]
+    assert whole[1]["detail"]["due_before"] is not None
+    page = read(akkoord, large, "history", f"commitment:{moved}", "--json", "--offset", "1",
+                "--limit", "1").json()
+    assert page["entries"] == whole[1:2] and page["count"] == len(whole)
