@@ -40,8 +40,11 @@ STDIN_FORMATS = ("yaml", "json")
 # Rows a register shows a person by default; --json gives every row unless --limit is given,
 # as cli.md promises scripts the whole list.
 PAGE = 50
-# Rows of each kind the status overview shows before saying that more follow.
+# Rows of each kind the status overview shows before saying that more follow, and how many more
+# it counts (beyond them it says "more than 100": counting every overdue commitment or every
+# latest stance of a large dossier would cost a pass over the dossier).
 OVERVIEW = 10
+MORE_COUNTED = 100
 DUE_SOON_DAYS = 30
 # The command that lists the whole of each of status's short lists (a command line: never
 # translated).
@@ -536,11 +539,8 @@ def run_positions(session: Session, args: Any) -> int:
 
 
 def run_claims(session: Session, args: Any) -> int:
-    def read(limit: int | None, offset: int) -> list[dict[str, Any]]:
-        claims = session.queries.claims(session.negotiation, session.axes)
-        return claims[offset:None if limit is None else offset + limit]
-
-    rows, more = _paged(args, read)
+    rows, more = _paged(args, lambda limit, offset: session.queries.claims(
+        session.negotiation, session.axes, limit=limit, offset=offset))
     return _show(args, rows, [_("claim"), _("by"), _("against"), _("amount"), _("status"),
                               _("summary")],
                  lambda c: [c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-",
@@ -572,13 +572,14 @@ def run_status(session: Session, args: Any) -> int:
         proposal = None
     judged = axes.judged_on()
     soon = (judged + timedelta(days=DUE_SOON_DAYS)).isoformat()
+    read = OVERVIEW + MORE_COUNTED + 1
     lists = {
-        "overdue": queries.commitments(negotiation, axes, "overdue", limit=OVERVIEW + 1),
-        "due_soon": queries.commitments(negotiation, axes, "open", limit=OVERVIEW + 1,
+        "overdue": queries.commitments(negotiation, axes, "overdue", limit=read),
+        "due_soon": queries.commitments(negotiation, axes, "open", limit=read,
                                         due_within=(judged.isoformat(), soon)),
-        "claims": queries.open_claims(negotiation, axes, OVERVIEW + 1),
-        "positions": queries.latest_stances(negotiation, axes, OVERVIEW + 1),
-        "meetings": queries.meetings_not_held(negotiation, axes, OVERVIEW + 1),
+        "claims": queries.open_claims(negotiation, axes, read),
+        "positions": queries.latest_stances(negotiation, axes, read),
+        "meetings": queries.meetings_not_held(negotiation, axes, read),
     }
     status = {
         "negotiation": negotiation,
@@ -591,6 +592,9 @@ def run_status(session: Session, args: Any) -> int:
         **{name: rows[:OVERVIEW] for name, rows in lists.items()},
         "due_soon_until": soon,
         "more": {name: len(rows) > OVERVIEW for name, rows in lists.items()},
+        # How many more than those shown: null when more than MORE_COUNTED.
+        "more_count": {name: len(rows) - OVERVIEW if len(rows) < read else None
+                       for name, rows in lists.items() if len(rows) > OVERVIEW},
     }
     return emit(args, status, render_status)
 
@@ -604,33 +608,34 @@ def render_status(status: dict[str, Any]) -> str:
                "{meetings} meetings recorded").format(**counts) + "\n",
              render_proposal(proposal) if proposal else _("No proposal recorded yet.")]
     commitment_headers = [_("commitment"), _("by"), _("to"), _("due")]
-    sections = [  # (title, headers, rows, whether more follow, the register that lists them)
-        (_("Commitments overdue"), commitment_headers,
-         [[c["id"], c["by"], ", ".join(c["to"]), human_date(c["due"])] for c in status["overdue"]],
-         more["overdue"], STATUS_REGISTERS["overdue"]),
-        (_("Due by {day}").format(day=human_date(status["due_soon_until"])),
-         commitment_headers,
-         [[c["id"], c["by"], ", ".join(c["to"]), human_date(c["due"])]
-          for c in status["due_soon"]],
-         more["due_soon"], STATUS_REGISTERS["due_soon"]),
-        (_("Open claims"), [_("claim"), _("by"), _("against"), _("amount")],
-         [[c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-"]
-          for c in status["claims"]], more["claims"], STATUS_REGISTERS["claims"]),
-        (_("Latest stances"), [_("party"), _("subject"), _("stance"), _("since")],
-         [[p["stakeholder"], p["subject"], label("stance", p["stance"]), human_date(p["date"])]
-          for p in status["positions"]],
-         more["positions"], STATUS_REGISTERS["positions"]),
-        (_("Meetings not held"),
-         [_("meeting"), _("on"), _("state"), _("participants"), _("title")],
-         [[m["id"], human_date(m["scheduled_for"]), label("meeting", m["state"]),
-           ", ".join(m["participants"]), shorten(m["title"], 60)] for m in status["meetings"]],
-         more["meetings"], STATUS_REGISTERS["meetings"]),
-    ]
-    for title, headers, rows, more_follow, register in sections:
+    sections = {  # the list's name in status: (title, headers, rows)
+        "overdue": (_("Commitments overdue"), commitment_headers,
+                    [[c["id"], c["by"], ", ".join(c["to"]), human_date(c["due"])]
+                     for c in status["overdue"]]),
+        "due_soon": (_("Due by {day}").format(day=human_date(status["due_soon_until"])),
+                     commitment_headers,
+                     [[c["id"], c["by"], ", ".join(c["to"]), human_date(c["due"])]
+                      for c in status["due_soon"]]),
+        "claims": (_("Open claims"), [_("claim"), _("by"), _("against"), _("amount")],
+                   [[c["id"], c["by"], c["against"], euros(c["amount"]) if c["amount"] else "-"]
+                    for c in status["claims"]]),
+        "positions": (_("Latest stances"), [_("party"), _("subject"), _("stance"), _("since")],
+                      [[p["stakeholder"], p["subject"], label("stance", p["stance"]),
+                        human_date(p["date"])] for p in status["positions"]]),
+        "meetings": (_("Meetings not held"),
+                     [_("meeting"), _("on"), _("state"), _("participants"), _("title")],
+                     [[m["id"], human_date(m["scheduled_for"]), label("meeting", m["state"]),
+                       ", ".join(m["participants"]), shorten(m["title"], 60)]
+                      for m in status["meetings"]]),
+    }
+    for name, (title, headers, rows) in sections.items():
+        count, register = status["more_count"].get(name), STATUS_REGISTERS[name]
         lines.append(f"\n{title}:")
         lines.append(table(headers, rows) if rows else "  " + _("none"))
-        if more_follow:
-            lines.append("  " + _("and more: akkoord {register}").format(register=register))
+        if more[name]:
+            lines.append("  " + (_("and more than {count} more: akkoord {register}")
+                                 if count is None else _("and {count} more: akkoord {register}"))
+                         .format(count=MORE_COUNTED if count is None else count, register=register))
     return "\n".join(lines)
 
 

@@ -274,55 +274,63 @@ class Queries:
 
     # -- registers ------------------------------------------------------------------------------
 
-    def _commitment_states(self, negotiation: str, axes: Axes,
-                           only: str = "", only_params: list[Any] | None = None) -> tuple[str, list[Any]]:
-        """Each visible commitment with its due date and state, worked out in SQL (on the
-        updates' (negotiation, id) index), in (date, position) order: so a page, a filter
-        or a count costs what it reads, not a pass over the dossier in Python."""
-        where, params = axes.where("m")
-        updates, update_params = axes.where("u")
-        # By id (the planner would take the date index for the date condition of the axes), and
-        # not an earlier, retracted commitment's updates.
-        later = ("FROM commitment_updates AS u INDEXED BY idx_commitment_updates_negotiation_id "
-                 "WHERE u.negotiation = m.negotiation AND u.id = m.id "
-                 f"AND u.position > m.position AND {updates}")
-        sql = (
-            "SELECT *, CASE WHEN ended IS NOT NULL THEN ended "
-            "WHEN current_due IS NOT NULL AND current_due < ? THEN 'overdue' ELSE 'open' END "
-            "AS status FROM (SELECT m.*, "
-            f"coalesce((SELECT u.due {later} AND u.type = 'commitment_rescheduled' "
-            "ORDER BY u.date DESC, u.position DESC LIMIT 1), m.due) AS current_due, "
-            f"(SELECT substr(u.type, 12) {later} AND u.type != 'commitment_rescheduled' "
-            "ORDER BY u.date DESC, u.position DESC LIMIT 1) AS ended "
-            f"FROM commitments AS m WHERE m.negotiation = ? AND {where} {only} "
-            # OFFSET 0 keeps the subquery whole: flattened, each use of its columns above
-            # would run their subqueries again.
-            "ORDER BY m.date, m.position LIMIT -1 OFFSET 0)")
-        return sql, [axes.judged_on().isoformat(), *update_params, *update_params,
-                     negotiation, *params, *(only_params or [])]
-
     def commitments(self, negotiation: str, axes: Axes, status: str | None = None,
                     limit: int | None = None, offset: int = 0,
                     due_within: tuple[str, str] | None = None) -> list[dict[str, Any]]:
         """The commitments in (date, position) order, each with its history; ``limit`` and
         ``offset`` page through them (after the ``status`` filter, and ``due_within``: due in
-        that span of days, both ends included)."""
+        that span of days, both ends included).
+
+        The due date and state are worked out in SQL (on the updates' (negotiation, id) index),
+        row by row in (date, position) order, so a page stops once it is full: a page, a filter
+        or a count costs what it reads, not a pass over the dossier in Python. A commitment
+        that ended is told so by one lookup; its due date is looked up for the rows shown."""
         self.dossier(negotiation, axes)
-        only, only_params = "", []
+        named = {"negotiation": negotiation, "judged": axes.judged_on().isoformat(),
+                 "known": _known(axes),
+                 "as_of": axes.as_of.isoformat() if axes.as_of is not None else "9999-12-31"}
+
+        def latest(column: str, kind: str, of: str) -> str:
+            """The latest visible update of that kind of the commitment ``of`` (by id, as the
+            planner would take the date index for the axes' date condition; not an earlier,
+            retracted commitment's updates)."""
+            return (f"(SELECT {column} FROM commitment_updates AS u INDEXED BY "
+                    "idx_commitment_updates_negotiation_id WHERE u.negotiation = :negotiation "
+                    f"AND u.id = {of}.id AND u.position > {of}.position AND {_visible('u')} "
+                    f"AND u.type {kind} 'commitment_rescheduled' "
+                    "ORDER BY u.date DESC, u.position DESC LIMIT 1)")
+
+        def due(of: str) -> str:
+            return f"coalesce({latest('u.due', '=', of)}, {of}.due)"
+
+        only, chosen = "", "commitments AS m"
         if due_within is not None:
-            # Only those made or rescheduled with a due date in the span can be due in it: the
-            # state is worked out for those alone.
-            only = ("AND m.id IN (SELECT id FROM commitments WHERE negotiation = ? AND due BETWEEN ? "
-                    "AND ? UNION SELECT id FROM commitment_updates WHERE negotiation = ? "
-                    "AND type = 'commitment_rescheduled' AND due BETWEEN ? AND ?)")
-            only_params = [negotiation, *due_within] * 2
-        sql, params = self._commitment_states(negotiation, axes, only, only_params)
+            # Only those made or rescheduled with a due date in the span can be due in it: they
+            # are found by the due dates' indexes, and their state worked out alone.
+            named.update(first=due_within[0], last=due_within[1])
+            chosen = "commitments AS m INDEXED BY idx_commitments_negotiation_id"
+            only = ("AND m.id IN (SELECT id FROM commitments WHERE negotiation = :negotiation "
+                    "AND due BETWEEN :first AND :last UNION SELECT id FROM commitment_updates "
+                    "WHERE negotiation = :negotiation AND due BETWEEN :first AND :last "
+                    "AND type = 'commitment_rescheduled')")
+        # OFFSET 0 keeps each subquery whole: flattened, each use of its columns above would
+        # run their subqueries again.
+        made = (f"SELECT m.*, {latest('substr(u.type, 12)', '!=', 'm')} AS ended FROM {chosen} "
+                f"WHERE m.negotiation = :negotiation AND {_visible('m')} {only} "
+                "ORDER BY m.date, m.position LIMIT -1 OFFSET 0")
+        states = (f"SELECT *, CASE WHEN ended IS NOT NULL THEN ended WHEN {due('s')} < :judged "
+                  "THEN 'overdue' ELSE 'open' END AS status FROM (" + made
+                  + ") AS s LIMIT -1 OFFSET 0")
+        conditions = []
         if status is not None:
-            sql, params = f"SELECT * FROM ({sql}) WHERE status = ?", [*params, status]
+            conditions.append("status = :status")
+            named["status"] = status
         if due_within is not None:
-            sql, params = (f"SELECT * FROM ({sql}) WHERE current_due BETWEEN ? AND ?",
-                           [*params, *due_within])
-        rows = self._query(sql + _page(limit, offset), params)
+            conditions.append(f"{due('c')} BETWEEN :first AND :last")
+        page = (f"SELECT * FROM ({states}) AS c"
+                + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
+                + _page(limit, offset))
+        rows = self._query(f"SELECT p.*, {due('p')} AS current_due FROM ({page}) AS p", named)
         updates = self._updates_of("commitment_updates", negotiation, axes,
                                    sorted({row["id"] for row in rows}))
         result = []
@@ -349,19 +357,30 @@ class Queries:
         return result
 
     def count(self, table: str, negotiation: str, axes: Axes) -> int:
-        """How many facts of a view table are visible."""
-        where, params = axes.where()
-        return self.db.execute(f"SELECT count(*) FROM [{table}] WHERE negotiation = ? AND {where}",
-                               [negotiation, *params]).fetchone()[0]
+        """How many facts of a view table are visible: those recorded and dated by then, read
+        off the (negotiation, date) index alone (a position is its row's id), less the few
+        retracted by then (found by their own lookup, views.retracted)."""
+        named = {"negotiation": negotiation, "known": _known(axes),
+                 "as_of": axes.as_of.isoformat() if axes.as_of is not None else "9999-12-31"}
+        recorded = "negotiation = :negotiation AND date <= :as_of AND position <= :known"
+        return self.db.execute(
+            f"SELECT (SELECT count(*) FROM [{table}] INDEXED BY idx_{table}_negotiation_date "
+            f"WHERE {recorded}) - (SELECT count(*) FROM [{table}] WHERE {recorded} "
+            "AND retracted_at <= :known)", named).fetchone()[0]
 
     def _updates_of(self, table: str, negotiation: str, axes: Axes,
                     ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-        """The visible rows of an update table for those ids, by id, in (date, position) order."""
+        """The visible rows of an update table for those ids, by id, in (date, position) order
+        (looked up by its (negotiation, id) index: the planner would take the date index)."""
         grouped: dict[str, list[dict[str, Any]]] = {}
+        where, params = axes.where()
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             marks = ", ".join("?" * len(chunk))
-            for row in self._rows(table, negotiation, axes, f"AND id IN ({marks})", chunk):
+            for row in self._query(
+                    f"SELECT * FROM [{table}] INDEXED BY idx_{table}_negotiation_id "
+                    f"WHERE negotiation = ? AND id IN ({marks}) AND {where} "
+                    "ORDER BY date, position", [negotiation, *chunk, *params]):
                 grouped.setdefault(row["id"], []).append(row)
         return grouped
 
@@ -387,7 +406,10 @@ class Queries:
         where, params = axes.where("m")
         held, held_params = axes.where("h")
         later, later_params = axes.where("n")
-        sql = (f"FROM meetings AS m WHERE m.negotiation = ? AND {where} "
+        # Read in id order, by the index the checks below look up: each check then finds its
+        # pages at hand (the answer is sorted after, in any order of reading).
+        sql = ("FROM meetings AS m INDEXED BY idx_meetings_negotiation_id "
+               f"WHERE m.negotiation = ? AND {where} "
                # by id (the planner would take the date index for the axes' date condition)
                "AND NOT EXISTS (SELECT 1 FROM meetings_held AS h INDEXED BY "
                "idx_meetings_held_negotiation_id WHERE h.negotiation = m.negotiation "
@@ -406,23 +428,34 @@ class Queries:
                  "state": meeting_state(False, m["scheduled_for"], judged),
                  "sources": [m["position"]]} for m in rows]
 
-    def claims(self, negotiation: str, axes: Axes) -> list[dict[str, Any]]:
+    def claims(self, negotiation: str, axes: Axes, limit: int | None = None,
+               offset: int = 0) -> list[dict[str, Any]]:
+        """The claims in (date, position) order, each with its latest settlement after it;
+        ``limit`` and ``offset`` page through them in SQL (each settlement looked up by id)."""
         self.dossier(negotiation, axes)
-        settlements = self._by_id("claim_settlements", negotiation, axes)
-        result = []
-        for claim in self._rows("claims", negotiation, axes):
-            ends = [s for s in settlements.get(claim["id"], []) if s["position"] > claim["position"]]
-            end = ends[-1] if ends else None
-            result.append({
-                "id": claim["id"], "by": claim["by"], "against": claim["against"],
-                "subject": claim["subject"], "summary": claim["summary"], "amount": claim["amount"],
-                "status": end["outcome"] if end else "open",
-                "settled_amount": end["amount"] if end else None,
-                "settled_on": end["date"] if end else None,
-                "date": claim["date"],
-                "sources": [claim["position"]] + ([end["position"]] if end else []),
-            })
-        return result
+        named = {"negotiation": negotiation, "known": _known(axes),
+                 "as_of": axes.as_of.isoformat() if axes.as_of is not None else "9999-12-31"}
+        # By id (the planner would take the date index for the axes' date condition), and not
+        # an earlier, retracted claim's settlement.
+        ended = ("(SELECT s.position FROM claim_settlements AS s INDEXED BY "
+                 "idx_claim_settlements_negotiation_id WHERE s.negotiation = :negotiation "
+                 f"AND s.id = c.id AND s.position > c.position AND {_visible('s')} "
+                 "ORDER BY s.date DESC, s.position DESC LIMIT 1)")
+        page = (f"SELECT c.*, {ended} AS ended FROM claims AS c WHERE c.negotiation = :negotiation "
+                f"AND {_visible('c')} ORDER BY c.date, c.position" + _page(limit, offset))
+        rows = self._query(
+            "SELECT p.*, e.outcome AS outcome, e.amount AS settled_amount, e.date AS settled_on "
+            f"FROM ({page}) AS p LEFT JOIN claim_settlements AS e ON e.position = p.ended "
+            "ORDER BY p.date, p.position", named)
+        return [{
+            "id": claim["id"], "by": claim["by"], "against": claim["against"],
+            "subject": claim["subject"], "summary": claim["summary"], "amount": claim["amount"],
+            "status": claim["outcome"] if claim["ended"] else "open",
+            "settled_amount": claim["settled_amount"] if claim["ended"] else None,
+            "settled_on": claim["settled_on"] if claim["ended"] else None,
+            "date": claim["date"],
+            "sources": [claim["position"]] + ([claim["ended"]] if claim["ended"] else []),
+        } for claim in rows]
 
     def positions(self, negotiation: str, axes: Axes, limit: int | None = None,
                   offset: int = 0) -> list[dict[str, Any]]:
@@ -558,11 +591,13 @@ class Queries:
                     f"SELECT {columns} FROM log WHERE position IN shown AND {visible}")
 
         params = [*positions[1], negotiation, known, as_of, known, negotiation, known, as_of]
-        count = self.db.execute(chosen("count(*)"), params).fetchone()[0]
-        if not count:
-            return [], count
-        rows = self._query(chosen("*") + " ORDER BY date, position" + _page(limit, offset),
-                           params)
+        # The count of all comes with the page (the rows are all chosen to be ordered anyway).
+        rows = self._query(chosen("*, count(*) OVER () AS entries_in_all")
+                           + " ORDER BY date, position" + _page(limit, offset), params)
+        if rows:
+            count = rows[0]["entries_in_all"]
+        else:  # a page after the last entry
+            count = self.db.execute(chosen("count(*)"), params).fetchone()[0]
         return self.entries(rows, axes), count
 
     def entries(self, rows: list[dict[str, Any]], axes: Axes) -> list[dict[str, Any]]:
@@ -592,6 +627,13 @@ class Queries:
                 "retracted_by": row["retracted_at"]
                 if row["retracted_at"] and row["retracted_at"] <= known else None})
         return entries
+
+
+def _visible(alias: str) -> str:
+    """``Axes.where`` with named parameters (``:known``, ``:as_of``), for SQL that uses them in
+    several places."""
+    return (f"{alias}.position <= :known AND {alias}.date <= :as_of "
+            f"AND ({alias}.retracted_at IS NULL OR {alias}.retracted_at > :known)")
 
 
 def _known(axes: Axes) -> int:

@@ -92,6 +92,14 @@ def by_date(*tables: str) -> list[tuple[str, list[str]]]:
     return [(table, ["negotiation", "date"]) for table in tables]
 
 
+def retracted(*tables: str) -> dict[str, str]:
+    """Lookups of the retracted facts of those tables (few rows): a count of the visible facts
+    is then read off the date index alone, less these (queries.Queries.count)."""
+    return {f"{table}_retracted": f"CREATE INDEX IF NOT EXISTS {table}_retracted ON {table} "
+                                  "(negotiation, retracted_at) WHERE retracted_at IS NOT NULL"
+            for table in tables}
+
+
 def fill(table: str, event_types: tuple[str, ...] | None, columns: dict[str, str], *,
          negotiation: str = NEGOTIATION, joins: str = "", where: str = "") -> str:
     """``INSERT … SELECT`` of one fact row per event (or per joined element) of those types.
@@ -245,7 +253,8 @@ DOSSIER = View(
     },
     keys={"budget_lines": ("position", "line")},
     lookups={"dossiers_by_aggregate": "CREATE INDEX IF NOT EXISTS dossiers_by_aggregate "
-                                      "ON dossiers (aggregate_id)"},
+                                      "ON dossiers (aggregate_id)",
+             **retracted("stakeholders", "meetings")},
     # By id: whether a meeting was held or moved (queries.Queries.meetings_not_held).
     indexes=[*by_date("budget_lines", "stakeholders", "meetings", "meetings_held"),
              ("meetings", ["negotiation", "id"]), ("meetings_held", ["negotiation", "id"])],
@@ -263,7 +272,8 @@ PROPOSAL = View(
         "agreements": {**FACT_COLUMNS, "revision": int, "parties": str, "summary": str},
     },
     keys={"revision_items": ("position", "item_order")},
-    indexes=by_date("revisions", "agreements"),
+    # By item: the revisions that hold it, for its history (projections.history).
+    indexes=[*by_date("revisions", "agreements"), ("revision_items", ["negotiation", "item_id"])],
 )
 
 POSITIONS = View(
@@ -285,6 +295,7 @@ CLAIMS = View(
         "claim_settlements": {**FACT_COLUMNS, "id": str, "outcome": str, "amount": int,
                               "summary": str},
     },
+    lookups=retracted("claims"),
     # By id: whether a claim is settled (queries.Queries.open_claims).
     indexes=[*by_date("claims", "claim_settlements"), ("claim_settlements", ["negotiation", "id"])],
 )
@@ -297,9 +308,12 @@ COMMITMENTS = View(
                         "due": str},
         "commitment_updates": {**FACT_COLUMNS, "id": str, "type": str, "due": str, "detail": str},
     },
-    # By id: each commitment's updates, for its state (queries.Queries.commitments).
+    lookups=retracted("commitments"),
+    # By id: each commitment's updates, for its state (queries.Queries.commitments); by id and
+    # by due date: the commitments due soon (status).
     indexes=[*by_date("commitments", "commitment_updates"),
-             ("commitment_updates", ["negotiation", "id"])],
+             ("commitment_updates", ["negotiation", "id"]), ("commitments", ["negotiation", "id"]),
+             ("commitments", ["negotiation", "due"]), ("commitment_updates", ["negotiation", "due"])],
 )
 
 RELATIONS = View(

@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import generate  # noqa: E402
 
-from akkoord.cli.core import OVERVIEW, PAGE  # noqa: E402
+from akkoord.cli.core import MORE_COUNTED, OVERVIEW, PAGE  # noqa: E402
 from akkoord.cli.render import euros  # noqa: E402
 
 
@@ -98,9 +98,34 @@ def test_status_is_an_overview_bounded_with_whether_more_follow(akkoord, large):
     latest = sorted(positions, key=lambda p: (p["date"], p["sources"][0]), reverse=True)
     assert status["positions"] == latest[:OVERVIEW]
     text = read(akkoord, large, "status").out
-    assert "and more: akkoord commitments --status overdue" in text
-    assert "and more: akkoord claims" in text
+    assert f"and {len(overdue) - OVERVIEW} more: akkoord commitments --status overdue" in text
+    assert f"and {len(open_claims) - OVERVIEW} more: akkoord claims" in text
     assert len(text.splitlines()) < 120
+
+
+def test_status_says_how_many_more_follow_up_to_a_hundred(akkoord, large):
+    """Each list says how many more there are (counted up to MORE_COUNTED, beyond which it
+    says more than that: a count of every latest stance would cost a pass over the dossier)."""
+    status = read(akkoord, large, "status", "--json").json()
+    commitments = read(akkoord, large, "commitments", "--json").json()
+    claims = read(akkoord, large, "claims", "--json").json()
+    meetings = read(akkoord, large, "meetings", "--json").json()
+    positions = read(akkoord, large, "positions", "--json").json()
+    overdue = [c for c in commitments if c["status"] == "overdue"]
+    open_claims = [c for c in claims if c["status"] == "open"]
+    not_held = [m for m in meetings if not m["held"]]
+    assert len(positions) > OVERVIEW + MORE_COUNTED  # one more than is counted
+    assert status["more_count"] == {"overdue": len(overdue) - OVERVIEW,
+                                    "claims": len(open_claims) - OVERVIEW,
+                                    "meetings": len(not_held) - OVERVIEW, "positions": None}
+    text = read(akkoord, large, "status").out
+    assert f"and {len(not_held) - OVERVIEW} more: akkoord meetings" in text
+    assert f"and more than {MORE_COUNTED} more: akkoord positions" in text
+    assert "akkoord commitments --status open" not in text  # none more due soon
+    earlier = read(akkoord, large, "status", "--json", "--as-of", "2022-01-01").json()
+    assert earlier["more_count"]["claims"] == len(
+        [c for c in read(akkoord, large, "claims", "--json", "--as-of", "2022-01-01").json()
+         if c["status"] == "open"]) - OVERVIEW
 
 
 def test_status_meetings_are_those_not_held_and_not_moved_past_ones_first(akkoord, large):

@@ -275,3 +275,32 @@ def test_status_shows_the_dossier_at_a_glance(akkoord, example_store):
     assert "overdue" in later and "€ 70.000.000" in later
     # Meetings whose date passed without meeting_held stay, marked past (cli.md revision 2).
     assert "Meetings not held:" in later and "  past, not held  " in later
+
+
+def test_status_counts_leave_out_what_was_retracted_by_then(akkoord, store, tmp_path):
+    """The counts are read off the date index less the facts retracted by then: a retracted
+    commitment, claim or party counts until the retraction is recorded, and not after it."""
+    events = [
+        *basic_dossier(),  # positions 1-5
+        party("D"),  # 6
+        {"type": "commitment_made", "date": "2025-07-01", "id": "c1", "by": "A", "to": "B",
+         "what": "iets"},  # 7
+        {"type": "commitment_made", "date": "2025-07-01", "id": "c2", "by": "A", "to": "B",
+         "what": "nog iets", "ref": "c2"},  # 8
+        {"type": "claim_lodged", "date": "2025-07-02", "id": "k1", "by": "B", "against": "C",
+         "subject": "s", "summary": "claim"},  # 9
+    ]
+    assert akkoord("--db", store, "import", write_log(tmp_path, events)).status == 0
+    retractions = [
+        {"type": "event_retracted", "date": "2025-07-03", "retracts": "c2", "reason": "fout"},
+        {"type": "event_retracted", "date": "2025-07-03", "retracts_position": 9, "reason": "fout"},
+        {"type": "event_retracted", "date": "2025-07-03", "retracts_position": 6, "reason": "fout"},
+    ]
+    assert akkoord("--db", store, "import", write_log(tmp_path, retractions, name="r.json")).status == 0
+    now = akkoord("--db", store, "status", "--json").json()["counts"]
+    assert now == {"stakeholders": 3, "commitments": 1, "claims": 0, "meetings": 0}
+    before = akkoord("--db", store, "status", "--json", "--known-at", "10").json()["counts"]
+    assert before == {"stakeholders": 4, "commitments": 1, "claims": 1, "meetings": 0}
+    dated = akkoord("--db", store, "status", "--json", "--known-at", "9",
+                    "--as-of", "2025-07-01").json()["counts"]
+    assert dated == {"stakeholders": 4, "commitments": 2, "claims": 0, "meetings": 0}
