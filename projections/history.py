@@ -69,15 +69,18 @@ def _about_item(queries: Queries, negotiation: str, axes: Axes,
     the item) before any event is read, so a history costs its own entries, not every revision.
     """
     known, as_of = _axes(axes)
+    holding = {position for (position,) in queries.db.execute(
+        "SELECT position FROM revision_items WHERE negotiation = ? AND item_id = ?",
+        [negotiation, item])}
     rows = queries.db.execute(
-        "SELECT r.position, r.revision, r.retracted_at, EXISTS (SELECT 1 FROM revision_items AS i "
-        "WHERE i.position = r.position AND i.item_id = ?) FROM revisions AS r "
-        "WHERE r.negotiation = ? AND r.position <= ? AND r.date <= ? ORDER BY r.position",
-        [item, negotiation, known, as_of]).fetchall()
+        "SELECT position, revision, retracted_at FROM revisions "
+        "WHERE negotiation = ? AND position <= ? AND date <= ? ORDER BY position",
+        [negotiation, known, as_of]).fetchall()
     changes: dict[int, str] = {}
     first_held: dict[int, int] = {}  # revision number -> position of its first holding revision
     previous_held = False
-    for position, revision, retracted_at, held in rows:
+    for position, revision, retracted_at in rows:
+        held = position in holding
         if held:
             first_held.setdefault(revision, position)
         if held or previous_held:
