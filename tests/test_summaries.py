@@ -13,6 +13,7 @@ import generate  # noqa: E402
 
 from akkoord.cli.core import MORE_COUNTED, OVERVIEW, PAGE  # noqa: E402
 from akkoord.cli.render import euros  # noqa: E402
+from conftest import basic_dossier, write_log  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -228,3 +229,20 @@ def test_a_commitment_history_page_still_says_what_a_deadline_moved_from(akkoord
     page = read(akkoord, large, "history", f"commitment:{moved}", "--json", "--offset", "1",
                 "--limit", "1").json()
     assert page["entries"] == whole[1:2] and page["count"] == len(whole)
+
+
+def test_a_history_page_follows_the_effective_dates_not_the_recorded_order(akkoord, store, tmp_path):
+    """A stance recorded late, dated before one recorded earlier, comes first on the page: the
+    page is taken after the (date, position) ordering, and the count is of the whole."""
+    stance = {"type": "position_taken", "stakeholder": "A", "subject": "item:noodsteunpunten",
+              "stance": "support", "summary": "ja"}
+    events = [*basic_dossier(),  # positions 1-5; revision 1 (position 5) is dated 2025-06-27
+              {**stance, "date": "2025-07-10"},  # 6
+              {**stance, "date": "2025-07-05", "stance": "oppose"},  # 7, transcribed late
+              {**stance, "date": "2025-07-20", "stance": "neutral"}]  # 8
+    assert akkoord("--db", store, "import", write_log(tmp_path, events)).status == 0
+    page = akkoord("--db", store, "history", "item:noodsteunpunten", "--json", "--limit", "2",
+                   "--offset", "1").json()
+    assert [e["position"] for e in page["entries"]] == [7, 6] and page["count"] == 4
+    text = akkoord("--db", store, "history", "item:noodsteunpunten", "--limit", "2").out
+    assert "rows 1-2 of 4 shown; --offset 2 for the next page" in text
