@@ -14,7 +14,9 @@ from datetime import date
 from enum import Enum
 from functools import cache
 from typing import Any
+from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
@@ -25,7 +27,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import resolve_topic
 
 from akkoord.domain.schema import item_type_of
-from akkoord.domain.values import ENUMS, VALUE_CLASSES, Amount
+from akkoord.domain.values import ENUMS, VALUE_CLASSES, Amount, FileOrigin, Source
 
 DATE_NAME = "date_iso"
 
@@ -92,10 +94,147 @@ def register_transcodings(transcoder: JSONTranscoder) -> None:
         transcoder.register(DataclassAsDict(value_class))
 
 
+class _Unfit(Exception):
+    """A value the fast encoder would not write as the library's encoder does."""
+
+
+# Distinct values kept as written JSON, at most this many (a file's source and origin and the enum
+# members recur in nearly every event; a date is as quickly written again).
+FRAGMENTS_KEPT = 4096
+# orjson hands what it has no type of its own for to ``default``, and with these options also
+# dates, times, dataclasses and subclasses of its types: ``default`` writes them as the library's
+# transcodings do, or refuses them.
+ORJSON_OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+                  | orjson.OPT_PASSTHROUGH_SUBCLASS)
+
+
+class StoredNotation(JSONTranscoder):
+    """The library's JSON transcoder, writing the very same bytes at C speed.
+
+    ``JSONTranscoder.encode`` has ``json`` call back into Python for every date, enum and value
+    object of an event (some ten per event), each building a small dict: a third of an import.
+    Here orjson writes the event, calling back for what the library's transcodings write (a
+    date, a value object), and a value that recurs as the same object (a file's source and
+    origin, an enum member) is written once and kept as JSON. orjson writes text, whole numbers,
+    lists and mappings byte for byte as ``json`` does with the library's settings
+    (``separators=(",", ":")``, ``ensure_ascii=False``; a test compares them over every
+    character). What orjson would write otherwise is never given to it: an enum member or a UUID
+    is replaced by its transcoding's JSON first; for a float, a key that is not text, a number
+    beyond 64 bits, or a type without a transcoding the library's encoder writes the whole value
+    instead, as it always has, or raises its error.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        # The JSON of values that recur as the same object, by identity (the value is kept with
+        # it, so that its id is not reused); and of value objects of text alone, by value.
+        self._kept: dict[int, tuple[Any, orjson.Fragment]] = {}
+        self._by_value: dict[tuple[type, Any], orjson.Fragment] = {}
+        # Types orjson may be given as they are: it writes them as json does, or hands them to
+        # ``default`` (worked out per type on first sight, from the transcodings registered).
+        self._passed: set[type] = {str, int, bool, type(None)}
+        self._replaced: set[type] = set()
+        self._unfit: set[type] = {float}
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        for kinds in (self._passed, self._replaced, self._unfit):
+            kinds.discard(transcoding.type)
+
+    def encode(self, obj: Any) -> bytes:
+        try:
+            return orjson.dumps(self._ready(obj), default=self._default, option=ORJSON_OPTIONS)
+        except Exception:  # noqa: BLE001 - the library's encoder writes it, or raises its error
+            return super().encode(obj)
+
+    def _ready(self, value: Any) -> Any:
+        """The value as orjson is to be given it: an enum member or UUID (which orjson would
+        write unwrapped) replaced, at any depth, by its JSON; raises _Unfit where orjson would
+        write a value otherwise than json. (A key that is not text orjson refuses itself.)"""
+        kind = type(value)
+        passed = self._passed
+        if kind in passed:
+            return value
+        if kind is dict:
+            ready = value
+            for key, inner in value.items():
+                if type(inner) in passed:
+                    continue
+                replaced = self._ready(inner)
+                if replaced is not inner:
+                    if ready is value:
+                        ready = dict(value)
+                    ready[key] = replaced
+            return ready
+        if kind is tuple or kind is list:
+            for item in value:
+                if type(item) not in passed:
+                    return [self._ready(item) for item in value]
+            return value
+        if kind in self._replaced:
+            return self._default(value)
+        if kind in self._unfit:
+            raise _Unfit
+        self._sort(kind)
+        return self._ready(value)
+
+    def _sort(self, kind: type) -> None:
+        if kind not in self.types or issubclass(kind, _NATIVE):
+            # json writes a subclass of its types natively; the library refuses a type it has
+            # no transcoding for
+            self._unfit.add(kind)
+        elif issubclass(kind, (Enum, UUID)):
+            self._replaced.add(kind)  # orjson would write it natively, unwrapped
+        else:
+            self._passed.add(kind)  # orjson hands it to ``default``
+
+    def _default(self, value: Any) -> Any:
+        """A value of a transcoding as the library writes it: ``{"_type_": …, "_data_": …}``."""
+        kept = self._kept.get(id(value))
+        if kept is not None and kept[0] is value:
+            return kept[1]
+        kind = type(value)
+        if kind in _KEPT:
+            fragment = self._by_value.get((kind, value))
+            if fragment is not None:
+                return fragment
+        transcoding = self.types.get(kind)
+        if transcoding is None or issubclass(kind, _NATIVE):
+            raise _Unfit
+        data = transcoding.encode(value)
+        wrapped = {"_type_": transcoding.name,
+                   "_data_": data if type(data) is str else self._ready(data)}
+        if kind not in _KEPT or not _keepable(value):
+            return wrapped
+        if len(self._by_value) >= FRAGMENTS_KEPT:
+            self._kept.clear()
+            self._by_value.clear()
+        fragment = self._by_value[kind, value] = orjson.Fragment(
+            orjson.dumps(wrapped, default=self._default, option=ORJSON_OPTIONS))
+        self._kept[id(value)] = (value, fragment)
+        return fragment
+
+
+# Types that json writes natively, whatever the transcoder registers for a subclass of them.
+_NATIVE = (str, int, float, list, tuple, dict)
+
+
+def _keepable(value: Any) -> bool:
+    """Whether a value's written JSON may be kept for every value equal to it: an enum member, or
+    a value object of text alone (equal numbers of different types, 1 and 1.0, are written
+    differently)."""
+    if isinstance(value, Enum):
+        return True
+    return all(type(part) is str or part is None for part in value.__dict__.values())
+
+
+_KEPT = frozenset({*ENUMS, Source, FileOrigin})
+
+
 @cache
 def stored_event_transcoder() -> JSONTranscoder:
     """The transcoder the application stores events with (the library's and the domain's types)."""
-    transcoder = JSONTranscoder()
+    transcoder = StoredNotation()
     for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
         transcoder.register(transcoding)
     register_transcodings(transcoder)
