@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import types
 import typing
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from functools import cache
 from typing import Any
 from uuid import UUID
 
 import orjson
+from eventsourcing.domain import CanSnapshotAggregate
 from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
     JSONTranscoder,
+    Mapper,
+    StoredEvent,
     Transcoding,
     UUIDAsHex,
 )
@@ -101,9 +104,9 @@ class _Unfit(Exception):
 # Distinct values kept as written JSON, at most this many (a file's source and origin and the enum
 # members recur in nearly every event; a date is as quickly written again).
 FRAGMENTS_KEPT = 4096
-# orjson hands what it has no type of its own for to ``default``, and with these options also
-# dates, times, dataclasses and subclasses of its types: ``default`` writes them as the library's
-# transcodings do, or refuses them.
+# orjson is given only text, whole numbers, lists, mappings and JSON written before; should
+# anything else reach it, ``_refuse`` hands the value back to the library's encoder (orjson would
+# write a date, a dataclass or an enum natively, not as the transcodings do).
 ORJSON_OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
                   | orjson.OPT_PASSTHROUGH_SUBCLASS)
 
@@ -113,14 +116,14 @@ class StoredNotation(JSONTranscoder):
 
     ``JSONTranscoder.encode`` has ``json`` call back into Python for every date, enum and value
     object of an event (some ten per event), each building a small dict: a third of an import.
-    Here orjson writes the event, calling back for what the library's transcodings write (a
-    date, a value object), and a value that recurs as the same object (a file's source and
-    origin, an enum member) is written once and kept as JSON. orjson writes text, whole numbers,
-    lists and mappings byte for byte as ``json`` does with the library's settings
-    (``separators=(",", ":")``, ``ensure_ascii=False``; a test compares them over every
-    character). What orjson would write otherwise is never given to it: an enum member or a UUID
-    is replaced by its transcoding's JSON first; for a float, a key that is not text, a number
-    beyond 64 bits, or a type without a transcoding the library's encoder writes the whole value
+    Here each such value is replaced by what its transcoding makes of it first (a date by its
+    ``isoformat``; a value that recurs as the same object, a file's source and origin or an enum
+    member, by the JSON written for it the first time), and orjson writes the whole, which then
+    holds only text, whole numbers, lists and mappings: those it writes byte for byte as
+    ``json`` does with the library's settings (``separators=(",", ":")``, ``ensure_ascii=False``;
+    a test compares them over every character). A value that orjson would write otherwise (a
+    float, a key that is not text, a number beyond 64 bits, a subclass of a plain type, a type
+    without a transcoding) is never given to it: the library's encoder writes the whole value
     instead, as it always has, or raises its error.
     """
 
@@ -129,78 +132,107 @@ class StoredNotation(JSONTranscoder):
         # The JSON of values that recur as the same object, by identity (the value is kept with
         # it, so that its id is not reused); and of value objects of text alone, by value.
         self._kept: dict[int, tuple[Any, orjson.Fragment]] = {}
-        self._by_value: dict[tuple[type, Any], orjson.Fragment] = {}
-        # Types orjson may be given as they are: it writes them as json does, or hands them to
-        # ``default`` (worked out per type on first sight, from the transcodings registered).
+        self._by_value: dict[tuple[Any, ...], orjson.Fragment] = {}
+        # What is done with a value of each type, worked out on first sight from the
+        # transcodings registered: given to orjson as it is, replaced, or left to the library.
         self._passed: set[type] = {str, int, bool, type(None)}
         self._replaced: set[type] = set()
         self._unfit: set[type] = {float}
+        # Dates and times written by their ``isoformat`` (every event has two or more), without
+        # a call of the transcoding.
+        self._iso: dict[type, str] = {}
 
     def register(self, transcoding: Transcoding) -> None:
         super().register(transcoding)
         for kinds in (self._passed, self._replaced, self._unfit):
             kinds.discard(transcoding.type)
+        self._iso.pop(transcoding.type, None)
+        if type(transcoding) in (DateAsISO, DatetimeAsISO) and transcoding.type in (date, datetime):
+            self._iso[transcoding.type] = transcoding.name
+
+    # Set while a snapshot is written: its state (one large tree of lists, written once per
+    # hundred events) json writes faster than the walk below prepares it. The bytes are the same
+    # either way, so another thread writing meanwhile loses nothing but speed.
+    plainly = False
 
     def encode(self, obj: Any) -> bytes:
+        if self.plainly:
+            return super().encode(obj)
         try:
-            return orjson.dumps(self._ready(obj), default=self._default, option=ORJSON_OPTIONS)
+            return orjson.dumps(self._ready(obj), default=_refuse, option=ORJSON_OPTIONS)
         except Exception:  # noqa: BLE001 - the library's encoder writes it, or raises its error
             return super().encode(obj)
 
     def _ready(self, value: Any) -> Any:
-        """The value as orjson is to be given it: an enum member or UUID (which orjson would
-        write unwrapped) replaced, at any depth, by its JSON; raises _Unfit where orjson would
-        write a value otherwise than json. (A key that is not text orjson refuses itself.)"""
+        """The value in plain JSON types and JSON written before, as orjson is to be given it;
+        raises _Unfit for a value that orjson would write otherwise than json. (A key that is
+        not text orjson refuses itself.)"""
         kind = type(value)
         passed = self._passed
         if kind in passed:
             return value
         if kind is dict:
-            ready = value
+            # The common values of an event settled here, without a call each (this runs for
+            # every event recorded, twice).
+            ready, isos, kept = value, self._iso, self._kept
             for key, inner in value.items():
-                if type(inner) in passed:
+                inner_kind = type(inner)
+                if inner_kind in passed:
                     continue
-                replaced = self._ready(inner)
-                if replaced is not inner:
-                    if ready is value:
-                        ready = dict(value)
-                    ready[key] = replaced
+                if inner_kind is tuple:
+                    for item in inner:
+                        if type(item) not in passed:
+                            break
+                    else:
+                        continue  # empty, or of text
+                if ready is value:
+                    ready = dict(value)
+                iso = isos.get(inner_kind)
+                if iso is not None:
+                    ready[key] = {"_type_": iso, "_data_": inner.isoformat()}
+                    continue
+                found = kept.get(id(inner))
+                ready[key] = (found[1] if found is not None and found[0] is inner
+                              else self._ready(inner))
             return ready
         if kind is tuple or kind is list:
             for item in value:
                 if type(item) not in passed:
                     return [self._ready(item) for item in value]
             return value
+        iso = self._iso.get(kind)
+        if iso is not None:
+            return {"_type_": iso, "_data_": value.isoformat()}
         if kind in self._replaced:
-            return self._default(value)
-        if kind in self._unfit:
-            raise _Unfit
-        self._sort(kind)
-        return self._ready(value)
+            return self._wrapped(value)
+        if kind not in self._unfit:
+            self._sort(kind)
+            return self._ready(value)
+        raise _Unfit
 
     def _sort(self, kind: type) -> None:
         if kind not in self.types or issubclass(kind, _NATIVE):
             # json writes a subclass of its types natively; the library refuses a type it has
             # no transcoding for
             self._unfit.add(kind)
-        elif issubclass(kind, (Enum, UUID)):
-            self._replaced.add(kind)  # orjson would write it natively, unwrapped
         else:
-            self._passed.add(kind)  # orjson hands it to ``default``
+            self._replaced.add(kind)
 
-    def _default(self, value: Any) -> Any:
+    def _wrapped(self, value: Any) -> Any:
         """A value of a transcoding as the library writes it: ``{"_type_": …, "_data_": …}``."""
         kept = self._kept.get(id(value))
         if kept is not None and kept[0] is value:
             return kept[1]
         kind = type(value)
+        key = None
         if kind in _KEPT:
-            fragment = self._by_value.get((kind, value))
+            # by the values themselves (text, hashed and compared in C), not the dataclass's
+            # own hash and equality
+            key = (kind, value) if isinstance(value, Enum) else (kind, *value.__dict__.values())
+            fragment = self._by_value.get(key)
             if fragment is not None:
                 return fragment
-        transcoding = self.types.get(kind)
-        if transcoding is None or issubclass(kind, _NATIVE):
-            raise _Unfit
+        transcoding = self.types[kind]
         data = transcoding.encode(value)
         wrapped = {"_type_": transcoding.name,
                    "_data_": data if type(data) is str else self._ready(data)}
@@ -209,10 +241,29 @@ class StoredNotation(JSONTranscoder):
         if len(self._by_value) >= FRAGMENTS_KEPT:
             self._kept.clear()
             self._by_value.clear()
-        fragment = self._by_value[kind, value] = orjson.Fragment(
-            orjson.dumps(wrapped, default=self._default, option=ORJSON_OPTIONS))
+        fragment = self._by_value[key] = orjson.Fragment(
+            orjson.dumps(wrapped, default=_refuse, option=ORJSON_OPTIONS))
         self._kept[id(value)] = (value, fragment)
         return fragment
+
+
+def _refuse(value: Any) -> Any:
+    raise _Unfit
+
+
+class StoredEventMapper(Mapper):
+    """The library's mapper, which has a snapshot written by the library's own encoder."""
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        transcoder = self.transcoder
+        if not (isinstance(domain_event, CanSnapshotAggregate)
+                and isinstance(transcoder, StoredNotation)):
+            return super().to_stored_event(domain_event)
+        transcoder.plainly = True
+        try:
+            return super().to_stored_event(domain_event)
+        finally:
+            transcoder.plainly = False
 
 
 # Types that json writes natively, whatever the transcoder registers for a subclass of them.
