@@ -22,7 +22,7 @@ from eventsourcing.persistence import JSONTranscoder
 from akkoord.application.notation import StoredNotation, event_from_state
 from akkoord.bootstrap import in_memory
 from akkoord.domain.values import FileOrigin, Period, ProposalItem, Amount, Source, Stance
-from conftest import EXAMPLE_STORE, basic_dossier, count_events, party, revision, write_log
+from conftest import EXAMPLE_SOURCE, EXAMPLE_STORE, basic_dossier, count_events, party, revision, write_log
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import generate  # noqa: E402
@@ -154,3 +154,12 @@ def test_the_latest_revision_follows_retractions_of_revisions(akkoord, store, tm
     subjects = [e["data"]["subject"] for e in akkoord("--db", store, "log", "--json").json()
                 if e["type"] == "position_taken"]
     assert subjects == ["proposal:r2", "proposal:r1", "proposal:r2"]
+
+
+def test_the_example_file_is_known_again_by_the_digest_an_earlier_version_stored(
+        akkoord, example_store):
+    # The digest of a file's events is made from their canonical JSON; the example store's was
+    # written by an earlier version, with the library's encoder.
+    result = akkoord("--db", example_store, "import", EXAMPLE_SOURCE)
+    assert result.status == 2
+    assert "already recorded" in result.err and "positions 1-28" in result.err
