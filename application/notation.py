@@ -159,7 +159,7 @@ class StoredNotation(JSONTranscoder):
         if self.plainly:
             return super().encode(obj)
         try:
-            return orjson.dumps(self._ready(obj), default=_refuse, option=ORJSON_OPTIONS)
+            return _fitted(orjson.dumps(self._ready(obj), default=_refuse, option=ORJSON_OPTIONS))
         except Exception:  # noqa: BLE001 - the library's encoder writes it, or raises its error
             return super().encode(obj)
 
@@ -242,13 +242,19 @@ class StoredNotation(JSONTranscoder):
             self._kept.clear()
             self._by_value.clear()
         fragment = self._by_value[key] = orjson.Fragment(
-            orjson.dumps(wrapped, default=_refuse, option=ORJSON_OPTIONS))
+            _fitted(orjson.dumps(wrapped, default=_refuse, option=ORJSON_OPTIONS)))
         self._kept[id(value)] = (value, fragment)
         return fragment
 
 
 def _refuse(value: Any) -> Any:
     raise _Unfit
+
+
+def _fitted(written: bytes) -> bytes:
+    """orjson's bytes copied into bytes of their own length: the ones it returns keep the
+    memory of its 8 KiB buffer, so a page of a thousand events held 8 MB, not 0.7."""
+    return bytes(memoryview(written))
 
 
 class StoredEventMapper(Mapper):
