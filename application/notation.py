@@ -10,22 +10,27 @@ from __future__ import annotations
 
 import types
 import typing
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from functools import cache
 from typing import Any
+from uuid import UUID
 
+import orjson
+from eventsourcing.domain import CanSnapshotAggregate
 from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
     JSONTranscoder,
+    Mapper,
+    StoredEvent,
     Transcoding,
     UUIDAsHex,
 )
 from eventsourcing.utils import resolve_topic
 
 from akkoord.domain.schema import item_type_of
-from akkoord.domain.values import ENUMS, VALUE_CLASSES, Amount
+from akkoord.domain.values import ENUMS, VALUE_CLASSES, Amount, FileOrigin, Source
 
 DATE_NAME = "date_iso"
 
@@ -92,10 +97,201 @@ def register_transcodings(transcoder: JSONTranscoder) -> None:
         transcoder.register(DataclassAsDict(value_class))
 
 
+class _Unfit(Exception):
+    """A value the fast encoder would not write as the library's encoder does."""
+
+
+# Distinct values kept as written JSON, at most this many (a file's source and origin and the enum
+# members recur in nearly every event; a date is as quickly written again).
+FRAGMENTS_KEPT = 4096
+# orjson is given only text, whole numbers, lists, mappings and JSON written before; should
+# anything else reach it, ``_refuse`` hands the value back to the library's encoder (orjson would
+# write a date, a dataclass or an enum natively, not as the transcodings do).
+ORJSON_OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+                  | orjson.OPT_PASSTHROUGH_SUBCLASS)
+
+
+class StoredNotation(JSONTranscoder):
+    """The library's JSON transcoder, writing the very same bytes at C speed.
+
+    ``JSONTranscoder.encode`` has ``json`` call back into Python for every date, enum and value
+    object of an event (some ten per event), each building a small dict: a third of an import.
+    Here each such value is replaced by what its transcoding makes of it first (a date by its
+    ``isoformat``; a value that recurs as the same object, a file's source and origin or an enum
+    member, by the JSON written for it the first time), and orjson writes the whole, which then
+    holds only text, whole numbers, lists and mappings: those it writes byte for byte as
+    ``json`` does with the library's settings (``separators=(",", ":")``, ``ensure_ascii=False``;
+    a test compares them over every character). A value that orjson would write otherwise (a
+    float, a key that is not text, a number beyond 64 bits, a subclass of a plain type, a type
+    without a transcoding) is never given to it: the library's encoder writes the whole value
+    instead, as it always has, or raises its error.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        # The JSON of values that recur as the same object, by identity (the value is kept with
+        # it, so that its id is not reused); and of value objects of text alone, by value.
+        self._kept: dict[int, tuple[Any, orjson.Fragment]] = {}
+        self._by_value: dict[tuple[Any, ...], orjson.Fragment] = {}
+        # What is done with a value of each type, worked out on first sight from the
+        # transcodings registered: given to orjson as it is, replaced, or left to the library.
+        self._passed: set[type] = {str, int, bool, type(None)}
+        self._replaced: set[type] = set()
+        self._unfit: set[type] = {float}
+        # Dates and times written by their ``isoformat`` (every event has two or more), without
+        # a call of the transcoding.
+        self._iso: dict[type, str] = {}
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        for kinds in (self._passed, self._replaced, self._unfit):
+            kinds.discard(transcoding.type)
+        self._iso.pop(transcoding.type, None)
+        if type(transcoding) in (DateAsISO, DatetimeAsISO) and transcoding.type in (date, datetime):
+            self._iso[transcoding.type] = transcoding.name
+
+    # Set while a snapshot is written: its state (one large tree of lists, written once per
+    # hundred events) json writes faster than the walk below prepares it. The bytes are the same
+    # either way, so another thread writing meanwhile loses nothing but speed.
+    plainly = False
+
+    def encode(self, obj: Any) -> bytes:
+        if self.plainly:
+            return super().encode(obj)
+        try:
+            return _fitted(orjson.dumps(self._ready(obj), default=_refuse, option=ORJSON_OPTIONS))
+        except Exception:  # noqa: BLE001 - the library's encoder writes it, or raises its error
+            return super().encode(obj)
+
+    def _ready(self, value: Any) -> Any:
+        """The value in plain JSON types and JSON written before, as orjson is to be given it;
+        raises _Unfit for a value that orjson would write otherwise than json. (A key that is
+        not text orjson refuses itself.)"""
+        kind = type(value)
+        passed = self._passed
+        if kind in passed:
+            return value
+        if kind is dict:
+            # The common values of an event settled here, without a call each (this runs for
+            # every event recorded, twice).
+            ready, isos, kept = value, self._iso, self._kept
+            for key, inner in value.items():
+                inner_kind = type(inner)
+                if inner_kind in passed:
+                    continue
+                if inner_kind is tuple:
+                    for item in inner:
+                        if type(item) not in passed:
+                            break
+                    else:
+                        continue  # empty, or of text
+                if ready is value:
+                    ready = dict(value)
+                iso = isos.get(inner_kind)
+                if iso is not None:
+                    ready[key] = {"_type_": iso, "_data_": inner.isoformat()}
+                    continue
+                found = kept.get(id(inner))
+                ready[key] = (found[1] if found is not None and found[0] is inner
+                              else self._ready(inner))
+            return ready
+        if kind is tuple or kind is list:
+            for item in value:
+                if type(item) not in passed:
+                    return [self._ready(item) for item in value]
+            return value
+        iso = self._iso.get(kind)
+        if iso is not None:
+            return {"_type_": iso, "_data_": value.isoformat()}
+        if kind in self._replaced:
+            return self._wrapped(value)
+        if kind not in self._unfit:
+            self._sort(kind)
+            return self._ready(value)
+        raise _Unfit
+
+    def _sort(self, kind: type) -> None:
+        if kind not in self.types or issubclass(kind, _NATIVE):
+            # json writes a subclass of its types natively; the library refuses a type it has
+            # no transcoding for
+            self._unfit.add(kind)
+        else:
+            self._replaced.add(kind)
+
+    def _wrapped(self, value: Any) -> Any:
+        """A value of a transcoding as the library writes it: ``{"_type_": …, "_data_": …}``."""
+        kept = self._kept.get(id(value))
+        if kept is not None and kept[0] is value:
+            return kept[1]
+        kind = type(value)
+        key = None
+        if kind in _KEPT:
+            # by the values themselves (text, hashed and compared in C), not the dataclass's
+            # own hash and equality
+            key = (kind, value) if isinstance(value, Enum) else (kind, *value.__dict__.values())
+            fragment = self._by_value.get(key)
+            if fragment is not None:
+                return fragment
+        transcoding = self.types[kind]
+        data = transcoding.encode(value)
+        wrapped = {"_type_": transcoding.name,
+                   "_data_": data if type(data) is str else self._ready(data)}
+        if kind not in _KEPT or not _keepable(value):
+            return wrapped
+        if len(self._by_value) >= FRAGMENTS_KEPT:
+            self._kept.clear()
+            self._by_value.clear()
+        fragment = self._by_value[key] = orjson.Fragment(
+            _fitted(orjson.dumps(wrapped, default=_refuse, option=ORJSON_OPTIONS)))
+        self._kept[id(value)] = (value, fragment)
+        return fragment
+
+
+def _refuse(value: Any) -> Any:
+    raise _Unfit
+
+
+def _fitted(written: bytes) -> bytes:
+    """orjson's bytes copied into bytes of their own length: the ones it returns keep the
+    memory of its 8 KiB buffer, so a page of a thousand events held 8 MB, not 0.7."""
+    return bytes(memoryview(written))
+
+
+class StoredEventMapper(Mapper):
+    """The library's mapper, which has a snapshot written by the library's own encoder."""
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        transcoder = self.transcoder
+        if not (isinstance(domain_event, CanSnapshotAggregate)
+                and isinstance(transcoder, StoredNotation)):
+            return super().to_stored_event(domain_event)
+        transcoder.plainly = True
+        try:
+            return super().to_stored_event(domain_event)
+        finally:
+            transcoder.plainly = False
+
+
+# Types that json writes natively, whatever the transcoder registers for a subclass of them.
+_NATIVE = (str, int, float, list, tuple, dict)
+
+
+def _keepable(value: Any) -> bool:
+    """Whether a value's written JSON may be kept for every value equal to it: an enum member, or
+    a value object of text alone (equal numbers of different types, 1 and 1.0, are written
+    differently)."""
+    if isinstance(value, Enum):
+        return True
+    return all(type(part) is str or part is None for part in value.__dict__.values())
+
+
+_KEPT = frozenset({*ENUMS, Source, FileOrigin})
+
+
 @cache
 def stored_event_transcoder() -> JSONTranscoder:
     """The transcoder the application stores events with (the library's and the domain's types)."""
-    transcoder = JSONTranscoder()
+    transcoder = StoredNotation()
     for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
         transcoder.register(transcoding)
     register_transcodings(transcoder)

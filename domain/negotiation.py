@@ -14,6 +14,7 @@ projections make their SQL from).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 from collections.abc import Iterable, Mapping
@@ -137,6 +138,10 @@ class Negotiation(Aggregate):
 
     # 2: the dossier's state is registers of what stands (earlier snapshots are replayed instead)
     class_version = 2
+    # The latest revision standing, kept while the revisions standing do not change: it is asked
+    # for every position on the proposal, and a dossier of a million events holds thousands of
+    # revisions. A slot, not an attribute, so it is no part of the state (snapshots, equality).
+    __slots__ = ("_latest_revision",)
 
     class Event(Aggregate.Event):
         """An event of a dossier."""
@@ -751,6 +756,13 @@ class Negotiation(Aggregate):
     # up by the application for one decision (an attribute of the class, so never in the state).
     looked_up: ClassVar[Mapping[int, tuple[int, str, str]]] = {}
 
+    def collect_events(self) -> list[Negotiation.Event]:
+        """The pending events, in order (the library takes them off the front of the list one
+        by one: quadratic in a chunk of thousands of events)."""
+        collected = list(self._pending_events)
+        self._pending_events.clear()
+        return collected
+
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         """A dossier snapshot of before the registers cannot be read: replay the events."""
@@ -764,6 +776,8 @@ class Negotiation(Aggregate):
         for kind, key, detail in event.establishes():
             self.standing[kind].setdefault(key, []).append([version, on, detail])
             made.append([kind, key])
+            if kind == "revision":
+                self._forget_latest_revision()
         if event.ref is not None:
             self.standing["ref"].setdefault(event.ref, []).append([version, on, event.TYPE])
             made.append(["ref", event.ref])
@@ -782,6 +796,8 @@ class Negotiation(Aggregate):
         """Takes away what the event of that version established: it never happened."""
         self.retracted[str(version)] = retraction
         for kind, key in self.established.pop(str(version), ()):
+            if kind == "revision":
+                self._forget_latest_revision()
             stack = self.standing[kind][key]
             stack[:] = [entry for entry in stack if entry[0] != version]
             if not stack:
@@ -804,7 +820,7 @@ class Negotiation(Aggregate):
         if not stack:
             raise Refusal(_("{field}: {problem}").format(
                 field=field, problem=_(MISSING[kind]).format(key=key)))
-        first = min(entry[1] for entry in stack)
+        first = stack[0][1] if len(stack) == 1 else min(entry[1] for entry in stack)
         if first > on.isoformat():
             raise Refusal(_("{field}: {problem}").format(
                 field=field, problem=_(ESTABLISHED[kind]).format(
@@ -820,11 +836,15 @@ class Negotiation(Aggregate):
 
     def latest_revision(self) -> int:
         """The number of the latest revision standing, 0 before the first."""
-        # A revision must follow the latest standing one, so the register holds the revisions
-        # in rising order and the latest is the last: read in constant time, where a maximum
-        # over every revision made an import of a long dossier quadratic.
-        revisions = self.standing["revision"]
-        return int(next(reversed(revisions))) if revisions else 0
+        try:
+            return self._latest_revision
+        except AttributeError:  # not known since the revisions standing last changed
+            latest = self._latest_revision = max(map(int, self.standing["revision"]), default=0)
+            return latest
+
+    def _forget_latest_revision(self) -> None:
+        with contextlib.suppress(AttributeError):
+            del self._latest_revision
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -878,15 +898,36 @@ class Negotiation(Aggregate):
         for name, empty in _optional_fields(event_class):
             if name not in own:
                 own[name] = empty
-        event = event_class(  # type: ignore[call-arg]
-            originator_id=self.id, originator_version=self.version + 1,
-            timestamp=event_class.create_timestamp(), recorded_by=recorded_by, **common, **own)
+        event = _made(event_class, {
+            "originator_id": self.id, "originator_version": self.version + 1,
+            "timestamp": event_class.create_timestamp(), "recorded_by": recorded_by,
+            **common, **own})
         if looked_up:
             self.looked_up = looked_up
         try:
             return event.decide(self)
         finally:
             self.__dict__.pop("looked_up", None)
+
+
+def _made(event_class: type[Negotiation.Event], values: dict[str, Any]) -> Negotiation.Event:
+    """``event_class(**values)``, made as the library reads a stored event back: its fields set
+    at once, in their declared order (the order the state is stored in), for an event whose
+    values the dossier has checked (every field given, the id a UUID). The dataclass's own
+    ``__init__`` sets each field of the frozen event by a call of its own, for every event
+    recorded."""
+    names, named = _field_names(event_class)
+    if values.keys() != named or not isinstance(values["originator_id"], UUID):
+        return event_class(**values)  # refused as the dataclass refuses it
+    event = object.__new__(event_class)
+    object.__setattr__(event, "__dict__", {name: values[name] for name in names})
+    return event
+
+
+@functools.cache
+def _field_names(event_class: type) -> tuple[tuple[str, ...], frozenset[str]]:
+    names = tuple(field.name for field in dataclasses.fields(event_class))
+    return names, frozenset(names)
 
 
 class StaleSnapshot(Exception):

@@ -13,6 +13,9 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQ
 
 from akkoord.store.chain import ChainKeeper, Link, StoredRow
 
+# Events inserted by one statement.
+INSERT_PAGE = 1000
+
 
 class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
     """Positions are the table's rowids, as the library's notification ids are."""
@@ -75,31 +78,49 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        # The library's insert, one row at a time for its rowid, with each event chained from
-        # the very values bound to its row (nothing is read back). ``stored_events`` may be a
+        # The first event is inserted as the library does, for its rowid; from then on this
+        # transaction holds the write lock, so the rowids that follow are known in advance and
+        # the rest go in with them, a page of rows per statement. Each event is chained from the
+        # very values bound to its row (nothing is read back). ``stored_events`` may be a
         # generator (a large import streams it), so it is iterated once. The snapshot due after
         # them (``snapshot``) is written and sealed into the last one's chain value here.
-        positions = []
+        positions: list[int] = []
         chaining = self.chaining(c)
+        page: list[tuple[Any, ...]] = []
+        position = 0
+        last_id: Any = None
+        last_hex: Any = None
         event = None
         for event in stored_events:
             originator_id = event.originator_id
-            row = (
-                originator_id.hex if isinstance(originator_id, UUID) else originator_id,
-                event.originator_version,
-                event.topic,
-                event.state,
-            )
-            c.execute(self.insert_events_statement, row)
-            position = c.lastrowid
+            if originator_id is not last_id:  # a batch is nearly always of one dossier
+                last_id = originator_id
+                last_hex = originator_id.hex if isinstance(originator_id, UUID) else originator_id
+            row = (last_hex, event.originator_version, event.topic, event.state)
+            if not positions:
+                c.execute(self.insert_events_statement, row)
+                position = c.lastrowid
+            else:
+                position += 1
+                page.append((position, *row))
+                if len(page) >= INSERT_PAGE:
+                    c.executemany(self._insert_at_statement, page)
+                    page = []
             positions.append(position)
             chaining.add(position, *row)
+        if page:
+            c.executemany(self._insert_at_statement, page)
         seal = self.snapshot(c, kwargs.get("snapshot"), event) if positions else None
         if seal is not None:
             chaining.seal(seal)
             self._insert_seal(c, positions[-1], seal)
         chaining.close()
         return positions
+
+    @property
+    def _insert_at_statement(self) -> str:
+        return (f"INSERT INTO {self.events_table_name} "
+                "(rowid, originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?, ?)")
 
     @contextmanager
     def _reading(self) -> Iterator[SQLiteCursor]:

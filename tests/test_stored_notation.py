@@ -1,0 +1,165 @@
+"""The import's fast paths store what the plain ones stored: the same bytes, positions and state.
+
+``StoredNotation`` writes each event's JSON with orjson; the library's ``JSONTranscoder`` (json)
+is the reference, and every value either comes out byte for byte as it writes it, or is written
+by it. No timing is asserted here; benchmarks/run.py measures.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from eventsourcing.persistence import JSONTranscoder
+
+from akkoord.application.notation import StoredNotation, event_from_state
+from akkoord.bootstrap import in_memory
+from akkoord.domain.values import FileOrigin, Period, ProposalItem, Amount, Source, Stance
+from conftest import EXAMPLE_SOURCE, EXAMPLE_STORE, basic_dossier, count_events, party, revision, write_log
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import generate  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def transcoder() -> StoredNotation:
+    """The transcoder the application stores events with."""
+    found = in_memory().mapper.transcoder
+    assert isinstance(found, StoredNotation)
+    return found
+
+
+def library(transcoder: StoredNotation, value: object) -> bytes | str:
+    """What the library's own encoder writes for the value (or the error it raises)."""
+    try:
+        return JSONTranscoder.encode(transcoder, value)
+    except Exception as error:  # noqa: BLE001 - compared, not handled
+        return type(error).__name__
+
+
+def written(transcoder: StoredNotation, value: object) -> bytes | str:
+    try:
+        return transcoder.encode(value)
+    except Exception as error:  # noqa: BLE001 - compared, not handled
+        return type(error).__name__
+
+
+def test_every_character_is_written_as_the_library_writes_it(transcoder):
+    characters = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for start in range(0, len(characters), 4096):
+        text = "".join(characters[start:start + 4096])
+        assert transcoder.encode({"text": text}) == library(transcoder, {"text": text})
+    for code in range(0x400):  # one at a time where escapes happen: as values, in lists, as keys
+        for value in ({"k": chr(code)}, [chr(code), "x"], {chr(code): 1}):
+            assert transcoder.encode(value) == library(transcoder, value)
+
+
+class Unregistered(Enum):
+    ONE = 1
+
+
+class Text(str):
+    pass
+
+
+@dataclass(frozen=True)
+class Loose:
+    value: object
+
+
+ODD_VALUES = [
+    0.1, 1e16, 1e-07, float("nan"), float("inf"), -0.0, 2**63, -(2**63) - 1, 2**64, 10**30,
+    True, None, "", {1: "a"}, {None: 1}, {True: 1}, {"a": {2: "b"}}, (1, "a", None), [], {}, ((),),
+    Text("t"), {"k": Text("t")}, {Text("k"): 1}, "\ud800", {"s": "\udfff"},
+    UUID("12345678123456781234567812345678"), {"id": UUID(int=1)}, [UUID(int=2)],
+    Decimal("1.50"), {"d": Decimal("2")}, {3, 1, 2}, {"set": {"b", "a"}},
+    Stance.SUPPORT, {"stance": Stance.OPPOSE}, (Stance.DEMAND,), {"nested": {"s": Stance.NEUTRAL}},
+    Unregistered.ONE, {"u": Unregistered.ONE}, Loose(1), {"loose": Loose(1.5)},
+    date(2025, 6, 27), datetime(2025, 6, 27, 12, 0, tzinfo=timezone.utc),
+    Period(2025, None), Amount(5_000_000, Period(2025, 2027)),
+    ProposalItem("i", "p", "r", (Amount(1, Period(2025, 2025)),), None, ("c",)),
+    Source("doc", None, "3", None), {"source": Source("doc", "s", None, "open")},
+    FileOrigin("f.json", "ab" * 32, None), {"origin": FileOrigin("f.json", "cd" * 32, "ef" * 32)},
+    {"weights": {"a": "1.5", "b": 2, "c": [1, "x", {"d": None}]}},
+    [{"id": "r1", "values": [1, 2.5]}], {"deep": [[[[{"x": [Stance.SUPPORT]}]]]]},
+]
+
+
+@pytest.mark.parametrize("value", ODD_VALUES, ids=repr)
+def test_an_odd_value_is_written_as_the_library_writes_it_or_refused_alike(transcoder, value):
+    assert written(transcoder, value) == library(transcoder, value)
+
+
+def test_a_recurring_value_is_written_anew_where_an_equal_value_of_other_types_differs(transcoder):
+    # The written JSON of a source is kept for the next equal source; but 1, True and 1.0 are
+    # equal and written differently, so a source whose page is one of them must not be given
+    # another's JSON.
+    pages = ["1", 1, True, 1.0, "1", 1.0, True, 1]
+    for page in pages:
+        for value in (Source("d", None, page, None), Source("d", None, page, None)):  # type: ignore[arg-type]
+            assert transcoder.encode({"source": value}) == library(transcoder, {"source": value})
+
+
+def test_every_stored_event_of_the_example_and_of_a_generated_dossier_is_written_again_alike(
+        transcoder, akkoord, tmp_path):
+    dossier = tmp_path / "dossier.json"
+    with dossier.open("w", encoding="utf-8") as stream:
+        generate.write_log(stream, generate.dossier_events(3000))
+    store = tmp_path / "generated.db"
+    assert akkoord("--db", store, "import", dossier).status == 0
+    for path in (EXAMPLE_STORE, store):
+        with sqlite3.connect(path) as connection:
+            rows = connection.execute("SELECT topic, state FROM stored_events").fetchall()
+        assert rows
+        for topic, state in rows:
+            event_state = dict(vars(event_from_state(topic, state)))
+            assert transcoder.encode(event_state) == state == library(transcoder, event_state)
+
+
+def test_a_second_import_continues_the_positions_and_the_chain(akkoord, store, tmp_path):
+    # The events after a batch's first go in at positions worked out in advance.
+    first = write_log(tmp_path, basic_dossier(), name="first.json")
+    more = [party(f"P{i}") for i in range(2500)] + [revision(2)]
+    second = write_log(tmp_path, more, name="second.json")
+    assert akkoord("--db", store, "import", first, "--json").json()[0]["positions"] == [1, 5]
+    assert akkoord("--db", store, "import", second, "--json").json()[0]["positions"] == [6, 2506]
+    with sqlite3.connect(store) as connection:
+        versions = connection.execute(
+            "SELECT rowid, originator_version FROM stored_events ORDER BY rowid").fetchall()
+        chained = connection.execute("SELECT COUNT(*) FROM stored_events_chain").fetchone()[0]
+    assert versions == [(position, position) for position in range(1, 2507)]
+    assert chained == count_events(store) == 2506
+    assert akkoord("--db", store, "verify").status == 0
+
+
+def test_the_latest_revision_follows_retractions_of_revisions(akkoord, store, tmp_path):
+    # The dossier keeps its latest revision while the revisions standing do not change.
+    events = [*basic_dossier(), revision(2, ref="r2"),
+              {"type": "position_taken", "date": "2025-06-27", "stakeholder": "A",
+               "subject": "proposal", "stance": "support", "summary": "two"},
+              {"type": "event_retracted", "date": "2025-06-27", "retracts": "r2", "reason": "no"},
+              {"type": "position_taken", "date": "2025-06-27", "stakeholder": "A",
+               "subject": "proposal", "stance": "oppose", "summary": "one"},
+              revision(2),
+              {"type": "position_taken", "date": "2025-06-27", "stakeholder": "B",
+               "subject": "proposal", "stance": "demand", "summary": "two again"}]
+    assert akkoord("--db", store, "import", write_log(tmp_path, events)).status == 0
+    subjects = [e["data"]["subject"] for e in akkoord("--db", store, "log", "--json").json()
+                if e["type"] == "position_taken"]
+    assert subjects == ["proposal:r2", "proposal:r1", "proposal:r2"]
+
+
+def test_the_example_file_is_known_again_by_the_digest_an_earlier_version_stored(
+        akkoord, example_store):
+    # The digest of a file's events is made from their canonical JSON; the example store's was
+    # written by an earlier version, with the library's encoder.
+    result = akkoord("--db", example_store, "import", EXAMPLE_SOURCE)
+    assert result.status == 2
+    assert "already recorded" in result.err and "positions 1-28" in result.err
