@@ -20,7 +20,10 @@ log format are made for those alone: a rebuild copies no event.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from akkoord.domain.topics import topic_of
@@ -163,12 +166,21 @@ def every_event_fill(view: View) -> str:
     return fill(table, None, columns)
 
 
-_STATEMENTS: dict[str, list[str]] = {}
+# A statement of a view: the topics of the events it reads (None: every event), and its SQL.
+Statement = tuple[tuple[str, ...] | None, str]
+# The generated statements are kept under this name for the retractions' query.
+RETRACTIONS = "@retractions"
+
+_STATEMENTS: dict[str, list[Statement]] = {}
 
 
-def statements(view: View) -> list[str]:
+def statements(view: View) -> list[Statement]:
     """The view's statements: its own, then one per declared row shape of its tables (event
-    types whose rows read alike share one)."""
+    types whose rows read alike share one).
+
+    Making them imports the domain and reads the declared types of the event classes: the
+    catch-up keeps them by ``code_fingerprint`` (``catchup.generated_statements``).
+    """
     found = _STATEMENTS.get(view.name)
     if found is not None:
         return found
@@ -182,12 +194,46 @@ def statements(view: View) -> list[str]:
             for table, columns, dossier, joins, where in declared_fills(event_class, declared):
                 shape = (table, tuple(columns.items()), dossier, joins, where)
                 shapes.setdefault(shape, []).append(event_type)
-    found = [every_event_fill(view)] if view.every_event else []
+    found = [(None, every_event_fill(view))] if view.every_event else []
     found += [
-        fill(table, tuple(types), dict(columns), negotiation=dossier, joins=joins, where=where)
+        (tuple(topic_of(t) for t in types),
+         fill(table, tuple(types), dict(columns), negotiation=dossier, joins=joins, where=where))
         for (table, columns, dossier, joins, where), types in shapes.items()]
     _STATEMENTS[view.name] = found
     return found
+
+
+def generated_statements() -> dict[str, list[Statement]]:
+    """Every statement the catch-up runs, by view (and ``RETRACTIONS``): made from the event
+    classes' declarations, so the same for the same code."""
+    found = {view.name: statements(view) for view in VIEWS}
+    found[RETRACTIONS] = [((topic_of("event_retracted"),), retraction_sql())]
+    return found
+
+
+# What the generated statements are made from: the domain's declarations, the stored notation
+# and this module. A change to any of them makes other statements.
+STATEMENT_SOURCES = ("domain/*.py", "application/notation.py", "projections/views.py")
+
+
+@cache
+def code_fingerprint() -> str | None:
+    """A digest of the sources the statements are generated from, read without importing them
+    (None when they are not there to read: then the statements are made in every process)."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for pattern in STATEMENT_SOURCES:
+        paths = sorted(root.glob(pattern))
+        if not paths:
+            return None
+        for path in paths:
+            try:
+                content = path.read_bytes()
+            except OSError:
+                return None
+            digest.update(f"{path.relative_to(root)}\0{len(content)}\0".encode())
+            digest.update(content)
+    return digest.hexdigest()
 
 
 # The parties an event speaks of, for ``log --stakeholder``, read from the fact tables that
