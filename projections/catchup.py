@@ -22,6 +22,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable
 from functools import cached_property
+from importlib import import_module
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -337,6 +338,8 @@ class ViewStore:
             position = self._catch_up_batches(source, progress, own_transactions=False)
             for view in VIEWS:
                 self._create_indexes(view)
+            # derived views read the others through their query indexes, made just now
+            self._derive(position, position, [], at_head=True)
         except BaseException:
             self.conn.rollback()
             raise
@@ -376,7 +379,7 @@ class ViewStore:
             if own_transactions:
                 self.conn.execute("BEGIN IMMEDIATE")
             try:
-                done, head = self._catch_up_batch(source)
+                done, head = self._catch_up_batch(source, derive_at_head=own_transactions)
             except BaseException:
                 if own_transactions:
                     self.conn.rollback()
@@ -402,7 +405,8 @@ class ViewStore:
             return not any(position for position in self.positions().values())
         return source.anchor(self.conn, row[0]) == row[1]
 
-    def _catch_up_batch(self, source: EventSource) -> tuple[int | None, int]:
+    def _catch_up_batch(self, source: EventSource,
+                        derive_at_head: bool = True) -> tuple[int | None, int]:
         tracked = self.positions()
         after = min(tracked.values())
         head = source.head(self.conn)
@@ -427,8 +431,11 @@ class ViewStore:
                         self.conn.execute(statement.format(events=events, topics=TOPICS),
                                           {"after": tracked[view.name], "upto": upto})
         ((topics, statement),) = generated[RETRACTIONS]
+        retracted = []
         if not present.isdisjoint(topics):
-            self._retract(statement.format(events=events, topics=TOPICS), after, upto, tracked)
+            retracted = self._retract(statement.format(events=events, topics=TOPICS), after,
+                                      upto, tracked)
+        self._derive(tracked, upto, retracted, at_head=derive_at_head and upto >= head)
         self.conn.execute("UPDATE tracking SET position = ? WHERE view != ? AND position < ?",
                           [upto, STORE_ANCHOR, upto])
         self.conn.execute(
@@ -437,9 +444,21 @@ class ViewStore:
         )
         return upto, head
 
-    def _retract(self, statement: str, after: int, upto: int, tracked: dict[str, int]) -> None:
-        """Marks the facts of each retracted event with the position of its retraction."""
+    def _derive(self, tracked: dict[str, int] | int, upto: int, retracted: list[int],
+                at_head: bool) -> None:
+        """Brings the derived views from where each was (``tracked``) to ``upto``."""
+        for view in VIEWS:
+            after = tracked if isinstance(tracked, int) else tracked[view.name]
+            if view.derived_by is not None and (after < upto or at_head):
+                import_module(view.derived_by).catch_up(self.conn, after, upto, retracted,
+                                                        at_head)
+
+    def _retract(self, statement: str, after: int, upto: int,
+                 tracked: dict[str, int]) -> list[int]:
+        """Marks the facts of each retracted event with the position of its retraction; returns
+        the positions of the events retracted."""
         retractions = self.conn.execute(statement, {"after": after, "upto": upto}).fetchall()
+        retracted = []
         for position, negotiation, ref, retracted_position in retractions:
             if retracted_position is not None:
                 found = (retracted_position,)
@@ -450,6 +469,7 @@ class ViewStore:
                     "ORDER BY position DESC LIMIT 1", [negotiation, ref, position]).fetchone()
             if found is None:  # pragma: no cover - the domain refuses unknown refs
                 continue
+            retracted.append(found[0])
             for view in VIEWS:
                 if tracked[view.name] < position:
                     for table in fact_tables(view):
@@ -457,6 +477,7 @@ class ViewStore:
                             f"UPDATE [{table}] SET retracted_at = ? WHERE position = ?",
                             [position, found[0]],
                         )
+        return retracted
 
 
 def _runs(positions: list[int], gap: int = 100) -> list[tuple[int, int]]:

@@ -55,6 +55,10 @@ class View:
     indexes: list[tuple[str, list[str]]] = field(default_factory=list)
     # Indexes the filling itself looks things up by, made with the tables: name -> SQL.
     lookups: dict[str, str] = field(default_factory=dict)
+    # A view derived from other views' rows rather than filled from events: the module whose
+    # ``catch_up(db, after, upto, retracted, at_head)`` brings it up to date after each batch's
+    # rows (``retracted``: the positions the batch retracted; ``at_head``: the batch is the last).
+    derived_by: str | None = None
 
     def key(self, table: str) -> tuple[str, ...]:
         return self.keys.get(table, ("position",))
@@ -317,7 +321,9 @@ POSITIONS = View(
     version=3,
     tables={"stances": {**FACT_COLUMNS, "stakeholder": str, "subject": str, "stance": str,
                         "summary": str, "points": str}},
-    # By subject: a topic's or an item's history; by party and subject: a page of positions.
+    # By subject: a topic's or an item's history; by party and subject: a page of positions,
+    # and a party's stances for the alignment view (which is brought in line after a rebuild
+    # has made them).
     indexes=[*by_date("stances"), ("stances", ["negotiation", "subject"]),
              ("stances", ["negotiation", "stakeholder", "subject"])],
 )
@@ -370,9 +376,42 @@ DISTRIBUTION = View(
     indexes=by_date("distribution_keys", "distribution_keys_retired"),
 )
 
-# The dossier view comes first: the others find an event's dossier in its table.
+PAIR = {"negotiation": str, "a": str, "b": str}
+# Derived alignment, kept as running sums per pair of parties and shared subject, from the
+# stances (projections/alignment.py says what each table holds).
+ALIGNMENT = View(
+    name="alignment",
+    version=1,
+    tables={
+        "alignment_engagement": {"negotiation": str, "party": str, "subjects": int},
+        "alignment_parties": {"negotiation": str, "party": str},
+        "alignment_held": {"negotiation": str, "party": str, "subject": str, "stance": str,
+                           "position": int, "date": str},
+        "alignment_shared": {**PAIR, "subject": str, "halves": int, "a_position": int,
+                             "b_position": int, "date": str},
+        "alignment_pairs": {**PAIR, "halves": int, "weight": int, "since": str},
+        "alignment_retracted": {"position": int, "at": int},
+        "alignment_settings": {"name": str, "value": int},
+    },
+    keys={"alignment_engagement": ("negotiation", "party"),
+          "alignment_parties": ("negotiation", "party"),
+          "alignment_held": ("negotiation", "party", "subject"),
+          "alignment_shared": ("negotiation", "a", "b", "subject"),
+          "alignment_pairs": ("negotiation", "a", "b"),
+          "alignment_settings": ("name",)},
+    # The most engaged parties, read off the end of an index; the kept parties holding a stance
+    # on a subject.
+    lookups={"alignment_ranking": "CREATE INDEX IF NOT EXISTS alignment_ranking "
+                                  "ON alignment_engagement (negotiation, subjects DESC, party)",
+             "alignment_holders": "CREATE INDEX IF NOT EXISTS alignment_holders "
+                                  "ON alignment_held (negotiation, subject)"},
+    derived_by="akkoord.projections.alignment",
+)
+
+# The dossier view comes first: the others find an event's dossier in its table. A derived
+# view comes after the views it reads.
 VIEWS: tuple[View, ...] = (DOSSIER, LOG, PROPOSAL, POSITIONS, CLAIMS, COMMITMENTS, RELATIONS,
-                           DISTRIBUTION)
+                           DISTRIBUTION, ALIGNMENT)
 
 
 def retraction_sql() -> str:
