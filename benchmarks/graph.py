@@ -7,12 +7,18 @@ the same run, and the growth from the previous size.
 
     python benchmarks/graph.py                          # N = 2,000 and 20,000
     python benchmarks/graph.py --events 200000 1000000 --runs 1
+    python benchmarks/graph.py --store big.db --views big-views.db --runs 1   # a store made before
+
+With ``--store`` no dossier is made: the store is only read, and its views (``--views``) are
+caught up before anything is timed (so they are written: name a copy of views you want kept).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -33,8 +39,13 @@ def bench(events: int, work: Path, runs: int) -> tuple[float, float, float]:
     with data.open("w", encoding="utf-8") as stream:
         generate.write_log(stream, generate.dossier_events(events))
     store, views = work / f"store-{events}.db", work / f"views-{events}.db"
+    run(akkoord("--db", str(store), "--views", str(views), "import", str(data), "--json"))
+    return timed(store, views, work, runs)
+
+
+def timed(store: Path, views: Path, work: Path, runs: int) -> tuple[float, float, float]:
+    """Median seconds of ``graph --format json`` and ``proposal --json``, and the graph's peak MB."""
     target = ["--db", str(store), "--views", str(views)]
-    run(akkoord(*target, "import", str(data), "--json"))
     run(akkoord(*target, "proposal", "--json"))  # the views caught up before anything is timed
     graph_times, proposal_times, peak = [], [], 0.0
     for _ in range(runs):
@@ -47,18 +58,33 @@ def bench(events: int, work: Path, runs: int) -> tuple[float, float, float]:
     return statistics.median(graph_times), statistics.median(proposal_times), peak
 
 
+def count_events(store: Path) -> int:
+    with contextlib.closing(sqlite3.connect(f"file:{store.resolve()}?mode=ro", uri=True)) as db:
+        return db.execute("SELECT max(rowid) FROM stored_events").fetchone()[0] or 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, nargs="+", default=[2_000, 20_000])
     parser.add_argument("--runs", type=int, default=3, help="runs per size (the median is shown)")
     parser.add_argument("--work", type=Path, help="folder for the files (default: temporary)")
+    parser.add_argument("--store", type=Path, help="time this store instead of generated ones")
+    parser.add_argument("--views", type=Path, help="the views of --store (caught up first)")
     args = parser.parse_args()
+    if args.store is not None and args.views is None:
+        parser.error("--store needs --views")
     work = args.work or Path(tempfile.mkdtemp(prefix="akkoord-graph-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"{'events':>9}  {'graph json':>10}  {'proposal':>8}  {'ratio':>6}  {'growth':>6}  "
           f"{'peak MB':>7}  goal")
     previous: tuple[int, float] | None = None
     try:
+        if args.store is not None:
+            graph, proposal, peak = timed(args.store, args.views, work, args.runs)
+            events = count_events(args.store)
+            print(f"{events:>9,}  {graph:>9.2f}s  {proposal:>7.2f}s  {graph / proposal:>5.1f}x  "
+                  f"{'':>6}  {peak:>7.0f}  ({args.store})", flush=True)
+            return
         for events in args.events:
             graph, proposal, peak = bench(events, work, args.runs)
             ratio = graph / proposal

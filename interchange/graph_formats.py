@@ -38,11 +38,14 @@ def render(graph: nx.MultiDiGraph, fmt: str, size: str = "a4", history: bool = F
     import networkx as nx
 
     if fmt == "json":
-        data = nx.node_link_data(graph, edges=NODE_LINK_EDGES[0])
-        for name in NODE_LINK_EDGES[1:]:
-            data[name] = data[NODE_LINK_EDGES[0]]
         # Compact, so the C encoder writes it: with an indent Python's own writes every value.
-        return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        # The edge list, most of the file, is encoded once and written under each of its keys.
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        data = nx.node_link_data(graph, edges=NODE_LINK_EDGES[0])
+        edges = encode(data.pop(NODE_LINK_EDGES[0]))
+        rest = encode(data)
+        return "".join([rest[:-1], *(f',"{name}":{edges}' for name in NODE_LINK_EDGES), "}\n"]
+                       ).encode("utf-8")
     if fmt == "dot":
         from akkoord.interchange.graph_dot import to_dot
 

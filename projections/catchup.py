@@ -16,16 +16,26 @@ Events reach the views' SQL (see ``projections.views``) in one of two ways:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from functools import cached_property
+from importlib import import_module
 from pathlib import Path
 from typing import Any, Protocol
 
 from akkoord.i18n import _
 from akkoord.projections.browse import ensure_browse_views
-from akkoord.projections.views import VIEWS, View, fact_tables, retraction_sql, statements
+from akkoord.projections.views import (
+    RETRACTIONS,
+    VIEWS,
+    Statement,
+    View,
+    code_fingerprint,
+    fact_tables,
+)
 
 Progress = Callable[[int, int], None]
 STORE_ANCHOR = "@store"
@@ -37,6 +47,8 @@ IN_LIST = 500
 STAGED = "temp.staged_events"
 # The (topic, position) of each event of a batch: the fills find their events by topic.
 TOPICS = "temp.batch_topics"
+# The views' statements as made from the code, kept in the user's cache (generated_statements).
+STATEMENTS_FILE = "statements-"
 
 
 class EventSource(Protocol):
@@ -326,6 +338,8 @@ class ViewStore:
             position = self._catch_up_batches(source, progress, own_transactions=False)
             for view in VIEWS:
                 self._create_indexes(view)
+            # derived views read the others through their query indexes, made just now
+            self._derive(position, position, [], at_head=True)
         except BaseException:
             self.conn.rollback()
             raise
@@ -365,7 +379,7 @@ class ViewStore:
             if own_transactions:
                 self.conn.execute("BEGIN IMMEDIATE")
             try:
-                done, head = self._catch_up_batch(source)
+                done, head = self._catch_up_batch(source, derive_at_head=own_transactions)
             except BaseException:
                 if own_transactions:
                     self.conn.rollback()
@@ -391,7 +405,8 @@ class ViewStore:
             return not any(position for position in self.positions().values())
         return source.anchor(self.conn, row[0]) == row[1]
 
-    def _catch_up_batch(self, source: EventSource) -> tuple[int | None, int]:
+    def _catch_up_batch(self, source: EventSource,
+                        derive_at_head: bool = True) -> tuple[int | None, int]:
         tracked = self.positions()
         after = min(tracked.values())
         head = source.head(self.conn)
@@ -405,12 +420,22 @@ class ViewStore:
         self.conn.execute(f"DELETE FROM {TOPICS}")
         self.conn.execute(f"INSERT INTO {TOPICS} SELECT topic, position FROM {events} "
                           "WHERE position > ? AND position <= ?", [after, upto])
+        # Only the statements that read events of the types in the batch: a batch of one
+        # event runs the log's and that type's.
+        present = {topic for (topic,) in self.conn.execute(f"SELECT DISTINCT topic FROM {TOPICS}")}
+        generated = generated_statements()
         for view in VIEWS:
             if tracked[view.name] < upto:
-                for statement in statements(view):
-                    self.conn.execute(statement.format(events=events, topics=TOPICS),
-                                      {"after": tracked[view.name], "upto": upto})
-        self._retract(events, after, upto, tracked)
+                for topics, statement in generated[view.name]:
+                    if topics is None or not present.isdisjoint(topics):
+                        self.conn.execute(statement.format(events=events, topics=TOPICS),
+                                          {"after": tracked[view.name], "upto": upto})
+        ((topics, statement),) = generated[RETRACTIONS]
+        retracted = []
+        if not present.isdisjoint(topics):
+            retracted = self._retract(statement.format(events=events, topics=TOPICS), after,
+                                      upto, tracked)
+        self._derive(tracked, upto, retracted, at_head=derive_at_head and upto >= head)
         self.conn.execute("UPDATE tracking SET position = ? WHERE view != ? AND position < ?",
                           [upto, STORE_ANCHOR, upto])
         self.conn.execute(
@@ -419,10 +444,21 @@ class ViewStore:
         )
         return upto, head
 
-    def _retract(self, events: str, after: int, upto: int, tracked: dict[str, int]) -> None:
-        """Marks the facts of each retracted event with the position of its retraction."""
-        retractions = self.conn.execute(retraction_sql().format(events=events, topics=TOPICS),
-                                        {"after": after, "upto": upto}).fetchall()
+    def _derive(self, tracked: dict[str, int] | int, upto: int, retracted: list[int],
+                at_head: bool) -> None:
+        """Brings the derived views from where each was (``tracked``) to ``upto``."""
+        for view in VIEWS:
+            after = tracked if isinstance(tracked, int) else tracked[view.name]
+            if view.derived_by is not None and (after < upto or at_head):
+                import_module(view.derived_by).catch_up(self.conn, after, upto, retracted,
+                                                        at_head)
+
+    def _retract(self, statement: str, after: int, upto: int,
+                 tracked: dict[str, int]) -> list[int]:
+        """Marks the facts of each retracted event with the position of its retraction; returns
+        the positions of the events retracted."""
+        retractions = self.conn.execute(statement, {"after": after, "upto": upto}).fetchall()
+        retracted = []
         for position, negotiation, ref, retracted_position in retractions:
             if retracted_position is not None:
                 found = (retracted_position,)
@@ -433,6 +469,7 @@ class ViewStore:
                     "ORDER BY position DESC LIMIT 1", [negotiation, ref, position]).fetchone()
             if found is None:  # pragma: no cover - the domain refuses unknown refs
                 continue
+            retracted.append(found[0])
             for view in VIEWS:
                 if tracked[view.name] < position:
                     for table in fact_tables(view):
@@ -440,6 +477,7 @@ class ViewStore:
                             f"UPDATE [{table}] SET retracted_at = ? WHERE position = ?",
                             [position, found[0]],
                         )
+        return retracted
 
 
 def _runs(positions: list[int], gap: int = 100) -> list[tuple[int, int]]:
@@ -493,10 +531,76 @@ def _is_sqlite_file(path: Path) -> bool:
     return not header or header == b"SQLite format 3\x00"
 
 
+def cache_folder() -> Path:
+    """akkoord's folder in the user's cache."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "akkoord"
+
+
 def default_views_path(store_target: str) -> Path:
     """Where the views of a store live when the user names no place: the user's cache."""
     if "://" not in store_target:
         store_target = str(Path(store_target).resolve())
     digest = hashlib.sha256(store_target.encode()).hexdigest()[:20]
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "akkoord" / f"views-{digest}.sqlite"
+    return cache_folder() / f"views-{digest}.sqlite"
+
+
+# The statements made or read in this process, by the file that keeps them.
+_GENERATED: dict[Path | None, dict[str, list[Statement]]] = {}
+
+
+def generated_statements() -> dict[str, list[Statement]]:
+    """The views' statements (``views.generated_statements``), kept in the user's cache.
+
+    Making them imports the domain and reads the declared types of every event class, which
+    costs more than catching up a few events or rebuilding a small dossier. What they are made
+    from is read as it is (``views.code_fingerprint``), so a file kept for that code serves every
+    process and every store after the first; other code makes and keeps its own. A cache that
+    cannot be read or written is passed by: the statements are then made in each process.
+    """
+    fingerprint = code_fingerprint()
+    path = None
+    if fingerprint is not None:
+        try:
+            path = cache_folder() / f"{STATEMENTS_FILE}{fingerprint[:32]}.json"
+        except RuntimeError:  # no home folder
+            pass
+    found = _GENERATED.get(path)
+    if found is not None:
+        return found
+    if path is not None:
+        try:
+            kept = json.loads(path.read_text(encoding="utf-8"))
+            if kept["fingerprint"] == fingerprint and set(kept["statements"]) == {
+                    *(view.name for view in VIEWS), RETRACTIONS}:
+                found = {view: [(None if topics is None else tuple(topics), sql)
+                                for topics, sql in statements]
+                         for view, statements in kept["statements"].items()}
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # none kept, or not readable: made below
+    if found is None:
+        from akkoord.projections import views
+
+        found = next(iter(_GENERATED.values()), None) or views.generated_statements()
+        if path is not None:
+            _keep_statements(path, {"fingerprint": fingerprint, "statements": found})
+    _GENERATED[path] = found
+    return found
+
+
+def _keep_statements(path: Path, kept: dict[str, Any]) -> None:
+    """Writes the file whole or not at all (a reader beside it sees the old one or the new),
+    and removes those of other code."""
+    scratch = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
+                                         prefix=f".{path.name}.", suffix=".new") as stream:
+            scratch = Path(stream.name)
+            json.dump(kept, stream)
+        os.replace(scratch, path)
+        for other in path.parent.glob(f"{STATEMENTS_FILE}*.json"):
+            if other != path:
+                other.unlink(missing_ok=True)
+    except OSError:  # no cache: the next process makes them again
+        if scratch is not None:
+            scratch.unlink(missing_ok=True)

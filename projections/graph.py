@@ -25,6 +25,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
+from akkoord.projections.alignment import (
+    ALIGNED_PARTIES,
+    STANCE_SIGN,
+    AlignmentTally,
+    Pair,
+    most_engaged,
+    present,
+)
 from akkoord.projections.queries import Axes, Queries
 
 if TYPE_CHECKING:
@@ -35,14 +43,6 @@ Edge = tuple[str, str, str, dict[str, Any]]  # from, to, key, attributes
 RELATIONS = ("stance", "alignment", "role", "commitment", "claim")
 CATEGORIES = ("party", "task", "topic", "item", "claim", "proposal")
 
-# Which side of a subject a stance is on: support, conditional and demand want something of it.
-STANCE_SIGN = {"support": 1, "conditional": 1, "demand": 1, "neutral": 0, "oppose": -1}
-# Derived alignment is drawn between this many parties at most, those with stances on the most
-# subjects: the pairs grow with the square of the parties, and a few hundred parties' web of
-# tens of thousands of ties is neither readable nor cheap (docs/graph.md).
-ALIGNED_PARTIES = 100
-
-
 def category(node: str) -> str:
     prefix, colon, _rest = node.partition(":")
     return prefix if colon and prefix in CATEGORIES else "party"
@@ -51,16 +51,6 @@ def category(node: str) -> str:
 def short_name(node: str) -> str:
     """The node id without its category prefix: ``navo-norm`` for ``topic:navo-norm``."""
     return node.partition(":")[2] if category(node) != "party" else node
-
-
-def subject_agreement(stance: str, other: str) -> float:
-    """How far two stances on one subject agree: the alignment rule, per subject."""
-    sign, other_sign = STANCE_SIGN[stance], STANCE_SIGN[other]
-    if sign == 0 or other_sign == 0:
-        return 0.0
-    if sign != other_sign:
-        return -1.0
-    return 1.0 if stance == other else 0.5
 
 
 def derive_alignments(stances: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -110,7 +100,7 @@ def build_graph(queries: Queries, negotiation: str, axes: Axes) -> nx.MultiDiGra
                      start=stance["date"], end=_earliest(end, graph.nodes[subject].get("end")),
                      sources=[stance["position"]],
                      stance=stance["stance"], sign=STANCE_SIGN[stance["stance"]])
-    _add_derived_alignments(builder, stances)
+    _add_derived_alignments(builder, _derived_alignments(queries, negotiation, axes, stances))
     _add_declared_alignments(builder, queries.alignments(negotiation, axes))
     for role, end in _superseded(queries.roles(negotiation, axes), ("task", "stakeholder")):
         task = f"task:{role['task']}"
@@ -244,70 +234,44 @@ def _add_proposals(builder: _Builder, queries: Queries, negotiation: str, axes: 
         builder.node(f"item:{item_id}", **item)
 
 
-def _add_derived_alignments(builder: _Builder, stances: list[dict[str, Any]]) -> None:
-    """One alignment edge per pair of the most engaged parties, as it holds on the graph's date.
+def _derived_alignments(queries: Queries, negotiation: str, axes: Axes,
+                        stances: list[dict[str, Any]]
+                        ) -> tuple[list[tuple[Pair, dict[str, Any]]], int, int]:
+    """The alignment of each pair of the most engaged parties, as it holds on the graph's date:
+    (pair, alignment) in pair order, the number of parties with a stance and the number kept.
 
-    Kept as running sums: a stance touches only the pairs of parties that hold a stance on its
-    subject, so the cost is the stances times the parties on a subject, never every pair on
-    every date. Its ``start`` is the day a stance of either party on a subject both hold last
-    changed it (the stance edges keep the history that led there).
+    The present (no ``--as-of``, no ``--known-at``) is read from the alignment view, which keeps
+    it as running sums (projections/alignment.py); the past is tallied from the stances as they
+    stood, by the same rule: a stance touches only the pairs of the party that took it with the
+    others kept that hold a stance on its subject.
     """
+    if axes.as_of is None and axes.known_at is None:
+        found = present(queries.db, negotiation, ALIGNED_PARTIES)
+        if found is not None:
+            return found
     engagement: dict[str, set[str]] = defaultdict(set)
     for stance in stances:
         engagement[stance["stakeholder"]].add(stance["subject"])
-    ranked = sorted(engagement, key=lambda party: (-len(engagement[party]), party))
-    chosen = set(ranked[:ALIGNED_PARTIES])
-    if len(ranked) > len(chosen):
-        builder.graph.graph["alignment_parties"] = len(chosen)
-        builder.graph.graph["alignment_parties_left_out"] = len(ranked) - len(chosen)
+    chosen = set(most_engaged({party: len(held) for party, held in engagement.items()},
+                              ALIGNED_PARTIES))
     tally = AlignmentTally()
     for stance in stances:
         if stance["stakeholder"] in chosen:
             tally.take(stance)
-    for pair, alignment in tally.alignments():
+    return list(tally.alignments()), len(engagement), len(chosen)
+
+
+def _add_derived_alignments(builder: _Builder,
+                            found: tuple[list[tuple[Pair, dict[str, Any]]], int, int]) -> None:
+    """One alignment edge per pair; its ``start`` is the day a stance of either party on a
+    subject both hold last changed it (the stance edges keep the history that led there)."""
+    alignments, ranked, chosen = found
+    if ranked > chosen:
+        builder.graph.graph["alignment_parties"] = chosen
+        builder.graph.graph["alignment_parties_left_out"] = ranked - chosen
+    for pair, alignment in alignments:
         builder.edge(*pair, f"alignment:{pair[0]}:{pair[1]}", "alignment", declared=False,
                      **alignment)
-
-
-class AlignmentTally:
-    """Per pair of parties and shared subject, the agreement of their current stances.
-
-    Agreement is counted in halves (``subject_agreement`` times two), so the sums stay exact.
-    """
-
-    def __init__(self) -> None:
-        self.current: dict[tuple[str, str], Mapping[str, Any]] = {}  # (party, subject) -> stance
-        self.holders: dict[str, set[str]] = defaultdict(set)
-        # pair -> subject -> (agreement in halves, the two stances' positions)
-        self.shared: dict[tuple[str, str], dict[str, tuple[int, int, int]]] = defaultdict(dict)
-        self.since: dict[tuple[str, str], str | None] = {}
-
-    def take(self, stance: Mapping[str, Any]) -> None:
-        """A stance in (date, position) order: it replaces the party's earlier one on its subject."""
-        party, subject = stance["stakeholder"], stance["subject"]
-        for other in self.holders[subject]:
-            if other == party:
-                continue
-            held = self.current[(other, subject)]
-            pair = (party, other) if party < other else (other, party)
-            halves = int(2 * subject_agreement(stance["stance"], held["stance"]))
-            self.shared[pair][subject] = (halves, stance["position"], held["position"])
-            self.since[pair] = stance.get("date")
-        self.current[(party, subject)] = stance
-        self.holders[subject].add(party)
-
-    def alignments(self) -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:
-        for pair in sorted(self.shared):
-            subjects = self.shared[pair]
-            score = round(sum(s[0] for s in subjects.values()) / (2 * len(subjects)), 3)
-            yield pair, {
-                "start": self.since[pair],
-                "sign": (score > 0) - (score < 0),
-                "weight": len(subjects),
-                "agreement": score,
-                "subjects": sorted(subjects),
-                "sources": sorted({p for s in subjects.values() for p in s[1:]}),
-            }
 
 
 def _add_declared_alignments(builder: _Builder, declarations: list[dict[str, Any]]) -> None:

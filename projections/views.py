@@ -20,7 +20,10 @@ log format are made for those alone: a rebuild copies no event.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from akkoord.domain.topics import topic_of
@@ -52,6 +55,10 @@ class View:
     indexes: list[tuple[str, list[str]]] = field(default_factory=list)
     # Indexes the filling itself looks things up by, made with the tables: name -> SQL.
     lookups: dict[str, str] = field(default_factory=dict)
+    # A view derived from other views' rows rather than filled from events: the module whose
+    # ``catch_up(db, after, upto, retracted, at_head)`` brings it up to date after each batch's
+    # rows (``retracted``: the positions the batch retracted; ``at_head``: the batch is the last).
+    derived_by: str | None = None
 
     def key(self, table: str) -> tuple[str, ...]:
         return self.keys.get(table, ("position",))
@@ -171,12 +178,21 @@ def every_event_fill(view: View) -> str:
     return fill(table, None, columns)
 
 
-_STATEMENTS: dict[str, list[str]] = {}
+# A statement of a view: the topics of the events it reads (None: every event), and its SQL.
+Statement = tuple[tuple[str, ...] | None, str]
+# The generated statements are kept under this name for the retractions' query.
+RETRACTIONS = "@retractions"
+
+_STATEMENTS: dict[str, list[Statement]] = {}
 
 
-def statements(view: View) -> list[str]:
+def statements(view: View) -> list[Statement]:
     """The view's statements: its own, then one per declared row shape of its tables (event
-    types whose rows read alike share one)."""
+    types whose rows read alike share one).
+
+    Making them imports the domain and reads the declared types of the event classes: the
+    catch-up keeps them by ``code_fingerprint`` (``catchup.generated_statements``).
+    """
     found = _STATEMENTS.get(view.name)
     if found is not None:
         return found
@@ -190,12 +206,46 @@ def statements(view: View) -> list[str]:
             for table, columns, dossier, joins, where in declared_fills(event_class, declared):
                 shape = (table, tuple(columns.items()), dossier, joins, where)
                 shapes.setdefault(shape, []).append(event_type)
-    found = [every_event_fill(view)] if view.every_event else []
+    found = [(None, every_event_fill(view))] if view.every_event else []
     found += [
-        fill(table, tuple(types), dict(columns), negotiation=dossier, joins=joins, where=where)
+        (tuple(topic_of(t) for t in types),
+         fill(table, tuple(types), dict(columns), negotiation=dossier, joins=joins, where=where))
         for (table, columns, dossier, joins, where), types in shapes.items()]
     _STATEMENTS[view.name] = found
     return found
+
+
+def generated_statements() -> dict[str, list[Statement]]:
+    """Every statement the catch-up runs, by view (and ``RETRACTIONS``): made from the event
+    classes' declarations, so the same for the same code."""
+    found = {view.name: statements(view) for view in VIEWS}
+    found[RETRACTIONS] = [((topic_of("event_retracted"),), retraction_sql())]
+    return found
+
+
+# What the generated statements are made from: the domain's declarations, the stored notation
+# and this module. A change to any of them makes other statements.
+STATEMENT_SOURCES = ("domain/*.py", "application/notation.py", "projections/views.py")
+
+
+@cache
+def code_fingerprint() -> str | None:
+    """A digest of the sources the statements are generated from, read without importing them
+    (None when they are not there to read: then the statements are made in every process)."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for pattern in STATEMENT_SOURCES:
+        paths = sorted(root.glob(pattern))
+        if not paths:
+            return None
+        for path in paths:
+            try:
+                content = path.read_bytes()
+            except OSError:
+                return None
+            digest.update(f"{path.relative_to(root)}\0{len(content)}\0".encode())
+            digest.update(content)
+    return digest.hexdigest()
 
 
 # The parties an event speaks of, for ``log --stakeholder``, read from the fact tables that
@@ -281,7 +331,9 @@ POSITIONS = View(
     version=3,
     tables={"stances": {**FACT_COLUMNS, "stakeholder": str, "subject": str, "stance": str,
                         "summary": str, "points": str}},
-    # By subject: a topic's or an item's history; by party and subject: a page of positions.
+    # By subject: a topic's or an item's history; by party and subject: a page of positions,
+    # and a party's stances for the alignment view (which is brought in line after a rebuild
+    # has made them).
     indexes=[*by_date("stances"), ("stances", ["negotiation", "subject"]),
              ("stances", ["negotiation", "stakeholder", "subject"])],
 )
@@ -338,9 +390,42 @@ DISTRIBUTION = View(
     indexes=by_date("distribution_keys", "distribution_keys_retired"),
 )
 
-# The dossier view comes first: the others find an event's dossier in its table.
+PAIR = {"negotiation": str, "a": str, "b": str}
+# Derived alignment, kept as running sums per pair of parties and shared subject, from the
+# stances (projections/alignment.py says what each table holds).
+ALIGNMENT = View(
+    name="alignment",
+    version=1,
+    tables={
+        "alignment_engagement": {"negotiation": str, "party": str, "subjects": int},
+        "alignment_parties": {"negotiation": str, "party": str},
+        "alignment_held": {"negotiation": str, "party": str, "subject": str, "stance": str,
+                           "position": int, "date": str},
+        "alignment_shared": {**PAIR, "subject": str, "halves": int, "a_position": int,
+                             "b_position": int, "date": str},
+        "alignment_pairs": {**PAIR, "halves": int, "weight": int, "since": str},
+        "alignment_retracted": {"position": int, "at": int},
+        "alignment_settings": {"name": str, "value": int},
+    },
+    keys={"alignment_engagement": ("negotiation", "party"),
+          "alignment_parties": ("negotiation", "party"),
+          "alignment_held": ("negotiation", "party", "subject"),
+          "alignment_shared": ("negotiation", "a", "b", "subject"),
+          "alignment_pairs": ("negotiation", "a", "b"),
+          "alignment_settings": ("name",)},
+    # The most engaged parties, read off the end of an index; the kept parties holding a stance
+    # on a subject.
+    lookups={"alignment_ranking": "CREATE INDEX IF NOT EXISTS alignment_ranking "
+                                  "ON alignment_engagement (negotiation, subjects DESC, party)",
+             "alignment_holders": "CREATE INDEX IF NOT EXISTS alignment_holders "
+                                  "ON alignment_held (negotiation, subject)"},
+    derived_by="akkoord.projections.alignment",
+)
+
+# The dossier view comes first: the others find an event's dossier in its table. A derived
+# view comes after the views it reads.
 VIEWS: tuple[View, ...] = (DOSSIER, LOG, PROPOSAL, POSITIONS, CLAIMS, COMMITMENTS, RELATIONS,
-                           DISTRIBUTION)
+                           DISTRIBUTION, ALIGNMENT)
 
 
 def retraction_sql() -> str:

@@ -172,7 +172,9 @@ def test_every_event_type_has_a_row_in_the_contract():
 
 
 def test_every_declared_row_fills_columns_its_table_has_and_every_table_is_filled():
-    tables = {table: columns for view in VIEWS for table, columns in view.tables.items()}
+    # a derived view's tables are filled from the other views' rows, not from events
+    tables = {table: columns for view in VIEWS if view.derived_by is None
+              for table, columns in view.tables.items()}
     filled = {"log"}
     for event_class in EVENT_TYPES.values():
         assert event_class.__doc__ and event_class.__doc__.strip(), event_class.TYPE

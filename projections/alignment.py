@@ -1,0 +1,377 @@
+"""Derived alignment as a view: per pair of parties and shared subject, kept as running sums.
+
+Two parties that hold stances on the same subject are aligned on it as far as their current
+stances agree (``subject_agreement``); a pair's alignment is the mean over its shared subjects.
+The graph draws it among the ``ALIGNED_PARTIES`` parties with stances on the most subjects
+(docs/graph.md). The tables of the ``alignment`` view (``views.ALIGNMENT``) keep what that needs:
+
+- ``alignment_engagement``: per party, the number of subjects it holds a stance on, indexed so
+  that the most engaged are read off the end of an index;
+- ``alignment_parties``: the parties alignment is kept among (at most ``ALIGNED_PARTIES``), and
+  ``alignment_held`` their current stances: per subject the latest by (date, position) that is
+  not retracted (a stance recorded late for an earlier date changes nothing);
+- ``alignment_shared``: per pair of those parties (``a`` < ``b``) and subject both hold a stance
+  on, their agreement in halves (so that sums stay exact), the positions of the two stances and
+  the later of their dates;
+- ``alignment_pairs``: per pair, the running sums over its shared subjects: the halves, the
+  number of subjects (``weight``) and the latest date (``since``, the edge's ``start``);
+- ``alignment_retracted``: the stances retracted since the pairs were last kept.
+
+The view catches up with the others (``catch_up``), once the stances and retractions of a batch
+are in; the pairs are brought in line when the store's head is reached. A changed stance (a new
+one, or a retraction) costs a count of its party's subjects, and, if the party is kept, touches
+only the pairs of that party with the others kept that hold a stance on the subject: at most
+``ALIGNED_PARTIES - 1`` rows of ``alignment_shared``, and as many pairs' sums moved by the
+difference. A party that joins the most engaged brings its pairs (its subjects times the others
+kept holding them); one that leaves takes its pairs away.
+
+The view holds the present only: the stances as known now. The graph of an earlier date
+(``--as-of``) or an earlier point of the record (``--known-at``) is tallied from the stances as
+they stood then (``AlignmentTally``): the same rule over the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+# Which side of a subject a stance is on: support, conditional and demand want something of it.
+STANCE_SIGN = {"support": 1, "conditional": 1, "demand": 1, "neutral": 0, "oppose": -1}
+# Derived alignment is drawn between this many parties at most, those with stances on the most
+# subjects: the pairs grow with the square of the parties, and a few hundred parties' web of
+# tens of thousands of ties is neither readable nor cheap (docs/graph.md).
+ALIGNED_PARTIES = 100
+
+Pair = tuple[str, str]
+Held = tuple[str, int, str]  # a current stance: (stance, position, date)
+
+
+def subject_agreement(stance: str, other: str) -> float:
+    """How far two stances on one subject agree: the alignment rule, per subject."""
+    sign, other_sign = STANCE_SIGN[stance], STANCE_SIGN[other]
+    if sign == 0 or other_sign == 0:
+        return 0.0
+    if sign != other_sign:
+        return -1.0
+    return 1.0 if stance == other else 0.5
+
+
+def in_halves(stance: str, other: str) -> int:
+    return int(2 * subject_agreement(stance, other))
+
+
+def pair_of(party: str, other: str) -> Pair:
+    return (party, other) if party < other else (other, party)
+
+
+def most_engaged(engagement: Mapping[str, int], cap: int) -> list[str]:
+    """The parties alignment is kept among: most subjects first, then by name."""
+    return sorted(engagement, key=lambda party: (-engagement[party], party))[:cap]
+
+
+def alignment(halves: int, weight: int, since: str | None, subjects: list[str],
+              sources: Iterable[int]) -> dict[str, Any]:
+    """A pair's derived alignment, as the graph's edge holds it."""
+    score = round(halves / (2 * weight), 3)
+    return {"start": since, "sign": (score > 0) - (score < 0), "weight": weight,
+            "agreement": score, "subjects": subjects, "sources": sorted(set(sources))}
+
+
+class AlignmentTally:
+    """Per pair of parties and shared subject, the agreement of their current stances, tallied
+    from stances in (date, position) order: for a graph of the past, and the rule the view keeps.
+
+    Agreement is counted in halves, so the sums stay exact.
+    """
+
+    def __init__(self) -> None:
+        self.current: dict[tuple[str, str], Mapping[str, Any]] = {}  # (party, subject) -> stance
+        self.holders: dict[str, set[str]] = defaultdict(set)
+        # pair -> subject -> (agreement in halves, the two stances' positions)
+        self.shared: dict[Pair, dict[str, tuple[int, int, int]]] = defaultdict(dict)
+        self.since: dict[Pair, str | None] = {}
+
+    def take(self, stance: Mapping[str, Any]) -> None:
+        """A stance in (date, position) order: it replaces the party's earlier one on its subject."""
+        party, subject = stance["stakeholder"], stance["subject"]
+        for other in self.holders[subject]:
+            if other == party:
+                continue
+            held = self.current[(other, subject)]
+            self.shared[pair_of(party, other)][subject] = (
+                in_halves(stance["stance"], held["stance"]), stance["position"], held["position"])
+            self.since[pair_of(party, other)] = stance.get("date")
+        self.current[(party, subject)] = stance
+        self.holders[subject].add(party)
+
+    def alignments(self) -> Iterator[tuple[Pair, dict[str, Any]]]:
+        for pair in sorted(self.shared):
+            subjects = self.shared[pair]
+            yield pair, alignment(sum(s[0] for s in subjects.values()), len(subjects),
+                                  self.since[pair], sorted(subjects),
+                                  (p for s in subjects.values() for p in s[1:]))
+
+
+# -- the view ------------------------------------------------------------------------------------
+
+
+def present(db: sqlite3.Connection, negotiation: str,
+            cap: int) -> tuple[list[tuple[Pair, dict[str, Any]]], int, int] | None:
+    """The derived alignment of the dossier as the view holds it now: (pair, alignment) in pair
+    order, the number of parties with a stance and the number kept. None when the view was
+    kept among another number of parties than ``cap``, or its pairs are behind its stances."""
+    settings = dict(db.execute("SELECT name, value FROM alignment_settings"))
+    tracked = db.execute("SELECT position FROM tracking WHERE view = ?", [VIEW]).fetchone()
+    if settings.get("cap") != cap or tracked is None or settings.get("pairs_at") != tracked[0]:
+        return None
+    shared: dict[Pair, tuple[list[str], list[int]]] = {}
+    for a, b, subject, a_position, b_position in db.execute(
+            "SELECT a, b, subject, a_position, b_position FROM alignment_shared "
+            "WHERE negotiation = ? ORDER BY a, b, subject", [negotiation]):
+        subjects, sources = shared.setdefault((a, b), ([], []))
+        subjects.append(subject)
+        sources += (a_position, b_position)
+    found = [((a, b), alignment(halves, weight, since, *shared[(a, b)]))
+             for a, b, halves, weight, since in db.execute(
+                 "SELECT a, b, halves, weight, since FROM alignment_pairs WHERE negotiation = ? "
+                 "ORDER BY a, b", [negotiation])]
+    ((ranked,),) = db.execute("SELECT count(*) FROM alignment_engagement WHERE negotiation = ?",
+                              [negotiation])
+    ((chosen,),) = db.execute("SELECT count(*) FROM alignment_parties WHERE negotiation = ?",
+                              [negotiation])
+    return found, ranked, chosen
+
+
+VIEW = "alignment"  # its name in views.VIEWS
+# A party's or a party and subject's stances, by the index that holds them in (date, position)
+# order of each subject (named: left to itself, SQLite may read every stance of the dossier by
+# date to spare sorting a few rows).
+OF_PARTY = ("FROM stances INDEXED BY idx_stances_negotiation_stakeholder_subject "
+            "WHERE negotiation = ? AND stakeholder = ? AND retracted_at IS NULL")
+# The parties whose stances came or were retracted since the pairs were last kept (:since).
+TOUCHED = "temp.alignment_touched"
+TOUCH = f"""
+INSERT OR IGNORE INTO {TOUCHED} (negotiation, party)
+SELECT negotiation, stakeholder FROM stances WHERE position > :since
+UNION ALL
+SELECT s.negotiation, s.stakeholder FROM alignment_retracted AS r
+JOIN stances AS s ON s.position = r.position WHERE r.at > :since
+"""
+# Their number of subjects, counted again.
+ENGAGEMENT = f"""
+INSERT INTO alignment_engagement (negotiation, party, subjects)
+SELECT s.negotiation, s.stakeholder, count(DISTINCT s.subject) FROM {TOUCHED} AS t
+CROSS JOIN stances AS s INDEXED BY idx_stances_negotiation_stakeholder_subject
+    ON s.negotiation = t.negotiation AND s.stakeholder = t.party
+WHERE s.retracted_at IS NULL GROUP BY s.negotiation, s.stakeholder
+"""
+
+
+def catch_up(db: sqlite3.Connection, after: int, upto: int, retracted: list[int],
+             at_head: bool) -> None:
+    """Brings the view from ``after`` to ``upto``, after the stances view has the batch's rows
+    and its retractions (``retracted``: the positions they retracted).
+
+    The pairs are brought in line once the store's head is reached, for every stance recorded
+    or retracted since they last were (the retractions are noted batch by batch): in a long
+    catch-up or a rebuild, the parties alignment is kept among are chosen once, from the
+    stances as they stand at the end, not again after every batch.
+    """
+    db.executemany("INSERT OR REPLACE INTO alignment_retracted (position, at) VALUES (?, ?)",
+                   [(position, upto) for position in retracted])
+    if not at_head:
+        return
+    settings = dict(db.execute("SELECT name, value FROM alignment_settings"))
+    since, cap = settings.get("pairs_at", 0), ALIGNED_PARTIES
+    if settings.get("cap") != cap:
+        # kept among another number of parties (or never): every dossier chooses again
+        for table in ("alignment_engagement", "alignment_parties", "alignment_held",
+                      "alignment_shared", "alignment_pairs"):
+            db.execute(f"DELETE FROM {table}")
+        since = 0
+    db.execute(f"CREATE TABLE IF NOT EXISTS {TOUCHED} (negotiation TEXT, party TEXT, "
+               "PRIMARY KEY (negotiation, party)) WITHOUT ROWID")
+    db.execute(f"DELETE FROM {TOUCHED}")
+    db.execute(TOUCH, {"since": since})
+    db.execute(f"DELETE FROM alignment_engagement WHERE (negotiation, party) IN "
+               f"(SELECT negotiation, party FROM {TOUCHED})")
+    db.execute(ENGAGEMENT)
+    for (negotiation,) in db.execute(f"SELECT DISTINCT negotiation FROM {TOUCHED}").fetchall():
+        _Dossier(db, negotiation, cap).update(since)
+    db.execute("DELETE FROM alignment_retracted WHERE at <= ?", [upto])
+    db.executemany("INSERT OR REPLACE INTO alignment_settings (name, value) VALUES (?, ?)",
+                   [("cap", cap), ("pairs_at", upto)])
+
+
+class _Dossier:
+    """The pairs of one dossier, brought in line with the stances recorded or retracted since
+    they were kept."""
+
+    def __init__(self, db: sqlite3.Connection, negotiation: str, cap: int):
+        self.db, self.negotiation, self.cap = db, negotiation, cap
+        self.holding: dict[str, dict[str, Held]] = {}  # subject -> kept party -> its stance
+
+    def update(self, since: int) -> None:
+        db, negotiation = self.db, self.negotiation
+        before = {party for (party,) in db.execute(
+            "SELECT party FROM alignment_parties WHERE negotiation = ?", [negotiation])}
+        chosen = {party for (party,) in db.execute(
+            "SELECT party FROM alignment_engagement WHERE negotiation = ? "
+            "ORDER BY subjects DESC, party LIMIT ?", [negotiation, self.cap])}
+        leaving, entering, staying = before - chosen, chosen - before, before & chosen
+        for party in leaving:
+            db.execute("DELETE FROM alignment_parties WHERE negotiation = ? AND party = ?",
+                       [negotiation, party])
+            db.execute("DELETE FROM alignment_held WHERE negotiation = ? AND party = ?",
+                       [negotiation, party])
+            for other in before - {party}:
+                for table in ("alignment_shared", "alignment_pairs"):
+                    db.execute(f"DELETE FROM {table} WHERE negotiation = ? AND a = ? AND b = ?",
+                               [negotiation, *pair_of(party, other)])
+        for party in entering:
+            db.execute("INSERT INTO alignment_parties (negotiation, party) VALUES (?, ?)",
+                       [negotiation, party])
+            current: dict[str, tuple[Any, ...]] = {}
+            for subject, *held in db.execute(
+                    f"SELECT subject, stance, position, date {OF_PARTY}", [negotiation, party]):
+                if subject not in current or (held[2], held[1]) > (current[subject][3],
+                                                                  current[subject][2]):
+                    current[subject] = (subject, *held)
+            db.executemany("INSERT INTO alignment_held (negotiation, party, subject, stance, "
+                           "position, date) VALUES (?, ?, ?, ?, ?, ?)",
+                           [(negotiation, party, *held) for held in current.values()])
+        changed = self.changed(since, staying)
+        # (a, b, subject) -> their agreement, or None: no longer shared
+        shared: dict[tuple[str, str, str], tuple[int, int, int, str] | None] = {}
+        for party in sorted(entering):  # its pairs with the others kept, each pair once
+            for (subject,) in db.execute("SELECT subject FROM alignment_held WHERE "
+                                         "negotiation = ? AND party = ?",
+                                         [negotiation, party]).fetchall():
+                for other in self.holders(subject):
+                    if other != party and not (other in entering and other < party):
+                        shared[(*pair_of(party, other), subject)] = self.agreement(
+                            party, other, subject)
+        for party, subject in changed:  # a stance of a party kept before and now
+            holders = self.holders(subject)
+            # each other party kept: both may have lost their stance on it at once
+            for other in staying - {party}:
+                shared[(*pair_of(party, other), subject)] = (
+                    self.agreement(party, other, subject)
+                    if party in holders and other in holders else None)
+        self.write(shared, fresh=not before)
+
+    def changed(self, since: int, staying: set[str]) -> set[tuple[str, str]]:
+        """The subjects on which a party kept before and now took or lost a stance since: their
+        current stances are read again."""
+        if not staying:
+            return set()
+        db, negotiation = self.db, self.negotiation
+        parties = json.dumps(sorted(staying))
+        keys = set(db.execute(
+            "SELECT stakeholder, subject FROM stances WHERE position > ? AND negotiation = ? "
+            "AND stakeholder IN (SELECT value FROM json_each(?)) UNION "
+            "SELECT s.stakeholder, s.subject FROM alignment_retracted AS r "
+            "JOIN stances AS s ON s.position = r.position WHERE r.at > ? AND s.negotiation = ? "
+            "AND s.stakeholder IN (SELECT value FROM json_each(?))",
+            [since, negotiation, parties, since, negotiation, parties]))
+        for party, subject in keys:
+            held = db.execute(f"SELECT stance, position, date {OF_PARTY} AND subject = ? "
+                              "ORDER BY date DESC, position DESC LIMIT 1",
+                              [negotiation, party, subject]).fetchone()
+            if held is None:
+                db.execute("DELETE FROM alignment_held WHERE negotiation = ? AND party = ? "
+                           "AND subject = ?", [negotiation, party, subject])
+            else:
+                db.execute("INSERT OR REPLACE INTO alignment_held (negotiation, party, subject, "
+                           "stance, position, date) VALUES (?, ?, ?, ?, ?, ?)",
+                           [negotiation, party, subject, *held])
+        return keys
+
+    def holders(self, subject: str) -> dict[str, Held]:
+        """The current stances of the kept parties on the subject."""
+        found = self.holding.get(subject)
+        if found is None:
+            found = self.holding[subject] = {
+                party: (stance, position, date) for party, stance, position, date in
+                self.db.execute("SELECT party, stance, position, date FROM alignment_held "
+                                "WHERE negotiation = ? AND subject = ?",
+                                [self.negotiation, subject])}
+        return found
+
+    def agreement(self, party: str, other: str, subject: str) -> tuple[int, int, int, str]:
+        holders = self.holders(subject)
+        (a, held_a), (b, held_b) = sorted([(party, holders[party]), (other, holders[other])])
+        return in_halves(held_a[0], held_b[0]), held_a[1], held_b[1], max(held_a[2], held_b[2])
+
+    def write(self, shared: dict[tuple[str, str, str], tuple[int, int, int, str] | None],
+              fresh: bool) -> None:
+        """The shared subjects as given, and each pair's sums moved by the difference (read and
+        written a statement for all of them, not one for each); ``fresh``: no pair was kept."""
+        db, negotiation = self.db, self.negotiation
+        old = {} if fresh else {
+            (a, b, subject): (halves, date) for a, b, subject, halves, date in _joined(
+                db, "a TEXT, b TEXT, subject TEXT", list(shared),
+                "SELECT t.a, t.b, t.subject, s.halves, s.date FROM {targets} AS t "
+                "CROSS JOIN alignment_shared AS s ON s.negotiation = ? AND s.a = t.a "
+                "AND s.b = t.b AND s.subject = t.subject", [negotiation])}
+        moved: dict[Pair, list[Any]] = {}  # pair -> [halves, weight, latest new date, lowered]
+        for (a, b, subject), new in shared.items():
+            was = old.get((a, b, subject))
+            if was is None and new is None:
+                continue
+            sums = moved.setdefault((a, b), [0, 0, None, False])
+            if was is not None:
+                sums[0] -= was[0]
+                sums[1] -= 1
+                sums[3] = sums[3] or new is None or new[3] < was[1]
+            if new is not None:
+                sums[0] += new[0]
+                sums[1] += 1
+                sums[2] = new[3] if sums[2] is None else max(sums[2], new[3])
+        db.executemany("DELETE FROM alignment_shared WHERE negotiation = ? AND a = ? AND b = ? "
+                       "AND subject = ?", [(negotiation, *key) for key, new in shared.items()
+                                           if new is None and key in old])
+        db.executemany("INSERT OR REPLACE INTO alignment_shared (negotiation, a, b, subject, "
+                       "halves, a_position, b_position, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       [(negotiation, *key, *new) for key, new in shared.items()
+                        if new is not None])
+        pairs = {} if fresh else {
+            (a, b): (halves, weight, since) for a, b, halves, weight, since in _joined(
+                db, "a TEXT, b TEXT", list(moved),
+                "SELECT t.a, t.b, p.halves, p.weight, p.since FROM {targets} AS t "
+                "CROSS JOIN alignment_pairs AS p ON p.negotiation = ? AND p.a = t.a "
+                "AND p.b = t.b", [negotiation])}
+        kept, gone = [], []
+        for pair, (halves, weight, latest, lowered) in moved.items():
+            was_halves, was_weight, since = pairs.get(pair, (0, 0, None))
+            halves, weight = halves + was_halves, weight + was_weight
+            if weight == 0:
+                gone.append((negotiation, *pair))
+                continue
+            if lowered:  # the latest date may have gone: read it again
+                ((since,),) = db.execute("SELECT max(date) FROM alignment_shared "
+                                         "WHERE negotiation = ? AND a = ? AND b = ?",
+                                         [negotiation, *pair])
+            elif latest is not None:
+                since = latest if since is None else max(since, latest)
+            kept.append((negotiation, *pair, halves, weight, since))
+        db.executemany("DELETE FROM alignment_pairs WHERE negotiation = ? AND a = ? AND b = ?",
+                       gone)
+        db.executemany("INSERT OR REPLACE INTO alignment_pairs (negotiation, a, b, halves, "
+                       "weight, since) VALUES (?, ?, ?, ?, ?, ?)", kept)
+
+
+def _joined(db: sqlite3.Connection, columns: str, keys: list[tuple[Any, ...]], query: str,
+            params: list[Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` joined to ``keys``, given as a temporary table ``{targets}``."""
+    if not keys:
+        return []
+    targets = "temp.alignment_targets"
+    db.execute(f"DROP TABLE IF EXISTS {targets}")
+    db.execute(f"CREATE TABLE {targets} ({columns}, PRIMARY KEY "
+               f"({', '.join(c.split()[0] for c in columns.split(', '))})) WITHOUT ROWID")
+    db.executemany(f"INSERT INTO {targets} VALUES ({', '.join('?' * len(keys[0]))})", keys)
+    return db.execute(query.format(targets=targets), params).fetchall()

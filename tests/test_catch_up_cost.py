@@ -1,0 +1,87 @@
+"""What catching up costs follows the new events, not the store or the code it was made from.
+
+No timing is asserted: the work is counted (the statements run, the modules imported).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import opening, party, write_log
+
+# Catches the views up in a fresh interpreter, as a command does, and says what it ran.
+CATCH_UP = """
+import json, sys
+from akkoord.bootstrap import open_store
+store = open_store(sys.argv[1], views=sys.argv[2])
+ran = []
+store.views.conn.set_trace_callback(ran.append)
+store.catch_up()
+store.views.conn.set_trace_callback(None)
+print(json.dumps({"ran": ran, "imported": sorted(
+    name for name in ("akkoord.domain.negotiation", "akkoord.application.notation", "eventsourcing")
+    if name in sys.modules)}))
+store.close()
+"""
+
+
+def stance(who: str, subject: str, word: str, date: str = "2025-07-01") -> dict:
+    return {"type": "position_taken", "date": date, "stakeholder": who, "subject": subject,
+            "stance": word, "summary": f"{who} {word}"}
+
+
+def catch_up_in_a_process(store: Path, views: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", CATCH_UP, str(store), str(views)],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def filled_tables(ran: list[str]) -> set[str]:
+    return {statement.split("[", 1)[1].split("]", 1)[0] for statement in ran
+            if statement.startswith("INSERT INTO [")}
+
+
+def test_one_new_event_runs_only_its_own_statements_and_imports_no_domain(akkoord, tmp_path):
+    store, views = tmp_path / "events.db", tmp_path / "views.db"
+    events = [opening(), *(party(p) for p in "ABC"),
+              *(stance(p, f"topic:t{n}", "support") for p in "ABC" for n in range(5)),
+              {"type": "claim_lodged", "date": "2025-07-02", "id": "k", "by": "A",
+               "against": "B", "subject": "korting", "summary": "terug", "amount": "1M"}]
+    assert akkoord("--db", store, "import", write_log(tmp_path, events)).status == 0
+    assert akkoord("--db", store, "--views", views, "positions").status == 0  # caught up
+    new = write_log(tmp_path, [stance("A", "topic:t0", "oppose", "2025-07-03")], name="new.json")
+    assert akkoord("--db", store, "import", new).status == 0  # the views named above lag
+
+    caught_up = catch_up_in_a_process(store, views)
+
+    # the statements kept in the views serve: the domain and the library stay unimported
+    assert caught_up["imported"] == []
+    # the log's row and the stance's, not a statement for every table of every view
+    assert filled_tables(caught_up["ran"]) == {"log", "stances"}
+    positions = akkoord("--db", store, "--views", views, "positions", "--json").json()
+    assert {(p["stakeholder"], p["subject"], p["stance"]) for p in positions} >= {
+        ("A", "topic:t0", "oppose")}
+
+
+def test_statements_kept_for_other_code_or_spoilt_are_made_again(akkoord, tmp_path):
+    store, views = tmp_path / "events.db", tmp_path / "views.db"
+    assert akkoord("--db", store, "import", write_log(tmp_path, [opening(), party("A")])).status == 0
+    assert akkoord("--db", store, "--views", views, "positions").status == 0
+    (kept,) = (tmp_path / "cache" / "akkoord").glob("statements-*.json")
+    other = kept.with_name("statements-0123.json")  # as other code keeps its own
+    other.write_text(kept.read_text(encoding="utf-8"), encoding="utf-8")
+    kept.write_text('{"fingerprint": ', encoding="utf-8")  # a write cut short
+    new = write_log(tmp_path, [stance("A", "topic:t", "support")], name="new.json")
+    assert akkoord("--db", store, "import", new).status == 0
+
+    caught_up = catch_up_in_a_process(store, views)
+
+    assert "akkoord.domain.negotiation" in caught_up["imported"]  # made again
+    assert filled_tables(caught_up["ran"]) == {"log", "stances"}
+    assert [path.name for path in kept.parent.glob("statements-*.json")] == [kept.name]
+    assert json.loads(kept.read_text(encoding="utf-8"))["statements"]["log"]
+    positions = akkoord("--db", store, "--views", views, "positions", "--json").json()
+    assert [(p["stakeholder"], p["stance"]) for p in positions] == [("A", "support")]
