@@ -249,7 +249,7 @@ def test_a_rebuild_is_one_transaction_a_failure_leaves_the_old_views(akkoord, ex
     views = tmp_path / "views.sqlite"
     claims = akkoord("--db", example_store, "--views", views, "claims", "--json").out
 
-    def failing_batch(self, source):
+    def failing_batch(self, source, **options):
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(catchup.ViewStore, "_catch_up_batch", failing_batch)
