@@ -8,8 +8,9 @@ concurrency control refuse a second writer that decided on stale state.
 Each event type is one class, and the class is the one place that says what the type means: its
 fields (with their help), its rule (``check``), what it establishes in the dossier while it
 stands (``establishes``: a retraction takes exactly that away again, so undo needs no table of
-its own), its one-line ``summary_line`` and the view rows it fills (``ROWS``, plain data the
-projections make their SQL from).
+its own), its one-line summary (``summary_line``: the line ``domain.summaries`` writes of its
+record, there so that the log is read without these classes) and the view rows it fills
+(``ROWS``, plain data the projections make their SQL from).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from eventsourcing.utils import register_topic
 
 from akkoord.domain.distribution import checked_key
 from akkoord.domain.errors import Refusal
-from akkoord.i18n import N_, _, first_paragraph, human_date, language
+from akkoord.i18n import N_, _, first_paragraph, human_date
 from akkoord.i18n.labels import label
 from akkoord.domain.schema import (
     AGGREGATE,
@@ -41,20 +42,19 @@ from akkoord.domain.schema import (
     fields_of,
     row,
 )
+from akkoord.domain.summaries import summary
 from akkoord.domain.topics import topic_of
 from akkoord.domain.values import (
     BudgetLine,
     ClaimOutcome,
     Euros,
     FileOrigin,
-    Period,
     ProposalItem,
     ProposalStatus,
     Role,
     Source,
     Stance,
     StakeholderKind,
-    euros,
 )
 
 DOSSIER_NAMESPACE = uuid5(NAMESPACE_URL, "https://akkoord.invalid/dossier")
@@ -100,29 +100,6 @@ def _stable_topic(cls: type, name: str) -> None:
     """
     cls.TOPIC = topic_of(name)  # type: ignore[attr-defined]
     register_topic(cls.TOPIC, cls)  # type: ignore[attr-defined]
-
-
-def _word(enum: str, value: str) -> str:
-    """An enum value in a summary: the value itself in English (as the log has always shown it),
-    its label in another language."""
-    return value if language() == "en" else label(enum, value)
-
-
-def _parties(parties: Iterable[str]) -> str:
-    return ", ".join(parties)
-
-
-def period_text(period: Period) -> str:
-    if period.is_single_year:
-        return str(period.first)
-    if period.last is None:
-        return _("from {year}").format(year=period.first)
-    return f"{period.first}-{period.last}"
-
-
-def _budget(lines: Iterable[BudgetLine]) -> str:
-    return "; ".join(f"{line.party} {euros(line.amount)} {period_text(line.period)}"
-                     for line in lines)
 
 
 BUDGET_ROWS = (row("budget_lines", each="budget", line=ELEMENT_INDEX, party="each.party",
@@ -187,8 +164,11 @@ class Negotiation(Aggregate):
             return ()
 
         def summary_line(self) -> str:
-            """One line for the log: what happened, in the words of the dossier."""
-            raise NotImplementedError
+            """One line for the log: what happened, in the words of the dossier (the line of its
+            record: domain.summaries holds each type's, for the readers without event classes)."""
+            from akkoord.domain.records import record_of  # (which imports this module)
+
+            return summary(record_of(self))
 
         def resolved(self, dossier: Negotiation) -> Negotiation.Event:
             """The event as stored: a value that depends on the dossier made explicit."""
@@ -237,10 +217,6 @@ class Negotiation(Aggregate):
             aggregate.opened_on = self.date.isoformat()
             super().apply(aggregate)
 
-        def summary_line(self) -> str:
-            return _("opened {title!r}; budget: {budget}").format(
-                title=self.title, budget=_budget(self.budget))
-
     class BudgetChanged(Event):
         """Replaces the whole budget envelope."""
 
@@ -248,9 +224,6 @@ class Negotiation(Aggregate):
         ROWS = BUDGET_ROWS
         budget: tuple[BudgetLine, ...] = declared(
             N_("the new envelope, every line: {party, purpose?, amount, year | from [, until]}"))
-
-        def summary_line(self) -> str:
-            return _("budget now: {budget}").format(budget=_budget(self.budget))
 
     class StakeholderRegistered(Event):
         """A party or group that takes part or is spoken of."""
@@ -271,10 +244,6 @@ class Negotiation(Aggregate):
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "stakeholder", self.id, None
-
-        def summary_line(self) -> str:
-            return _("{id} registered: {name} ({kind})").format(
-                id=self.id, name=self.name, kind=_word("kind", self.kind.value))
 
     class ProposalRevised(Event):
         """A full new version of the verdelingsvoorstel (all items, not a delta)."""
@@ -317,12 +286,6 @@ class Negotiation(Aggregate):
             yield "revision", str(self.revision), None
             for item in self.items:
                 yield "item", item.id, None
-
-        def summary_line(self) -> str:
-            return _("revision {revision} ({status}) by {parties}: {items}").format(
-                revision=self.revision, status=_word("revision", self.status.value),
-                parties=_parties(self.proposed_by),
-                items=", ".join(item.id for item in self.items))
 
     class PositionTaken(Event):
         """What a party says about a subject; a later position on the same subject supersedes
@@ -371,11 +334,6 @@ class Negotiation(Aggregate):
             # ``proposal`` is stored as the latest revision standing: proposal:rN.
             return dataclasses.replace(self, subject=f"proposal:r{dossier.latest_revision()}")
 
-        def summary_line(self) -> str:
-            return _("{stakeholder} {stance} on {subject}: {summary}").format(
-                stakeholder=self.stakeholder, stance=_word("stance", self.stance.value),
-                subject=self.subject, summary=self.summary)
-
     class ClaimLodged(Event):
         """A financial or other claim one party holds against another."""
 
@@ -395,14 +353,6 @@ class Negotiation(Aggregate):
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "claim", self.id, None
-
-        def summary_line(self) -> str:
-            if self.amount:
-                return _("claim {id} by {by} against {against} ({amount}): {summary}").format(
-                    id=self.id, by=self.by, against=self.against, amount=euros(self.amount),
-                    summary=self.summary)
-            return _("claim {id} by {by} against {against}: {summary}").format(
-                id=self.id, by=self.by, against=self.against, summary=self.summary)
 
     class ClaimSettled(Event):
         """The end of a claim."""
@@ -425,14 +375,6 @@ class Negotiation(Aggregate):
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "claim_settled", self.id, self.outcome.value
 
-        def summary_line(self) -> str:
-            if self.amount:
-                return _("claim {id} {outcome} ({amount})").format(
-                    id=self.id, outcome=_word("claim", self.outcome.value),
-                    amount=euros(self.amount))
-            return _("claim {id} {outcome}").format(
-                id=self.id, outcome=_word("claim", self.outcome.value))
-
     class AlignmentDeclared(Event):
         """Parties state that they act together."""
 
@@ -448,13 +390,6 @@ class Negotiation(Aggregate):
             if len(set(self.parties)) < 2:
                 raise Refusal(_("parties must name at least 2 different stakeholders"))
 
-        def summary_line(self) -> str:
-            if self.toward:
-                return _("{parties} act together toward {toward}: {summary}").format(
-                    parties=_parties(self.parties), toward=self.toward, summary=self.summary)
-            return _("{parties} act together: {summary}").format(
-                parties=_parties(self.parties), summary=self.summary)
-
     class RoleAssigned(Event):
         """Who does what in a shared task."""
 
@@ -468,10 +403,6 @@ class Negotiation(Aggregate):
 
         def check(self, dossier: Negotiation) -> None:
             check_slug("task", self.task)
-
-        def summary_line(self) -> str:
-            return _("{stakeholder} {role} in task {task}").format(
-                stakeholder=self.stakeholder, role=_word("role", self.role.value), task=self.task)
 
     class CommitmentMade(Event):
         """A promise one party makes (a toezegging)."""
@@ -496,13 +427,6 @@ class Negotiation(Aggregate):
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "commitment", self.id, None
 
-        def summary_line(self) -> str:
-            if self.due:
-                return _("{by} commits to {to}: {what} (due {due})").format(
-                    by=self.by, to=_parties(self.to), what=self.what, due=human_date(self.due))
-            return _("{by} commits to {to}: {what}").format(
-                by=self.by, to=_parties(self.to), what=self.what)
-
     class _CommitmentChanged(Event):
         """A change of an open commitment."""
 
@@ -523,12 +447,6 @@ class Negotiation(Aggregate):
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "commitment_closed", self.id, "fulfilled"
 
-        def summary_line(self) -> str:
-            if self.evidence:
-                return _("commitment {id} fulfilled: {evidence}").format(
-                    id=self.id, evidence=self.evidence)
-            return _("commitment {id} fulfilled").format(id=self.id)
-
     class CommitmentRescheduled(_CommitmentChanged):
         """A new deadline; the old one stays in the history."""
 
@@ -543,10 +461,6 @@ class Negotiation(Aggregate):
             super().check(dossier)
             _due_after(self.due, self.date)
 
-        def summary_line(self) -> str:
-            return _("commitment {id} now due {due}: {reason}").format(
-                id=self.id, due=human_date(self.due), reason=self.reason)
-
     class CommitmentWithdrawn(_CommitmentChanged):
         """The promise no longer stands."""
 
@@ -557,9 +471,6 @@ class Negotiation(Aggregate):
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "commitment_closed", self.id, "withdrawn"
-
-        def summary_line(self) -> str:
-            return _("commitment {id} withdrawn: {reason}").format(id=self.id, reason=self.reason)
 
     class MeetingScheduled(Event):
         """A meeting that will decide or discuss."""
@@ -583,19 +494,12 @@ class Negotiation(Aggregate):
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "meeting", self.id, None
 
-        def summary_line(self) -> str:
-            return _("meeting {id} set for {day}: {title}").format(
-                id=self.id, day=human_date(self.scheduled_for), title=self.title)
-
     class MeetingHeld(Event):
         """The meeting took place (on the event's date)."""
 
         TYPE = "meeting_held"
         ROWS = (row("meetings_held", id="id"),)
         id: str = declared(N_("the id of the meeting held"), refers="meeting")
-
-        def summary_line(self) -> str:
-            return _("meeting {id} held").format(id=self.id)
 
     class AgreementReached(Event):
         """Those parties agree to that revision of the proposal."""
@@ -611,10 +515,6 @@ class Negotiation(Aggregate):
         def check(self, dossier: Negotiation) -> None:
             if not self.parties:
                 raise Refusal(_("parties must name at least one stakeholder"))
-
-        def summary_line(self) -> str:
-            return _("{parties} agree to revision {revision}").format(
-                parties=_parties(self.parties), revision=self.revision)
 
     class EventRetracted(Event):
         """An earlier event was recorded in error; it stays in the history, but the dossier and
@@ -669,12 +569,6 @@ class Negotiation(Aggregate):
             aggregate.withdraw(self.retracts_version, self.originator_version)
             super().apply(aggregate)
 
-        def summary_line(self) -> str:
-            if self.retracts is not None:
-                return _("retracts {ref}: {reason}").format(ref=self.retracts, reason=self.reason)
-            return _("retracts the event at position {position}: {reason}").format(
-                position=self.retracts_position, reason=self.reason)
-
     class DistributionKeyRecorded(Event):
         """The key by which an item's amount is divided over regions (the BDuR-systematiek, or
         given shares); an item whose distribution names it is divided by it."""
@@ -709,11 +603,6 @@ class Negotiation(Aggregate):
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "distribution_key", self.id, None
 
-        def summary_line(self) -> str:
-            # A key divides over at least 2 regions, so the count is always plural.
-            return _("distribution key {id} ({method}, {count} regions): {title}").format(
-                id=self.id, method=self.method, count=len(self.regions), title=self.title)
-
     class DistributionKeyRetired(Event):
         """The key no longer applies from this event's date."""
 
@@ -728,10 +617,6 @@ class Negotiation(Aggregate):
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "distribution_key_retired", self.id, "retired"
-
-        def summary_line(self) -> str:
-            return _("distribution key {id} retired: {reason}").format(
-                id=self.id, reason=self.reason)
 
     class Snapshot(Aggregate.Snapshot):
         pass

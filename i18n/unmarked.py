@@ -6,8 +6,8 @@ What counts as text people read, by where it stands in the code:
 - what ``print`` writes (but not JSON);
 - an argparse ``help=`` or ``description=``;
 - the headers of a table (``table([...], rows)``) and the titles of a status section;
-- every literal with words in a ``render…`` function or an event's ``summary_line`` (the lines
-  ``log`` shows);
+- every literal with words in a ``render…`` function, an event's ``summary_line`` or a line of a
+  table of summary lines (``LINES``: a module-level dict of functions; the lines ``log`` shows);
 - a table of message templates: a module-level dict whose values are texts with ``{…}``
   placeholders (the domain's ``MISSING`` and ``ESTABLISHED`` refusals), marked with ``N_()``.
 
@@ -28,6 +28,8 @@ USER_ERRORS = {"UsageError", "Refusal", "FileRefused", "EventRefused", "DossierN
                "Said", "TableRefused", "ViewsRefused"}
 # Functions whose every literal with words is text people read.
 SHOWN_FUNCTIONS = ("render", "summary_line")
+# Module-level dicts whose values (lambdas, or the module's functions by name) write shown text.
+SHOWN_TABLES = ("LINES",)
 # Calls whose string arguments are not text: an encoding, a view's column mapping, the name
 # of an enum whose label is shown.
 NOT_TEXT_CALLS = {"encode", "decode", "row", "label", "_word"}
@@ -78,10 +80,7 @@ def _rendered(tree: ast.AST) -> Iterator[ast.AST]:
     its body, but keys (``row["id"]``, ``{"id": …}``), comparisons with enum values, default
     values of parameters, encodings and the marked ones."""
     skipped: set[int] = set()
-    for function in ast.walk(tree):
-        if not (isinstance(function, ast.FunctionDef)
-                and function.name.startswith(SHOWN_FUNCTIONS)):
-            continue
+    for function in _shown_functions(tree):
         for default in function.args.defaults + function.args.kw_defaults:
             if default is not None:
                 skipped.update(id(n) for n in ast.walk(default))
@@ -104,6 +103,24 @@ def _rendered(tree: ast.AST) -> Iterator[ast.AST]:
         for node in ast.walk(function):
             if id(node) not in skipped and _is_text(node):
                 yield node
+
+
+def _shown_functions(tree: ast.AST) -> Iterator[ast.FunctionDef | ast.Lambda]:
+    """The functions whose literals with words are shown: by name, or as a line of a table."""
+    tabled: set[str] = set()
+    for statement in getattr(tree, "body", ()):
+        target = (statement.targets[0] if isinstance(statement, ast.Assign)
+                  else statement.target if isinstance(statement, ast.AnnAssign) else None)
+        if _name(target) in SHOWN_TABLES and isinstance(statement.value, ast.Dict):
+            for value in statement.value.values:
+                if isinstance(value, ast.Lambda):
+                    yield value
+                elif isinstance(value, ast.Name):
+                    tabled.add(value.id)
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef) and (
+                function.name.startswith(SHOWN_FUNCTIONS) or function.name in tabled):
+            yield function
 
 
 def _templates(tree: ast.Module) -> Iterator[ast.AST]:

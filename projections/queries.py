@@ -609,7 +609,7 @@ class Queries:
             raise NotFound(_("the log is read with the store at hand"))
         states = self.states([row["position"] for row in rows])
         from akkoord.projections.records import record, stored_state
-        from akkoord.projections.summaries import summary
+        from akkoord.domain.summaries import summary
 
         known = _known(axes)
         entries = []

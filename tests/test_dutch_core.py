@@ -138,5 +138,9 @@ def test_the_unmarked_check_finds_a_bare_summary_line_and_a_bare_template_table(
         "        return f'meeting {self.id} held'\n"
         "class Marked:\n"
         "    def summary_line(self):\n"
-        "        return _('meeting {id} held').format(id=self.id)\n")
-    assert sorted(line for line, _text in unmarked(source)) == [2, 6]
+        "        return _('meeting {id} held').format(id=self.id)\n"
+        "def _held(r):\n"
+        "    return f'meeting {r[\"id\"]} held'\n"
+        "LINES = {'meeting_held': _held, 'key_retired': lambda r: 'key ' + r['id'] + ' retired',\n"
+        "         'marked': lambda r: _('meeting {id} held').format(id=r['id'])}\n")
+    assert sorted(line for line, _text in unmarked(source)) == [2, 6, 11, 12, 12]

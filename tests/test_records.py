@@ -1,9 +1,10 @@
 """The log and a history read stored events with ``json`` alone, and show what the domain would.
 
 ``log`` and ``history`` start without the event-sourcing library or the domain model: they make
-each event's record and summary from its stored JSON (``projections.records``,
-``projections.summaries``). What they show must be what the event classes say: here every
-stored event of dossiers that hold every event type is read both ways and compared.
+each event's record from its stored JSON (``projections.records``) and its summary from the
+record (``domain.summaries``, the one place summaries are written). What they show must be what
+the event classes say: here every stored event of dossiers that hold every event type is read
+both ways and compared, and its summary is the line written for it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from akkoord.domain.negotiation import EVENT_TYPES  # noqa: E402
 from akkoord.domain.records import record_of  # noqa: E402
 from akkoord.domain.schema import fields_of, item_type_of  # noqa: E402
 from akkoord.i18n import activate  # noqa: E402
-from akkoord.projections import records, summaries  # noqa: E402
+from akkoord.domain.summaries import LINES, summary  # noqa: E402
+from akkoord.projections import records  # noqa: E402
 
 # What the example's later meetings and a key leave out: every other type, and the other forms
 # of a type's summary line.
@@ -92,6 +94,9 @@ def test_the_readers_know_each_types_fields_as_its_class_declares_them():
 
 @pytest.mark.parametrize("language", ["en", "nl"])
 def test_every_stored_event_reads_as_the_domain_records_and_summarises_it(every_type, language):
+    """Every type has its line, and an event's summary is the line of its record, the same
+    whether the record is read from the stored JSON (log, history) or made of the event."""
+    assert set(LINES) == set(EVENT_TYPES)
     activate(language)
     try:
         for topic, state in every_type:
@@ -99,7 +104,37 @@ def test_every_stored_event_reads_as_the_domain_records_and_summarises_it(every_
             record = records.record(event.TYPE, records.stored_state(state))
             assert record == record_of(event)
             assert list(record) == list(record_of(event))  # the same order of fields
-            assert summaries.summary(record) == event.summary_line(), record
+            line = summary(record)
+            assert line == event.summary_line() == LINES[event.TYPE](record), record
+            assert "\n" not in line, line
+    finally:
+        activate("en")
+
+
+# The summaries of the forms above, as the log has shown them, in English and in Dutch.
+SUMMARIES = {
+    "en": ["budget now: ", "VB demand on topic:ptss: Meer geld",
+           "retracts the event at position 23: dubbel genoteerd",
+           "VB commits to VNG, JENV: Iets zonder termijn", "commitment zonder-termijn fulfilled",
+           "claim zonder-bedrag by VB against RIJK: Een claim zonder bedrag",
+           "claim zonder-bedrag partially_granted (€ 5)",
+           "meeting zonder-agenda set for 2025-11-01: Overleg",
+           "distribution key bdur-voorbeeld retired: vervangen"],
+    "nl": ["budget nu: ", "VB over topic:ptss: eist — Meer geld",
+           "neemt de gebeurtenis op positie 23 terug als vergissing: dubbel genoteerd",
+           "VB zegt VNG, JENV toe: Iets zonder termijn", "toezegging zonder-termijn nagekomen",
+           "claim zonder-bedrag van VB op RIJK: Een claim zonder bedrag",
+           "claim zonder-bedrag deels toegekend (€ 5)",
+           "overleg zonder-agenda gepland op 1 november 2025: Overleg",
+           "verdeelsleutel bdur-voorbeeld buiten gebruik gesteld: vervangen"],
+}
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_the_summary_of_a_record_is_the_line_the_log_has_shown(language):
+    activate(language)
+    try:
+        assert [summary(entry) for entry in MORE] == SUMMARIES[language]
     finally:
         activate("en")
 

@@ -1,9 +1,10 @@
 """One line per event, for the log: what happened, in the words of the dossier.
 
-Written from the event's record (``projections.records``), so that the log and a history are
-read without the domain's event classes; each line is the one the event class's
-``summary_line`` gives (``tests/test_records.py`` holds them to it, type by type, in English and
-in Dutch).
+The one place each event type's summary is written, keyed by type, from the event's record
+(``domain.records.record_of`` for an event object; ``projections.records`` reads the same record
+from the stored JSON, without the event classes). An event class's ``summary_line`` is the line
+of its own record, so that ``log`` and ``history`` show what the domain says while they start
+without the event-sourcing library or the domain model: this module imports light modules alone.
 """
 
 from __future__ import annotations
