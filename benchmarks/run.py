@@ -58,7 +58,8 @@ db.execute("COMMIT")
 """
 
 # The same work as akkoord's import, done plainly: the stored rows as akkoord stored them (read
-# before the clock starts), the file read, and rows and chain written in one transaction.
+# before the clock starts), the file read, and rows, chain, snapshot and seal written in one
+# transaction.
 FLOOR_SAME_WORK = """
 import hashlib, json, sqlite3, sys, time
 source = sqlite3.connect(sys.argv[2])
@@ -66,6 +67,9 @@ rows = source.execute("SELECT originator_id, originator_version, topic, state "
                       "FROM stored_events ORDER BY rowid").fetchall()
 head = source.execute("SELECT chain FROM stored_events_chain ORDER BY notification_id DESC "
                       "LIMIT 1").fetchone()[0]
+# The snapshot the import wrote, and its seal, which the chain value of its last event holds.
+seals = dict(source.execute("SELECT notification_id, seal FROM stored_events_seals"))
+snapshots = source.execute("SELECT * FROM stored_snapshots").fetchall()
 source.close()
 started = time.perf_counter()
 with open(sys.argv[1], encoding="utf-8") as f:
@@ -76,6 +80,9 @@ db.execute("CREATE TABLE stored_events (originator_id TEXT, originator_version I
            "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))")
 db.execute("CREATE TABLE stored_events_chain (notification_id INTEGER PRIMARY KEY, "
            "leaf BLOB NOT NULL, chain BLOB NOT NULL)")
+db.execute("CREATE TABLE stored_events_seals (notification_id INTEGER PRIMARY KEY, seal BLOB)")
+db.execute("CREATE TABLE stored_snapshots (originator_id TEXT, originator_version INTEGER, "
+           "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID")
 sha256, links, chain = hashlib.sha256, [], bytes(32)
 def text(value):
     data = value.encode()
@@ -84,13 +91,17 @@ for position, (aggregate, version, topic, state) in enumerate(rows, 1):
     leaf = sha256(b"\\x00akkoord-event/1\\x00i" + position.to_bytes(8, "big") + text(aggregate)
                   + b"i" + version.to_bytes(8, "big") + text(topic)
                   + b"b" + len(state).to_bytes(8, "big") + state).digest()
-    chain = sha256(b"\\x02" + chain + leaf).digest()
+    seal = seals.get(position)
+    chain = (sha256(b"\\x02" + chain + leaf) if seal is None
+             else sha256(b"\\x03" + chain + leaf + seal)).digest()
     links.append((position, leaf, chain))
 assert chain == head, "not akkoord's chain"
 db.execute("BEGIN")
 db.executemany("INSERT INTO stored_events (rowid, originator_id, originator_version, topic, "
                "state) VALUES (?, ?, ?, ?, ?)", [(i, *row) for i, row in enumerate(rows, 1)])
 db.executemany("INSERT INTO stored_events_chain VALUES (?, ?, ?)", links)
+db.executemany("INSERT INTO stored_snapshots VALUES (?, ?, ?, ?)", snapshots)
+db.executemany("INSERT INTO stored_events_seals VALUES (?, ?)", seals.items())
 db.execute("COMMIT")
 db.close()
 print(time.perf_counter() - started)
