@@ -280,8 +280,10 @@ class _Dossier:
         db, negotiation = self.db, self.negotiation
         parties = json.dumps(sorted(staying))
         keys = set(db.execute(
-            "SELECT stakeholder, subject FROM stances WHERE position > ? AND negotiation = ? "
-            "AND stakeholder IN (SELECT value FROM json_each(?)) UNION "
+            # the stances since, by position (+: else SQLite reads every stance of the kept
+            # parties by their index)
+            "SELECT stakeholder, subject FROM stances WHERE position > ? AND +negotiation = ? "
+            "AND +stakeholder IN (SELECT value FROM json_each(?)) UNION "
             "SELECT s.stakeholder, s.subject FROM alignment_retracted AS r "
             "JOIN stances AS s ON s.position = r.position WHERE r.at > ? AND s.negotiation = ? "
             "AND s.stakeholder IN (SELECT value FROM json_each(?))",
