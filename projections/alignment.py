@@ -19,8 +19,9 @@ The graph draws it among the ``ALIGNED_PARTIES`` parties with stances on the mos
 
 The view catches up with the others (``catch_up``), once the stances and retractions of a batch
 are in; the pairs are brought in line when the store's head is reached. A changed stance (a new
-one, or a retraction) costs a count of its party's subjects, and, if the party is kept, touches
-only the pairs of that party with the others kept that hold a stance on the subject: at most
+one, or a retraction) moves its party's count of subjects if the subject is new to it (or it
+lost its last stance on it), and, if the party is kept, touches only the pairs of that party
+with the others kept that hold a stance on the subject: at most
 ``ALIGNED_PARTIES - 1`` rows of ``alignment_shared``, and as many pairs' sums moved by the
 difference. A party that joins the most engaged brings its pairs (its subjects times the others
 kept holding them); one that leaves takes its pairs away.
@@ -151,22 +152,31 @@ VIEW = "alignment"  # its name in views.VIEWS
 # date to spare sorting a few rows).
 OF_PARTY = ("FROM stances INDEXED BY idx_stances_negotiation_stakeholder_subject "
             "WHERE negotiation = ? AND stakeholder = ? AND retracted_at IS NULL")
-# The parties whose stances came or were retracted since the pairs were last kept (:since).
+# The parties and subjects whose stances came or were retracted since the pairs were last kept
+# (:since).
 TOUCHED = "temp.alignment_touched"
 TOUCH = f"""
-INSERT OR IGNORE INTO {TOUCHED} (negotiation, party)
-SELECT negotiation, stakeholder FROM stances WHERE position > :since
+INSERT OR IGNORE INTO {TOUCHED} (negotiation, party, subject)
+SELECT negotiation, stakeholder, subject FROM stances WHERE position > :since
 UNION ALL
-SELECT s.negotiation, s.stakeholder FROM alignment_retracted AS r
-JOIN stances AS s ON s.position = r.position WHERE r.at > :since
+SELECT s.negotiation, s.stakeholder, s.subject FROM alignment_retracted AS r
+CROSS JOIN stances AS s ON s.position = r.position WHERE r.at > :since
 """
-# Their number of subjects, counted again.
+# Whether a party holds a stance on a subject: now, or as it stood at :since.
+HOLDS = ("EXISTS (SELECT 1 FROM stances AS x INDEXED BY "
+         "idx_stances_negotiation_stakeholder_subject WHERE x.negotiation = t.negotiation "
+         "AND x.stakeholder = t.party AND x.subject = t.subject AND {known})")
+# Each party's number of subjects, moved by the subjects it came to hold or ceased to.
 ENGAGEMENT = f"""
 INSERT INTO alignment_engagement (negotiation, party, subjects)
-SELECT s.negotiation, s.stakeholder, count(DISTINCT s.subject) FROM {TOUCHED} AS t
-CROSS JOIN stances AS s INDEXED BY idx_stances_negotiation_stakeholder_subject
-    ON s.negotiation = t.negotiation AND s.stakeholder = t.party
-WHERE s.retracted_at IS NULL GROUP BY s.negotiation, s.stakeholder
+SELECT negotiation, party, sum(now - was) FROM (
+    SELECT t.negotiation, t.party,
+           {HOLDS.format(known="x.retracted_at IS NULL")} AS now,
+           {HOLDS.format(known="x.position <= :since AND (x.retracted_at IS NULL "
+                               "OR x.retracted_at > :since)")} AS was
+    FROM {TOUCHED} AS t) WHERE true
+GROUP BY negotiation, party HAVING sum(now - was) != 0
+ON CONFLICT (negotiation, party) DO UPDATE SET subjects = subjects + excluded.subjects
 """
 
 
@@ -193,12 +203,12 @@ def catch_up(db: sqlite3.Connection, after: int, upto: int, retracted: list[int]
             db.execute(f"DELETE FROM {table}")
         since = 0
     db.execute(f"CREATE TABLE IF NOT EXISTS {TOUCHED} (negotiation TEXT, party TEXT, "
-               "PRIMARY KEY (negotiation, party)) WITHOUT ROWID")
+               "subject TEXT, PRIMARY KEY (negotiation, party, subject)) WITHOUT ROWID")
     db.execute(f"DELETE FROM {TOUCHED}")
     db.execute(TOUCH, {"since": since})
+    db.execute(ENGAGEMENT, {"since": since})
     db.execute(f"DELETE FROM alignment_engagement WHERE (negotiation, party) IN "
-               f"(SELECT negotiation, party FROM {TOUCHED})")
-    db.execute(ENGAGEMENT)
+               f"(SELECT negotiation, party FROM {TOUCHED}) AND subjects <= 0")
     for (negotiation,) in db.execute(f"SELECT DISTINCT negotiation FROM {TOUCHED}").fetchall():
         _Dossier(db, negotiation, cap).update(since)
     db.execute("DELETE FROM alignment_retracted WHERE at <= ?", [upto])
@@ -280,13 +290,13 @@ class _Dossier:
         db, negotiation = self.db, self.negotiation
         parties = json.dumps(sorted(staying))
         keys = set(db.execute(
-            # the stances since, by position (+: else SQLite reads every stance of the kept
-            # parties by their index)
+            # the stances since, by position, and those retracted since (+ and CROSS JOIN: else
+            # SQLite reads every stance of the kept parties by their index)
             "SELECT stakeholder, subject FROM stances WHERE position > ? AND +negotiation = ? "
             "AND +stakeholder IN (SELECT value FROM json_each(?)) UNION "
             "SELECT s.stakeholder, s.subject FROM alignment_retracted AS r "
-            "JOIN stances AS s ON s.position = r.position WHERE r.at > ? AND s.negotiation = ? "
-            "AND s.stakeholder IN (SELECT value FROM json_each(?))",
+            "CROSS JOIN stances AS s ON s.position = r.position WHERE r.at > ? "
+            "AND s.negotiation = ? AND s.stakeholder IN (SELECT value FROM json_each(?))",
             [since, negotiation, parties, since, negotiation, parties]))
         listed = json.dumps(sorted(keys))
         was: dict[tuple[str, str], Held | None] = dict.fromkeys(keys)

@@ -92,3 +92,37 @@ def test_statements_kept_for_other_code_or_spoilt_are_made_again(akkoord, tmp_pa
     assert json.loads(kept.read_text(encoding="utf-8"))["statements"]["log"]
     positions = akkoord("--db", store, "--views", views, "positions", "--json").json()
     assert [(p["stakeholder"], p["stance"]) for p in positions] == [("A", "support")]
+
+
+def steps_of_catching_up_one_stance(akkoord, directory: Path, history: int) -> int:
+    """SQLite's virtual-machine steps to catch up one stance after ``history`` stances of ten
+    parties (each subject held by all ten, once each)."""
+    from akkoord.projections.catchup import SQLiteStore, ViewStore
+
+    directory.mkdir()
+    store, views = directory / "events.db", directory / "views.db"
+    events = [opening(date="2025-01-10"), *(party(f"P{n}", date="2025-01-10") for n in range(10))]
+    events += [stance(f"P{n % 10}", f"topic:t{n // 10}", ("support", "oppose", "neutral")[n % 3],
+                      "2025-02-01") for n in range(history)]
+    assert akkoord("--db", store, "import", write_log(directory, events)).status == 0
+    assert akkoord("--db", store, "--views", views, "positions").status == 0
+    new = write_log(directory, [stance("P1", "topic:t0", "demand", "2025-02-02")], name="new.json")
+    assert akkoord("--db", store, "import", new).status == 0
+    caught_up = ViewStore(views)
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    caught_up.conn.set_progress_handler(count, 20)
+    caught_up.catch_up(SQLiteStore(store))
+    caught_up.close()
+    return steps[0] * 20
+
+
+def test_catching_up_one_stance_costs_as_much_on_a_store_ten_times_larger(akkoord, tmp_path):
+    small = steps_of_catching_up_one_stance(akkoord, tmp_path / "small", 200)
+    large = steps_of_catching_up_one_stance(akkoord, tmp_path / "large", 2000)
+    # the same rows written and read, found through indexes one level deeper at most
+    assert large < 1.3 * small, (small, large)

@@ -134,8 +134,21 @@ def test_a_stance_touches_only_the_pairs_of_its_party_with_the_holders_of_its_su
     others = holders - {"P0"}
     assert written["alignment_shared"] == {(*sorted(("P0", q)), "topic:taken") for q in others}
     assert written["alignment_pairs"] == {tuple(sorted(("P0", q))) for q in others}
-    assert written["alignment_engagement"] == {("P0",)}  # its subjects counted again, no one else's
+    assert written["alignment_engagement"] == set()  # P0 held a stance on it: its count stands
     assert written["alignment_held"] == {("P0", "topic:taken")}
+    # on a subject it held no stance on: its count of subjects moves, no one else's
+    with sqlite3.connect(views) as conn:
+        holders = {party for (party,) in conn.execute(
+            "SELECT party FROM alignment_held WHERE subject = 'topic:geld'")}
+    assert "P0" not in holders
+    new = write_log(tmp_path, [stance("P0", "topic:geld", "support", "2025-02-02")],
+                    name="geld.json")
+    assert akkoord("--db", store, "import", new).status == 0
+
+    written = written_by_catching_up(store, views)
+
+    assert written["alignment_engagement"] == {("P0",)}
+    assert written["alignment_shared"] == {(*sorted(("P0", q)), "topic:geld") for q in holders}
     graph_json = akkoord("--db", store, "--views", views, "graph", "--json").json()
     tally = akkoord("--db", store, "--views", views, "graph", "--json", "--known-at", "999").json()
     assert graph_json["edges"] == tally["edges"]
