@@ -178,6 +178,12 @@ SELECT negotiation, party, sum(now - was) FROM (
 GROUP BY negotiation, party HAVING sum(now - was) != 0
 ON CONFLICT (negotiation, party) DO UPDATE SET subjects = subjects + excluded.subjects
 """
+ENGAGEMENT_AFRESH = """
+INSERT INTO alignment_engagement (negotiation, party, subjects)
+SELECT negotiation, stakeholder, count(DISTINCT subject)
+FROM stances INDEXED BY idx_stances_negotiation_stakeholder_subject
+WHERE retracted_at IS NULL GROUP BY negotiation, stakeholder
+"""
 
 
 def catch_up(db: sqlite3.Connection, after: int, upto: int, retracted: list[int],
@@ -202,14 +208,20 @@ def catch_up(db: sqlite3.Connection, after: int, upto: int, retracted: list[int]
                       "alignment_shared", "alignment_pairs"):
             db.execute(f"DELETE FROM {table}")
         since = 0
-    db.execute(f"CREATE TABLE IF NOT EXISTS {TOUCHED} (negotiation TEXT, party TEXT, "
-               "subject TEXT, PRIMARY KEY (negotiation, party, subject)) WITHOUT ROWID")
-    db.execute(f"DELETE FROM {TOUCHED}")
-    db.execute(TOUCH, {"since": since})
-    db.execute(ENGAGEMENT, {"since": since})
-    db.execute(f"DELETE FROM alignment_engagement WHERE (negotiation, party) IN "
-               f"(SELECT negotiation, party FROM {TOUCHED}) AND subjects <= 0")
-    for (negotiation,) in db.execute(f"SELECT DISTINCT negotiation FROM {TOUCHED}").fetchall():
+    if since == 0:  # every stance is new: each party's subjects counted in one pass
+        db.execute("DELETE FROM alignment_engagement")
+        db.execute(ENGAGEMENT_AFRESH)
+        dossiers = "SELECT DISTINCT negotiation FROM alignment_engagement"
+    else:
+        db.execute(f"CREATE TABLE IF NOT EXISTS {TOUCHED} (negotiation TEXT, party TEXT, "
+                   "subject TEXT, PRIMARY KEY (negotiation, party, subject)) WITHOUT ROWID")
+        db.execute(f"DELETE FROM {TOUCHED}")
+        db.execute(TOUCH, {"since": since})
+        db.execute(ENGAGEMENT, {"since": since})
+        db.execute(f"DELETE FROM alignment_engagement WHERE (negotiation, party) IN "
+                   f"(SELECT negotiation, party FROM {TOUCHED}) AND subjects <= 0")
+        dossiers = f"SELECT DISTINCT negotiation FROM {TOUCHED}"
+    for (negotiation,) in db.execute(dossiers).fetchall():
         _Dossier(db, negotiation, cap).update(since)
     db.execute("DELETE FROM alignment_retracted WHERE at <= ?", [upto])
     db.executemany("INSERT OR REPLACE INTO alignment_settings (name, value) VALUES (?, ?)",
@@ -217,6 +229,22 @@ def catch_up(db: sqlite3.Connection, after: int, upto: int, retracted: list[int]
 
 
 Agreement = tuple[int, int, int, str]  # halves, the two stances' positions, the later date
+# The pairs of a dossier whose kept parties were all chosen just now, and each pair's sums over
+# its subjects: each stance paired with the other holders of its subject (CROSS JOIN and the
+# index named: left to itself, SQLite pairs each stance with every stance of a later party).
+FRESH_SHARED = """
+INSERT INTO alignment_shared (negotiation, a, b, subject, halves, a_position, b_position, date)
+SELECT p.negotiation, p.party, q.party, p.subject, akkoord_halves(p.stance, q.stance),
+       p.position, q.position, max(p.date, q.date)
+FROM alignment_held AS p CROSS JOIN alignment_held AS q INDEXED BY alignment_holders
+     ON q.negotiation = p.negotiation AND q.subject = p.subject AND q.party > p.party
+WHERE p.negotiation = ? ORDER BY p.party, q.party, p.subject
+"""
+FRESH_PAIRS = """
+INSERT INTO alignment_pairs (negotiation, a, b, halves, weight, since)
+SELECT negotiation, a, b, sum(halves), count(*), max(date) FROM alignment_shared
+WHERE negotiation = ? GROUP BY negotiation, a, b
+"""
 
 
 class _Dossier:
@@ -256,6 +284,11 @@ class _Dossier:
             db.executemany("INSERT INTO alignment_held (negotiation, party, subject, stance, "
                            "position, date) VALUES (?, ?, ?, ?, ?, ?)",
                            [(negotiation, party, *held) for held in current.values()])
+        if not before:  # none kept yet (a rebuild, a first catch-up): every pair made at once
+            db.create_function("akkoord_halves", 2, in_halves, deterministic=True)
+            db.execute(FRESH_SHARED, [negotiation])
+            db.execute(FRESH_PAIRS, [negotiation])
+            return
         was = self.changed(since, staying)
         # (a, b, subject) -> (their agreement before, now); None: not shared
         shared: dict[tuple[str, str, str], tuple[Agreement | None, Agreement | None]] = {}
