@@ -46,6 +46,11 @@ STANCE_SIGN = {"support": 1, "conditional": 1, "demand": 1, "neutral": 0, "oppos
 # tens of thousands of ties is neither readable nor cheap (docs/graph.md).
 ALIGNED_PARTIES = 100
 
+# A catch-up that would touch more pair-and-subject rows than this many times those kept (a
+# long one, of thousands of stances) makes the dossier's pairs again instead, which costs about
+# what touching each of them once does, in SQL rather than Python.
+AFRESH_ABOVE = 1.0
+
 Pair = tuple[str, str]
 Held = tuple[str, int, str]  # a current stance: (stance, position, date)
 
@@ -284,12 +289,18 @@ class _Dossier:
             db.executemany("INSERT INTO alignment_held (negotiation, party, subject, stance, "
                            "position, date) VALUES (?, ?, ?, ?, ?, ?)",
                            [(negotiation, party, *held) for held in current.values()])
-        if not before:  # none kept yet (a rebuild, a first catch-up): every pair made at once
+        was = self.changed(since, staying)
+        ((kept,),) = db.execute("SELECT coalesce(sum(weight), 0) FROM alignment_pairs "
+                                "WHERE negotiation = ?", [negotiation])
+        if not before or len(was) * len(chosen) > AFRESH_ABOVE * kept:
+            # none kept yet (a rebuild, a first catch-up), or more rows to touch than there
+            # are: every pair made again at once
+            db.execute("DELETE FROM alignment_shared WHERE negotiation = ?", [negotiation])
+            db.execute("DELETE FROM alignment_pairs WHERE negotiation = ?", [negotiation])
             db.create_function("akkoord_halves", 2, in_halves, deterministic=True)
             db.execute(FRESH_SHARED, [negotiation])
             db.execute(FRESH_PAIRS, [negotiation])
             return
-        was = self.changed(since, staying)
         # (a, b, subject) -> (their agreement before, now); None: not shared
         shared: dict[tuple[str, str, str], tuple[Agreement | None, Agreement | None]] = {}
         for party in sorted(entering):  # its pairs with the others kept, each pair once

@@ -59,13 +59,15 @@ def tallied_and_kept(views: ViewStore) -> tuple[Any, Any]:
     return tallied, kept
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(events=stance_histories(), cap=st.integers(2, 7), data=st.data())
 def test_the_view_of_alignment_equals_the_tally_however_it_catches_up(
         tmp_path_factory, monkeypatch, events, cap, data):
     monkeypatch.setattr(alignment, "ALIGNED_PARTIES", cap)  # what the view keeps
     monkeypatch.setattr(graph, "ALIGNED_PARTIES", cap)  # what the graph asks for
+    # the pairs kept row by row, or made again when a catch-up touches many
+    monkeypatch.setattr(alignment, "AFRESH_ABOVE", data.draw(st.sampled_from([1.0, 10.0**9])))
     directory = tmp_path_factory.mktemp("alignment")
     app = open_store(directory / "events.db", create=True).app
     app.record(NEGOTIATION, [entry_from_record(e) for e in
