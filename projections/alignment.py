@@ -19,8 +19,9 @@ The graph draws it among the ``ALIGNED_PARTIES`` parties with stances on the mos
 
 The view catches up with the others (``catch_up``), once the stances and retractions of a batch
 are in; the pairs are brought in line when the store's head is reached. A changed stance (a new
-one, or a retraction) costs a count of its party's subjects, and, if the party is kept, touches
-only the pairs of that party with the others kept that hold a stance on the subject: at most
+one, or a retraction) moves its party's count of subjects if the subject is new to it (or it
+lost its last stance on it), and, if the party is kept, touches only the pairs of that party
+with the others kept that hold a stance on the subject: at most
 ``ALIGNED_PARTIES - 1`` rows of ``alignment_shared``, and as many pairs' sums moved by the
 difference. A party that joins the most engaged brings its pairs (its subjects times the others
 kept holding them); one that leaves takes its pairs away.
@@ -44,6 +45,11 @@ STANCE_SIGN = {"support": 1, "conditional": 1, "demand": 1, "neutral": 0, "oppos
 # subjects: the pairs grow with the square of the parties, and a few hundred parties' web of
 # tens of thousands of ties is neither readable nor cheap (docs/graph.md).
 ALIGNED_PARTIES = 100
+
+# A catch-up that would touch more pair-and-subject rows than this many times those kept (a
+# long one, of thousands of stances) makes the dossier's pairs again instead, which costs about
+# what touching each of them once does, in SQL rather than Python.
+AFRESH_ABOVE = 1.0
 
 Pair = tuple[str, str]
 Held = tuple[str, int, str]  # a current stance: (stance, position, date)
@@ -151,22 +157,37 @@ VIEW = "alignment"  # its name in views.VIEWS
 # date to spare sorting a few rows).
 OF_PARTY = ("FROM stances INDEXED BY idx_stances_negotiation_stakeholder_subject "
             "WHERE negotiation = ? AND stakeholder = ? AND retracted_at IS NULL")
-# The parties whose stances came or were retracted since the pairs were last kept (:since).
+# The parties and subjects whose stances came or were retracted since the pairs were last kept
+# (:since).
 TOUCHED = "temp.alignment_touched"
 TOUCH = f"""
-INSERT OR IGNORE INTO {TOUCHED} (negotiation, party)
-SELECT negotiation, stakeholder FROM stances WHERE position > :since
+INSERT OR IGNORE INTO {TOUCHED} (negotiation, party, subject)
+SELECT negotiation, stakeholder, subject FROM stances WHERE position > :since
 UNION ALL
-SELECT s.negotiation, s.stakeholder FROM alignment_retracted AS r
-JOIN stances AS s ON s.position = r.position WHERE r.at > :since
+SELECT s.negotiation, s.stakeholder, s.subject FROM alignment_retracted AS r
+CROSS JOIN stances AS s ON s.position = r.position WHERE r.at > :since
 """
-# Their number of subjects, counted again.
+# Whether a party holds a stance on a subject: now, or as it stood at :since.
+HOLDS = ("EXISTS (SELECT 1 FROM stances AS x INDEXED BY "
+         "idx_stances_negotiation_stakeholder_subject WHERE x.negotiation = t.negotiation "
+         "AND x.stakeholder = t.party AND x.subject = t.subject AND {known})")
+# Each party's number of subjects, moved by the subjects it came to hold or ceased to.
 ENGAGEMENT = f"""
 INSERT INTO alignment_engagement (negotiation, party, subjects)
-SELECT s.negotiation, s.stakeholder, count(DISTINCT s.subject) FROM {TOUCHED} AS t
-CROSS JOIN stances AS s INDEXED BY idx_stances_negotiation_stakeholder_subject
-    ON s.negotiation = t.negotiation AND s.stakeholder = t.party
-WHERE s.retracted_at IS NULL GROUP BY s.negotiation, s.stakeholder
+SELECT negotiation, party, sum(now - was) FROM (
+    SELECT t.negotiation, t.party,
+           {HOLDS.format(known="x.retracted_at IS NULL")} AS now,
+           {HOLDS.format(known="x.position <= :since AND (x.retracted_at IS NULL "
+                               "OR x.retracted_at > :since)")} AS was
+    FROM {TOUCHED} AS t) WHERE true
+GROUP BY negotiation, party HAVING sum(now - was) != 0
+ON CONFLICT (negotiation, party) DO UPDATE SET subjects = subjects + excluded.subjects
+"""
+ENGAGEMENT_AFRESH = """
+INSERT INTO alignment_engagement (negotiation, party, subjects)
+SELECT negotiation, stakeholder, count(DISTINCT subject)
+FROM stances INDEXED BY idx_stances_negotiation_stakeholder_subject
+WHERE retracted_at IS NULL GROUP BY negotiation, stakeholder
 """
 
 
@@ -192,18 +213,43 @@ def catch_up(db: sqlite3.Connection, after: int, upto: int, retracted: list[int]
                       "alignment_shared", "alignment_pairs"):
             db.execute(f"DELETE FROM {table}")
         since = 0
-    db.execute(f"CREATE TABLE IF NOT EXISTS {TOUCHED} (negotiation TEXT, party TEXT, "
-               "PRIMARY KEY (negotiation, party)) WITHOUT ROWID")
-    db.execute(f"DELETE FROM {TOUCHED}")
-    db.execute(TOUCH, {"since": since})
-    db.execute(f"DELETE FROM alignment_engagement WHERE (negotiation, party) IN "
-               f"(SELECT negotiation, party FROM {TOUCHED})")
-    db.execute(ENGAGEMENT)
-    for (negotiation,) in db.execute(f"SELECT DISTINCT negotiation FROM {TOUCHED}").fetchall():
+    if since == 0:  # every stance is new: each party's subjects counted in one pass
+        db.execute("DELETE FROM alignment_engagement")
+        db.execute(ENGAGEMENT_AFRESH)
+        dossiers = "SELECT DISTINCT negotiation FROM alignment_engagement"
+    else:
+        db.execute(f"CREATE TABLE IF NOT EXISTS {TOUCHED} (negotiation TEXT, party TEXT, "
+                   "subject TEXT, PRIMARY KEY (negotiation, party, subject)) WITHOUT ROWID")
+        db.execute(f"DELETE FROM {TOUCHED}")
+        db.execute(TOUCH, {"since": since})
+        db.execute(ENGAGEMENT, {"since": since})
+        db.execute(f"DELETE FROM alignment_engagement WHERE (negotiation, party) IN "
+                   f"(SELECT negotiation, party FROM {TOUCHED}) AND subjects <= 0")
+        dossiers = f"SELECT DISTINCT negotiation FROM {TOUCHED}"
+    for (negotiation,) in db.execute(dossiers).fetchall():
         _Dossier(db, negotiation, cap).update(since)
     db.execute("DELETE FROM alignment_retracted WHERE at <= ?", [upto])
     db.executemany("INSERT OR REPLACE INTO alignment_settings (name, value) VALUES (?, ?)",
                    [("cap", cap), ("pairs_at", upto)])
+
+
+Agreement = tuple[int, int, int, str]  # halves, the two stances' positions, the later date
+# The pairs of a dossier whose kept parties were all chosen just now, and each pair's sums over
+# its subjects: each stance paired with the other holders of its subject (CROSS JOIN and the
+# index named: left to itself, SQLite pairs each stance with every stance of a later party).
+FRESH_SHARED = """
+INSERT INTO alignment_shared (negotiation, a, b, subject, halves, a_position, b_position, date)
+SELECT p.negotiation, p.party, q.party, p.subject, akkoord_halves(p.stance, q.stance),
+       p.position, q.position, max(p.date, q.date)
+FROM alignment_held AS p CROSS JOIN alignment_held AS q INDEXED BY alignment_holders
+     ON q.negotiation = p.negotiation AND q.subject = p.subject AND q.party > p.party
+WHERE p.negotiation = ? ORDER BY p.party, q.party, p.subject
+"""
+FRESH_PAIRS = """
+INSERT INTO alignment_pairs (negotiation, a, b, halves, weight, since)
+SELECT negotiation, a, b, sum(halves), count(*), max(date) FROM alignment_shared
+WHERE negotiation = ? GROUP BY negotiation, a, b
+"""
 
 
 class _Dossier:
@@ -243,52 +289,79 @@ class _Dossier:
             db.executemany("INSERT INTO alignment_held (negotiation, party, subject, stance, "
                            "position, date) VALUES (?, ?, ?, ?, ?, ?)",
                            [(negotiation, party, *held) for held in current.values()])
-        changed = self.changed(since, staying)
-        # (a, b, subject) -> their agreement, or None: no longer shared
-        shared: dict[tuple[str, str, str], tuple[int, int, int, str] | None] = {}
+        was = self.changed(since, staying)
+        ((kept,),) = db.execute("SELECT coalesce(sum(weight), 0) FROM alignment_pairs "
+                                "WHERE negotiation = ?", [negotiation])
+        if not before or len(was) * len(chosen) > AFRESH_ABOVE * kept:
+            # none kept yet (a rebuild, a first catch-up), or more rows to touch than there
+            # are: every pair made again at once
+            db.execute("DELETE FROM alignment_shared WHERE negotiation = ?", [negotiation])
+            db.execute("DELETE FROM alignment_pairs WHERE negotiation = ?", [negotiation])
+            db.create_function("akkoord_halves", 2, in_halves, deterministic=True)
+            db.execute(FRESH_SHARED, [negotiation])
+            db.execute(FRESH_PAIRS, [negotiation])
+            return
+        # (a, b, subject) -> (their agreement before, now); None: not shared
+        shared: dict[tuple[str, str, str], tuple[Agreement | None, Agreement | None]] = {}
         for party in sorted(entering):  # its pairs with the others kept, each pair once
             for (subject,) in db.execute("SELECT subject FROM alignment_held WHERE "
                                          "negotiation = ? AND party = ?",
                                          [negotiation, party]).fetchall():
-                for other in self.holders(subject):
+                holders = self.holders(subject)
+                for other in holders:
                     if other != party and not (other in entering and other < party):
-                        shared[(*pair_of(party, other), subject)] = self.agreement(
-                            party, other, subject)
-        for party, subject in changed:  # a stance of a party kept before and now
+                        shared[(*pair_of(party, other), subject)] = (None, agreement(
+                            party, holders[party], other, holders[other]))
+        # a stance of a party kept before and now: its pairs with the others kept that held a
+        # stance on the subject before or hold one now (the rows it had, the rows it has)
+        changed_on: dict[str, set[str]] = defaultdict(set)
+        for party, subject in was:
+            changed_on[subject].add(party)
+        for (party, subject), held_before in was.items():
             holders = self.holders(subject)
-            # each other party kept: both may have lost their stance on it at once
-            for other in staying - {party}:
+            for other in (changed_on[subject] | set(holders)) - entering - {party}:
+                other_before = was.get((other, subject), holders.get(other))
                 shared[(*pair_of(party, other), subject)] = (
-                    self.agreement(party, other, subject)
-                    if party in holders and other in holders else None)
-        self.write(shared, fresh=not before)
+                    agreement(party, held_before, other, other_before),
+                    agreement(party, holders.get(party), other, holders.get(other)))
+        self.write(shared)
 
-    def changed(self, since: int, staying: set[str]) -> set[tuple[str, str]]:
-        """The subjects on which a party kept before and now took or lost a stance since: their
-        current stances are read again."""
+    def changed(self, since: int, staying: set[str]) -> dict[tuple[str, str], Held | None]:
+        """The subjects on which a party kept before and now took or lost a stance since, with
+        the stance it held before (None: none); their current stances are read again."""
         if not staying:
-            return set()
+            return {}
         db, negotiation = self.db, self.negotiation
         parties = json.dumps(sorted(staying))
         keys = set(db.execute(
-            "SELECT stakeholder, subject FROM stances WHERE position > ? AND negotiation = ? "
-            "AND stakeholder IN (SELECT value FROM json_each(?)) UNION "
+            # the stances since, by position, and those retracted since (+ and CROSS JOIN: else
+            # SQLite reads every stance of the kept parties by their index)
+            "SELECT stakeholder, subject FROM stances WHERE position > ? AND +negotiation = ? "
+            "AND +stakeholder IN (SELECT value FROM json_each(?)) UNION "
             "SELECT s.stakeholder, s.subject FROM alignment_retracted AS r "
-            "JOIN stances AS s ON s.position = r.position WHERE r.at > ? AND s.negotiation = ? "
-            "AND s.stakeholder IN (SELECT value FROM json_each(?))",
+            "CROSS JOIN stances AS s ON s.position = r.position WHERE r.at > ? "
+            "AND s.negotiation = ? AND s.stakeholder IN (SELECT value FROM json_each(?))",
             [since, negotiation, parties, since, negotiation, parties]))
-        for party, subject in keys:
-            held = db.execute(f"SELECT stance, position, date {OF_PARTY} AND subject = ? "
-                              "ORDER BY date DESC, position DESC LIMIT 1",
-                              [negotiation, party, subject]).fetchone()
-            if held is None:
-                db.execute("DELETE FROM alignment_held WHERE negotiation = ? AND party = ? "
-                           "AND subject = ?", [negotiation, party, subject])
-            else:
-                db.execute("INSERT OR REPLACE INTO alignment_held (negotiation, party, subject, "
-                           "stance, position, date) VALUES (?, ?, ?, ?, ?, ?)",
-                           [negotiation, party, subject, *held])
-        return keys
+        listed = json.dumps(sorted(keys))
+        was: dict[tuple[str, str], Held | None] = dict.fromkeys(keys)
+        was.update({(party, subject): (stance, position, date) for
+                    party, subject, stance, position, date in db.execute(
+            "SELECT h.party, h.subject, h.stance, h.position, h.date FROM json_each(?) AS k "
+            "CROSS JOIN alignment_held AS h ON h.negotiation = ? "
+            "AND h.party = json_extract(k.value, '$[0]') "
+            "AND h.subject = json_extract(k.value, '$[1]')", [listed, negotiation])})
+        now = [(negotiation, party, subject, *held) for party, subject, *held in db.execute(
+            "SELECT s.stakeholder, s.subject, s.stance, s.position, s.date FROM json_each(?) AS k "
+            "CROSS JOIN stances AS s ON s.position = (SELECT x.position FROM stances AS x "
+            "INDEXED BY idx_stances_negotiation_stakeholder_subject WHERE x.negotiation = ? "
+            "AND x.stakeholder = json_extract(k.value, '$[0]') "
+            "AND x.subject = json_extract(k.value, '$[1]') AND x.retracted_at IS NULL "
+            "ORDER BY x.date DESC, x.position DESC LIMIT 1)", [listed, negotiation])]
+        db.executemany("DELETE FROM alignment_held WHERE negotiation = ? AND party = ? "
+                       "AND subject = ?", [(negotiation, *key) for key in keys])
+        db.executemany("INSERT INTO alignment_held (negotiation, party, subject, stance, "
+                       "position, date) VALUES (?, ?, ?, ?, ?, ?)", now)
+        return was
 
     def holders(self, subject: str) -> dict[str, Held]:
         """The current stances of the kept parties on the subject."""
@@ -301,49 +374,39 @@ class _Dossier:
                                 [self.negotiation, subject])}
         return found
 
-    def agreement(self, party: str, other: str, subject: str) -> tuple[int, int, int, str]:
-        holders = self.holders(subject)
-        (a, held_a), (b, held_b) = sorted([(party, holders[party]), (other, holders[other])])
-        return in_halves(held_a[0], held_b[0]), held_a[1], held_b[1], max(held_a[2], held_b[2])
-
-    def write(self, shared: dict[tuple[str, str, str], tuple[int, int, int, str] | None],
-              fresh: bool) -> None:
-        """The shared subjects as given, and each pair's sums moved by the difference (read and
-        written a statement for all of them, not one for each); ``fresh``: no pair was kept."""
+    def write(self, shared: dict[tuple[str, str, str],
+                                 tuple[Agreement | None, Agreement | None]]) -> None:
+        """The shared subjects as they are now, and each pair's sums moved by the difference
+        from what they were."""
         db, negotiation = self.db, self.negotiation
-        old = {} if fresh else {
-            (a, b, subject): (halves, date) for a, b, subject, halves, date in _joined(
-                db, "a TEXT, b TEXT, subject TEXT", list(shared),
-                "SELECT t.a, t.b, t.subject, s.halves, s.date FROM {targets} AS t "
-                "CROSS JOIN alignment_shared AS s ON s.negotiation = ? AND s.a = t.a "
-                "AND s.b = t.b AND s.subject = t.subject", [negotiation])}
         moved: dict[Pair, list[Any]] = {}  # pair -> [halves, weight, latest new date, lowered]
-        for (a, b, subject), new in shared.items():
-            was = old.get((a, b, subject))
+        for (a, b, subject), (was, new) in shared.items():
             if was is None and new is None:
                 continue
             sums = moved.setdefault((a, b), [0, 0, None, False])
             if was is not None:
                 sums[0] -= was[0]
                 sums[1] -= 1
-                sums[3] = sums[3] or new is None or new[3] < was[1]
+                sums[3] = sums[3] or new is None or new[3] < was[3]
             if new is not None:
                 sums[0] += new[0]
                 sums[1] += 1
                 sums[2] = new[3] if sums[2] is None else max(sums[2], new[3])
         db.executemany("DELETE FROM alignment_shared WHERE negotiation = ? AND a = ? AND b = ? "
-                       "AND subject = ?", [(negotiation, *key) for key, new in shared.items()
-                                           if new is None and key in old])
+                       "AND subject = ?", [(negotiation, *key) for key, (was, new) in
+                                           shared.items() if new is None and was is not None])
         db.executemany("INSERT OR REPLACE INTO alignment_shared (negotiation, a, b, subject, "
                        "halves, a_position, b_position, date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       [(negotiation, *key, *new) for key, new in shared.items()
-                        if new is not None])
-        pairs = {} if fresh else {
-            (a, b): (halves, weight, since) for a, b, halves, weight, since in _joined(
-                db, "a TEXT, b TEXT", list(moved),
-                "SELECT t.a, t.b, p.halves, p.weight, p.since FROM {targets} AS t "
-                "CROSS JOIN alignment_pairs AS p ON p.negotiation = ? AND p.a = t.a "
-                "AND p.b = t.b", [negotiation])}
+                       [(negotiation, *key, *new) for key, (was, new) in shared.items()
+                        if new is not None and new != was])
+        if len(moved) > self.cap:  # many of the dossier's at most cap² / 2 pairs: read at once
+            pairs = {(a, b): row for a, b, *row in db.execute(
+                "SELECT a, b, halves, weight, since FROM alignment_pairs WHERE negotiation = ?",
+                [negotiation])}
+        else:
+            pairs = {pair: row for pair in moved for row in db.execute(
+                "SELECT halves, weight, since FROM alignment_pairs WHERE negotiation = ? "
+                "AND a = ? AND b = ?", [negotiation, *pair])}
         kept, gone = [], []
         for pair, (halves, weight, latest, lowered) in moved.items():
             was_halves, was_weight, since = pairs.get(pair, (0, 0, None))
@@ -364,14 +427,11 @@ class _Dossier:
                        "weight, since) VALUES (?, ?, ?, ?, ?, ?)", kept)
 
 
-def _joined(db: sqlite3.Connection, columns: str, keys: list[tuple[Any, ...]], query: str,
-            params: list[Any]) -> list[tuple[Any, ...]]:
-    """The rows of ``query`` joined to ``keys``, given as a temporary table ``{targets}``."""
-    if not keys:
-        return []
-    targets = "temp.alignment_targets"
-    db.execute(f"DROP TABLE IF EXISTS {targets}")
-    db.execute(f"CREATE TABLE {targets} ({columns}, PRIMARY KEY "
-               f"({', '.join(c.split()[0] for c in columns.split(', '))})) WITHOUT ROWID")
-    db.executemany(f"INSERT INTO {targets} VALUES ({', '.join('?' * len(keys[0]))})", keys)
-    return db.execute(query.format(targets=targets), params).fetchall()
+def agreement(party: str, held: Held | None, other: str,
+              other_held: Held | None) -> Agreement | None:
+    """The agreement of two parties' stances on one subject, as ``alignment_shared`` keeps it
+    (the first party in name order first); None when either holds no stance on it."""
+    if held is None or other_held is None:
+        return None
+    (_a, held_a), (_b, held_b) = sorted([(party, held), (other, other_held)])
+    return in_halves(held_a[0], held_b[0]), held_a[1], held_b[1], max(held_a[2], held_b[2])

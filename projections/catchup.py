@@ -15,11 +15,13 @@ Events reach the views' SQL (see ``projections.views``) in one of two ways:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Callable
 from functools import cached_property
 from importlib import import_module
@@ -47,8 +49,11 @@ IN_LIST = 500
 STAGED = "temp.staged_events"
 # The (topic, position) of each event of a batch: the fills find their events by topic.
 TOPICS = "temp.batch_topics"
-# The views' statements as made from the code, kept in the user's cache (generated_statements).
+# The views' statements as made from the code, kept in the user's cache (generated_statements),
+# one file per version of the code: two versions in use side by side (two installs, a checkout
+# beside an install) each keep theirs; one not read for a week is removed by the others.
 STATEMENTS_FILE = "statements-"
+STATEMENTS_KEPT_FOR = 7 * 24 * 3600  # seconds
 
 
 class EventSource(Protocol):
@@ -572,6 +577,9 @@ def generated_statements() -> dict[str, list[Statement]]:
             kept = json.loads(path.read_text(encoding="utf-8"))
             if kept["fingerprint"] == fingerprint and set(kept["statements"]) == {
                     *(view.name for view in VIEWS), RETRACTIONS}:
+                if path.stat().st_mtime < time.time() - STATEMENTS_KEPT_FOR / 2:
+                    with contextlib.suppress(OSError):  # still read: not to be pruned
+                        os.utime(path)
                 found = {view: [(None if topics is None else tuple(topics), sql)
                                 for topics, sql in statements]
                          for view, statements in kept["statements"].items()}
@@ -589,7 +597,7 @@ def generated_statements() -> dict[str, list[Statement]]:
 
 def _keep_statements(path: Path, kept: dict[str, Any]) -> None:
     """Writes the file whole or not at all (a reader beside it sees the old one or the new),
-    and removes those of other code."""
+    and removes those of other code that no process has read for a while."""
     scratch = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -598,8 +606,9 @@ def _keep_statements(path: Path, kept: dict[str, Any]) -> None:
             scratch = Path(stream.name)
             json.dump(kept, stream)
         os.replace(scratch, path)
+        stale = time.time() - STATEMENTS_KEPT_FOR
         for other in path.parent.glob(f"{STATEMENTS_FILE}*.json"):
-            if other != path:
+            if other != path and other.stat().st_mtime < stale:
                 other.unlink(missing_ok=True)
     except OSError:  # no cache: the next process makes them again
         if scratch is not None:

@@ -6,7 +6,9 @@ No timing is asserted: the work is counted (the statements run, the modules impo
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -71,8 +73,12 @@ def test_statements_kept_for_other_code_or_spoilt_are_made_again(akkoord, tmp_pa
     assert akkoord("--db", store, "import", write_log(tmp_path, [opening(), party("A")])).status == 0
     assert akkoord("--db", store, "--views", views, "positions").status == 0
     (kept,) = (tmp_path / "cache" / "akkoord").glob("statements-*.json")
-    other = kept.with_name("statements-0123.json")  # as other code keeps its own
-    other.write_text(kept.read_text(encoding="utf-8"), encoding="utf-8")
+    # as other code keeps its own: one in use, one not read for a month
+    other, old = kept.with_name("statements-0123.json"), kept.with_name("statements-4567.json")
+    for path in (other, old):
+        path.write_text(kept.read_text(encoding="utf-8"), encoding="utf-8")
+    month_ago = time.time() - 30 * 24 * 3600
+    os.utime(old, (month_ago, month_ago))
     kept.write_text('{"fingerprint": ', encoding="utf-8")  # a write cut short
     new = write_log(tmp_path, [stance("A", "topic:t", "support")], name="new.json")
     assert akkoord("--db", store, "import", new).status == 0
@@ -81,7 +87,42 @@ def test_statements_kept_for_other_code_or_spoilt_are_made_again(akkoord, tmp_pa
 
     assert "akkoord.domain.negotiation" in caught_up["imported"]  # made again
     assert filled_tables(caught_up["ran"]) == {"log", "stances"}
-    assert [path.name for path in kept.parent.glob("statements-*.json")] == [kept.name]
+    assert sorted(path.name for path in kept.parent.glob("statements-*.json")) == sorted(
+        [kept.name, other.name])
     assert json.loads(kept.read_text(encoding="utf-8"))["statements"]["log"]
     positions = akkoord("--db", store, "--views", views, "positions", "--json").json()
     assert [(p["stakeholder"], p["stance"]) for p in positions] == [("A", "support")]
+
+
+def steps_of_catching_up_one_stance(akkoord, directory: Path, history: int) -> int:
+    """SQLite's virtual-machine steps to catch up one stance after ``history`` stances of ten
+    parties (each subject held by all ten, once each)."""
+    from akkoord.projections.catchup import SQLiteStore, ViewStore
+
+    directory.mkdir()
+    store, views = directory / "events.db", directory / "views.db"
+    events = [opening(date="2025-01-10"), *(party(f"P{n}", date="2025-01-10") for n in range(10))]
+    events += [stance(f"P{n % 10}", f"topic:t{n // 10}", ("support", "oppose", "neutral")[n % 3],
+                      "2025-02-01") for n in range(history)]
+    assert akkoord("--db", store, "import", write_log(directory, events)).status == 0
+    assert akkoord("--db", store, "--views", views, "positions").status == 0
+    new = write_log(directory, [stance("P1", "topic:t0", "demand", "2025-02-02")], name="new.json")
+    assert akkoord("--db", store, "import", new).status == 0
+    caught_up = ViewStore(views)
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    caught_up.conn.set_progress_handler(count, 20)
+    caught_up.catch_up(SQLiteStore(store))
+    caught_up.close()
+    return steps[0] * 20
+
+
+def test_catching_up_one_stance_costs_as_much_on_a_store_ten_times_larger(akkoord, tmp_path):
+    small = steps_of_catching_up_one_stance(akkoord, tmp_path / "small", 200)
+    large = steps_of_catching_up_one_stance(akkoord, tmp_path / "large", 2000)
+    # the same rows written and read, found through indexes one level deeper at most
+    assert large < 1.3 * small, (small, large)

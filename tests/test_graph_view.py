@@ -59,13 +59,15 @@ def tallied_and_kept(views: ViewStore) -> tuple[Any, Any]:
     return tallied, kept
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(events=stance_histories(), cap=st.integers(2, 7), data=st.data())
 def test_the_view_of_alignment_equals_the_tally_however_it_catches_up(
         tmp_path_factory, monkeypatch, events, cap, data):
     monkeypatch.setattr(alignment, "ALIGNED_PARTIES", cap)  # what the view keeps
     monkeypatch.setattr(graph, "ALIGNED_PARTIES", cap)  # what the graph asks for
+    # the pairs kept row by row, or made again when a catch-up touches many
+    monkeypatch.setattr(alignment, "AFRESH_ABOVE", data.draw(st.sampled_from([1.0, 10.0**9])))
     directory = tmp_path_factory.mktemp("alignment")
     app = open_store(directory / "events.db", create=True).app
     app.record(NEGOTIATION, [entry_from_record(e) for e in
@@ -134,8 +136,21 @@ def test_a_stance_touches_only_the_pairs_of_its_party_with_the_holders_of_its_su
     others = holders - {"P0"}
     assert written["alignment_shared"] == {(*sorted(("P0", q)), "topic:taken") for q in others}
     assert written["alignment_pairs"] == {tuple(sorted(("P0", q))) for q in others}
-    assert written["alignment_engagement"] == {("P0",)}  # its subjects counted again, no one else's
+    assert written["alignment_engagement"] == set()  # P0 held a stance on it: its count stands
     assert written["alignment_held"] == {("P0", "topic:taken")}
+    # on a subject it held no stance on: its count of subjects moves, no one else's
+    with sqlite3.connect(views) as conn:
+        holders = {party for (party,) in conn.execute(
+            "SELECT party FROM alignment_held WHERE subject = 'topic:geld'")}
+    assert "P0" not in holders
+    new = write_log(tmp_path, [stance("P0", "topic:geld", "support", "2025-02-02")],
+                    name="geld.json")
+    assert akkoord("--db", store, "import", new).status == 0
+
+    written = written_by_catching_up(store, views)
+
+    assert written["alignment_engagement"] == {("P0",)}
+    assert written["alignment_shared"] == {(*sorted(("P0", q)), "topic:geld") for q in holders}
     graph_json = akkoord("--db", store, "--views", views, "graph", "--json").json()
     tally = akkoord("--db", store, "--views", views, "graph", "--json", "--known-at", "999").json()
     assert graph_json["edges"] == tally["edges"]
