@@ -14,9 +14,8 @@ from typing import Any
 
 from akkoord.domain.negotiation import Negotiation
 from akkoord.domain.schema import fields_of
-from akkoord.domain.values import Amount, BudgetLine, Period, ProposalItem, Source
-
-SOURCE_KEYS = ("document", "section", "page", "classification")
+from akkoord.domain.values import (SOURCE_KEYS, Amount, BudgetLine, Period, ProposalItem,
+                                  Source)
 
 
 def record_of(event: Negotiation.Event) -> dict[str, Any]:

@@ -150,6 +150,9 @@ class Source:
     classification: str | None
 
 
+# The keys of a source in the log format, in the order it writes them.
+SOURCE_KEYS = ("document", "section", "page", "classification")
+
 VALUE_CLASSES: tuple[type, ...] = (Period, Amount, BudgetLine, ProposalItem, Source)
 
 

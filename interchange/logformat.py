@@ -23,7 +23,8 @@ from typing import Any
 from akkoord.domain.errors import Refusal
 from akkoord.i18n import _
 from akkoord.domain.negotiation import EVENT_TYPES, Negotiation
-from akkoord.domain.records import SOURCE_KEYS, record_of
+from akkoord.domain.records import record_of
+from akkoord.domain.values import SOURCE_KEYS
 from akkoord.domain.schema import FieldSpec, field_names_of, fields_of, item_type_of
 from akkoord.application.service import Entry
 from akkoord.domain.values import (Amount, BudgetLine, Euros, FileOrigin, Period, ProposalItem,

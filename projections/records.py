@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from akkoord.domain.values import SOURCE_KEYS
+
 # The fields every event has that a record writes, in the record's order.
 COMMON = ("ref", "source", "note")
-SOURCE_KEYS = ("document", "section", "page", "classification")
 # Each event type's own fields in the record's order (the order of the class's declaration),
 # without those the dossier implies; "?" marks a list the record leaves out when it is empty.
 FIELDS: dict[str, tuple[str, ...]] = {
