@@ -662,7 +662,7 @@ class Negotiation(Aggregate):
             self.standing[kind].setdefault(key, []).append([version, on, detail])
             made.append([kind, key])
             if kind == "revision":
-                self._forget_latest_revision()
+                self._raise_latest_revision(int(key))
         if event.ref is not None:
             self.standing["ref"].setdefault(event.ref, []).append([version, on, event.TYPE])
             made.append(["ref", event.ref])
@@ -705,8 +705,13 @@ class Negotiation(Aggregate):
         if not stack:
             raise Refusal(_("{field}: {problem}").format(
                 field=field, problem=_(MISSING[kind]).format(key=key)))
-        first = stack[0][1] if len(stack) == 1 else min(entry[1] for entry in stack)
-        if first > on.isoformat():
+        on_text = on.isoformat()
+        # The first entry nearly always is the earliest: the whole stack (which grows with every
+        # event on the key) is only looked through when it is later than ``on``.
+        first = stack[0][1]
+        if first > on_text:
+            first = min(entry[1] for entry in stack)
+        if first > on_text:
             raise Refusal(_("{field}: {problem}").format(
                 field=field, problem=_(ESTABLISHED[kind]).format(
                     key=key, on=human_date(first), date=human_date(on))))
@@ -726,6 +731,13 @@ class Negotiation(Aggregate):
         except AttributeError:  # not known since the revisions standing last changed
             latest = self._latest_revision = max(map(int, self.standing["revision"]), default=0)
             return latest
+
+    def _raise_latest_revision(self, number: int) -> None:
+        # A revision established can only raise the latest: no look through them all (a dossier
+        # of many revisions would be quadratic to import).
+        with contextlib.suppress(AttributeError):
+            if number > self._latest_revision:
+                self._latest_revision = number
 
     def _forget_latest_revision(self) -> None:
         with contextlib.suppress(AttributeError):
