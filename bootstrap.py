@@ -21,7 +21,6 @@ import contextlib
 import json
 import os
 import sqlite3
-import uuid
 from base64 import b64decode
 from collections.abc import Callable, Iterable
 from functools import cached_property
@@ -431,7 +430,7 @@ class Store:
 
     def _scratch_path(self) -> str:
         target = Path(self.target)
-        return str(target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.new"))
+        return str(target.with_name(f".{target.name}.{os.urandom(6).hex()}.new"))
 
     def decide(self, negotiation: str, entries: Iterable[Entry], recorded_by: str,
                progress: Callable[[int], None] | None = None, *,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-from xml.etree import ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
 from akkoord.i18n import _
@@ -79,6 +78,8 @@ def read_back(data: bytes, fmt: str) -> nx.MultiDiGraph:
                 attributes["id"] = attributes.pop("record_id")
     elif fmt == "gexf":
         graph = _from_gexf(nx.read_gexf(io.BytesIO(data)))
+        from xml.etree import ElementTree as ET  # only to read a file back: not at start-up
+
         graph.graph["name"] = ET.fromstring(data).findtext(f"{{{GEXF_NAMESPACE}}}meta/"
                                                             f"{{{GEXF_NAMESPACE}}}keywords")
     else:

@@ -11,7 +11,6 @@ hard link) is refused before anything is opened.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -54,6 +53,8 @@ def write_atomically(
         raise OutputRefused(_("cannot write {target!r}: it is a folder").format(target=str(target)))
     folder = target.parent
     try:
+        import tempfile  # only when a file is written: every command imports this module
+
         descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as error:
         raise OutputRefused(_("cannot write {target!r}: {value}")

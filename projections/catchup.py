@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import tempfile
 import time
 from collections.abc import Callable
 from functools import cached_property
@@ -601,6 +600,8 @@ def _keep_statements(path: Path, kept: dict[str, Any]) -> None:
     scratch = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only when statements are kept anew: reading views needs none
+
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
                                          prefix=f".{path.name}.", suffix=".new") as stream:
             scratch = Path(stream.name)
