@@ -57,15 +57,17 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence
           width: int | None = None, shrink: Sequence[int] | None = None) -> str:
     """Columns padded to their widest cell; the columns named in ``right`` align right.
 
-    A table wider than ``width`` (default: the terminal's, see ``terminal_width``) has its text
-    columns shortened with an ellipsis: those named in ``shrink``, the first first, each down to
+    A table of many amounts wider than ``width`` (default: the terminal's, see
+    ``terminal_width``) is shown in blocks of columns (``column_blocks``); any other table wider
+    than that has its text columns shortened with an ellipsis: those named in ``shrink``, the first first, each down to
     a few words; without ``shrink``, every left-aligned column, the widest first. Amounts,
     positions and dates (right-aligned, or left out of ``shrink``) stay whole."""
     cells = [[str(h) for h in headers]] + [["" if c is None else escaped(str(c)) for c in row]
                                            for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     limit = terminal_width() if width is None else width
-    if limit:
+    blocks = column_blocks(widths, right, limit) if limit else [list(range(len(widths)))]
+    if limit and len(blocks) == 1:
         floors = [min(w, max(NARROWEST_TEXT_COLUMN, len(str(h)))) for w, h in zip(widths, headers)]
         excess = sum(widths) + COLUMN_GAP * (len(widths) - 1) - limit
         if shrink is None:
@@ -80,17 +82,47 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence
                     cut = max(0, min(excess, widths[i] - column_floors[i]))
                     widths[i] -= cut
                     excess -= cut
-    lines = []
-    for index, row in enumerate(cells):
-        padded = [
-            shorten(cell, widths[i]).rjust(widths[i]) if i in right
-            else shorten(cell, widths[i]).ljust(widths[i])
-            for i, cell in enumerate(row)
-        ]
-        lines.append("  ".join(padded).rstrip())
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    lines: list[str] = []
+    for block in blocks:
+        if lines:
+            lines.append("")
+        for index, row in enumerate(cells):
+            padded = [
+                shorten(row[i], widths[i]).rjust(widths[i]) if i in right
+                else shorten(row[i], widths[i]).ljust(widths[i])
+                for i in block
+            ]
+            lines.append("  ".join(padded).rstrip())
+            if index == 0:
+                lines.append("  ".join("-" * widths[i] for i in block))
     return "\n".join(lines)
+
+
+def column_blocks(widths: Sequence[int], right: Sequence[int], limit: int) -> list[list[int]]:
+    """The columns in blocks that each fit ``limit``, every block led by the table's leading
+    columns (the first, and the text columns after it up to the first right-aligned one): a
+    table of amounts by year for a decade or more is shown as several tables of the same rows,
+    whose years follow on, rather than as lines too long for the terminal. One block when the
+    table fits (or when the leading columns alone leave no room)."""
+    every = list(range(len(widths)))
+    if sum(widths) + COLUMN_GAP * (len(widths) - 1) <= limit:
+        return [every]
+    leading = [0]
+    while leading[-1] + 1 < len(widths) and leading[-1] + 1 not in right:
+        leading.append(leading[-1] + 1)
+    room = limit - sum(widths[i] for i in leading) - COLUMN_GAP * (len(leading) - 1)
+    rest = every[len(leading):]
+    if not rest or any(widths[i] > room for i in rest):
+        return [every]
+    blocks: list[list[int]] = []
+    used = room  # what the open block takes of ``room``: none open yet
+    for i in rest:
+        if used + COLUMN_GAP + widths[i] > room:
+            blocks.append(list(leading))
+            used = 0
+        blocks[-1].append(i)
+        used += COLUMN_GAP + widths[i]
+    return blocks
 
 
 # A text column is never shortened below this (or below its heading): a few words still show.

@@ -79,3 +79,35 @@ def test_diff_shows_old_to_new_and_signed_differences_in_words(akkoord, example_
     assert "versterking-veiligheidsregios: distribution: none → BDuR-systematiek" in out
     assert re.search(r"noodsteunpunten: conditions: 2025 en 2026 .*→ none$", out, re.MULTILINE)
     assert max(len(line) for line in lines_of(out)) <= 100
+
+
+def _decade_proposal(tmp_path):
+    """A proposal whose amounts run from 2025 to 2035 year by year, then 2036 on."""
+    years = [{"year": year, "amount": f"{year - 2020}M"} for year in range(2025, 2036)]
+    events = [
+        {"type": "negotiation_opened", "date": "2025-01-01", "title": "Tien jaar",
+         "budget": [{"party": "RIJK", "from": 2025, "amount": "70M"}]},
+        {"type": "stakeholder_registered", "date": "2025-01-01", "id": "VB", "name": "VB",
+         "kind": "collective"},
+        {"type": "proposal_revised", "date": "2025-01-02", "revision": 1, "status": "draft",
+         "proposed_by": ["VB"], "items": [{"id": "noodsteunpunten", "purpose": "p", "recipient": "VB",
+                                           "amounts": [*years, {"from": 2036, "amount": "35M"}]}]}]
+    return write_log(tmp_path, events, negotiation="wijd")
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_a_decade_of_amounts_is_shown_in_blocks_of_years_that_fit(akkoord, tmp_path, monkeypatch,
+                                                                   columns):
+    store = tmp_path / "wijd.db"
+    assert akkoord("--db", store, "import", _decade_proposal(tmp_path)).status == 0
+    monkeypatch.setenv("COLUMNS", str(columns))
+    for command in (["proposal"], ["history", "proposal"]):
+        out = akkoord("--db", store, *command).out
+        assert max(len(line) for line in lines_of(out)) <= columns, (command, out)
+        shown = lines_of(out)
+        headings = [line.split() for line, under in zip(shown, shown[1:])
+                    if under and set(under) <= {"-", " "}]
+        years = [word for heading in headings for word in heading
+                 if re.fullmatch(r"20\d\d\+?", word)]
+        assert years == [*map(str, range(2025, 2036)), "2036+"], (command, out)
+        assert "€ 35.000.000" in out and "…" not in out
