@@ -14,10 +14,13 @@ import itertools
 import random
 import time
 from collections import Counter
+from datetime import date
+from decimal import Decimal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.persistence import (
     IntegrityError,
@@ -254,7 +257,7 @@ class Akkoord(Application):
         The entries are read one ahead, so that the last of a file is known as the last: it
         carries the digest of the file's events, by which a second import of them is known."""
         count = 0
-        digest = hashlib.sha256() if origin is not None else None
+        digest = EventsDigest(dossier) if origin is not None else None
         plain_origin = None if origin is None else FileOrigin(origin.name, origin.sha256)
         iterator = iter(entries)
         entry = next(iterator, None)
@@ -262,11 +265,11 @@ class Akkoord(Application):
             following = next(iterator, None)
             marked = plain_origin
             if digest is not None:
-                digest.update(canonical_form(entry))
+                digest.update(entry)
                 if following is None:
-                    marked = FileOrigin(origin.name, origin.sha256, digest.hexdigest())
+                    marked = FileOrigin(origin.name, origin.sha256, digest.key())
                     if not again and dossier is not None:
-                        self._refuse_repetition(dossier, marked.events_sha256)
+                        self._refuse_repetition(dossier, digest)
             try:
                 dossier = self._decide(negotiation, dossier, count, entry, recorded_by, marked)
             except EventRefused:
@@ -274,8 +277,8 @@ class Akkoord(Application):
                 # a file imported again is named as such, so its whole digest is made first.
                 if digest is not None and following is not None and not again and dossier:
                     for rest in itertools.chain([following], iterator):
-                        digest.update(canonical_form(rest))
-                    self._refuse_repetition(dossier, digest.hexdigest())
+                        digest.update(rest)
+                    self._refuse_repetition(dossier, digest)
                 raise
             count += 1
             if count % STREAM_CHUNK == 0:
@@ -288,8 +291,8 @@ class Akkoord(Application):
             if progress is not None:
                 progress(count)
 
-    def _refuse_repetition(self, dossier: Negotiation, events_sha256: str) -> None:
-        earlier = dossier.imports.get(events_sha256)
+    def _refuse_repetition(self, dossier: Negotiation, digest: EventsDigest) -> None:
+        earlier = next(filter(None, map(dossier.imports.get, digest.keys())), None)
         if earlier is None:
             return
         first, last, recorded_by, recorded_at = earlier
@@ -396,9 +399,69 @@ class Akkoord(Application):
             start = notifications[-1].id + 1
 
 
+class EventsDigest:
+    """The digest of a file's events, by which a dossier knows them when they are imported
+    again, in any layout (YAML or JSON, key order, comments, name): a SHA-256 of each entry's
+    type and fields in a canonical form.
+
+    Version 2 (``canonical_form``, JSON written by orjson with every key sorted) is kept as
+    ``2:`` and the hexadecimal digest. Dossiers recorded before it hold version 1 (the stored
+    notation, the fields' keys sorted: ``canonical_form_v1``, five times the cost), plain
+    hexadecimal; a dossier holding any is checked against both."""
+
+    VERSION_2 = "2:"
+
+    def __init__(self, dossier: Negotiation | None):
+        self._v2 = hashlib.sha256()
+        self._v1 = None
+        if dossier is not None and any(not key.startswith(self.VERSION_2)
+                                       for key in dossier.imports):
+            self._v1 = hashlib.sha256()
+
+    def update(self, entry: Entry) -> None:
+        self._v2.update(canonical_form(entry))
+        if self._v1 is not None:
+            self._v1.update(canonical_form_v1(entry))
+
+    def key(self) -> str:
+        """What the import's last event keeps (``FileOrigin.events_sha256``)."""
+        return self.VERSION_2 + self._v2.hexdigest()
+
+    def keys(self) -> list[str]:
+        """Every form under which the dossier may know these events."""
+        return [self.key(), *([] if self._v1 is None else [self._v1.hexdigest()])]
+
+
+# Dates are written as their ISO text and value objects as their fields (by ``_canonical``);
+# enums, text, numbers and lists orjson writes itself.
+_CANONICAL_OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+                      | orjson.OPT_PASSTHROUGH_DATACLASS)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value):
+        return value.__dict__
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError
+
+
 def canonical_form(entry: Entry) -> bytes:
-    """An entry as the same bytes however its file was laid out (YAML or JSON, key order,
-    comments, name): its type and fields in the stored notation, keys sorted."""
+    """An entry as the same bytes however its file was laid out: ``[type, fields]`` with every
+    mapping's keys sorted (version 2 of ``EventsDigest``). A value of a kind it does not know
+    is written in version 1's form, which knows them all."""
+    try:
+        return orjson.dumps([entry.type, entry.fields], default=_canonical,
+                            option=_CANONICAL_OPTIONS) + b"\n"
+    except TypeError:
+        return b"1" + canonical_form_v1(entry)
+
+
+def canonical_form_v1(entry: Entry) -> bytes:
+    """Version 1 of ``EventsDigest``: the type and fields in the stored notation, the fields'
+    keys sorted (the digests of dossiers recorded before 2026-12-02)."""
     fields = dict(sorted(entry.fields.items()))  # keys are text, all different: sorted by key
     return stored_event_transcoder().encode({"type": entry.type, "fields": fields}) + b"\n"
 

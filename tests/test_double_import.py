@@ -115,3 +115,38 @@ def test_a_store_written_before_origins_were_kept_stays_readable(akkoord, exampl
     assert shown.status == 0, shown.err
     assert shown.json()["origin"] is None
     assert EXAMPLE_SOURCE.exists()
+
+
+def _as_before_version_2(monkeypatch):
+    """Imports digest their files as akkoord did before version 2 of the digest: version 1,
+    plain hexadecimal."""
+    from akkoord.application import service
+
+    original = service.EventsDigest.__init__
+
+    def digest_version_1_too(self, dossier):
+        original(self, dossier)
+        self._v1 = hashlib.sha256()
+
+    monkeypatch.setattr(service.EventsDigest, "__init__", digest_version_1_too)
+    monkeypatch.setattr(service.EventsDigest, "key", lambda self: self._v1.hexdigest())
+
+
+def test_a_file_imported_before_the_digest_changed_is_still_known(tmp_path, monkeypatch):
+    """A dossier recorded with version-1 digests refuses the same events again, in any layout;
+    new imports are kept under version 2 beside them."""
+    app = memory_app()
+    first = write_log(tmp_path, basic_dossier(), name="a.json")
+    with monkeypatch.context() as before:
+        _as_before_version_2(before)
+        import_file(app, first)
+    (key,) = app.dossier("test-dossier").imports
+    assert len(key) == 64 and ":" not in key  # as dossiers of before hold it
+    reordered = [dict(reversed(list(event.items()))) for event in basic_dossier()]
+    with pytest.raises(FileRefused, match="at positions 1-5"):
+        import_file(app, write_log(tmp_path, reordered, name="kopie.yaml"))
+    import_file(app, write_log(tmp_path, [party("Q")], name="q.json"))
+    assert sorted(key[:2] for key in app.dossier("test-dossier").imports) == ["2:", key[:2]]
+    with pytest.raises(FileRefused, match="at positions 6-6"):
+        import_file(app, write_log(tmp_path, [party("Q")], name="q-again.yaml"))
+    assert stored(app) == 6
