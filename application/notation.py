@@ -8,6 +8,7 @@ numbers and lists of them are stored plain; a tuple is a JSON list.
 
 from __future__ import annotations
 
+import threading
 import types
 import typing
 from datetime import date, datetime
@@ -150,16 +151,24 @@ class StoredNotation(JSONTranscoder):
         if type(transcoding) in (DateAsISO, DatetimeAsISO) and transcoding.type in (date, datetime):
             self._iso[transcoding.type] = transcoding.name
 
-    # Set while a snapshot is written: its state (one large tree of lists, written once per
-    # hundred events) json writes faster than the walk below prepares it. The bytes are the same
-    # either way, so another thread writing meanwhile loses nothing but speed.
-    plainly = False
-
     def encode(self, obj: Any) -> bytes:
-        if self.plainly:
-            return super().encode(obj)
+        if getattr(_WRITING, "snapshot", False):
+            return self._encode_snapshot(obj)
         try:
             return _fitted(orjson.dumps(self._ready(obj), default=_refuse, option=ORJSON_OPTIONS))
+        except Exception:  # noqa: BLE001 - the library's encoder writes it, or raises its error
+            return super().encode(obj)
+
+    def _encode_snapshot(self, obj: Any) -> bytes:
+        """A snapshot's state: one large tree of the dossier's registers (text, whole numbers,
+        lists), written once per hundred events, with a few times in it. The walk of ``_ready``
+        would take longer than the library's encoder; orjson walks it in C and hands each time
+        (and anything else it does not write as JSON's own types) back to ``_ready``. orjson
+        would write an enum or a UUID natively, not as their transcodings do: a dossier's state
+        holds neither (its registers keep an enum's value), which tests/test_stored_notation.py
+        holds to the library's bytes for a dossier of every event type."""
+        try:
+            return orjson.dumps(obj, default=self._ready, option=ORJSON_OPTIONS)
         except Exception:  # noqa: BLE001 - the library's encoder writes it, or raises its error
             return super().encode(obj)
 
@@ -247,6 +256,10 @@ class StoredNotation(JSONTranscoder):
         return fragment
 
 
+# Set in the thread writing a snapshot, for the time it takes (``StoredEventMapper``).
+_WRITING = threading.local()
+
+
 def _refuse(value: Any) -> Any:
     raise _Unfit
 
@@ -258,18 +271,19 @@ def _fitted(written: bytes) -> bytes:
 
 
 class StoredEventMapper(Mapper):
-    """The library's mapper, which has a snapshot written by the library's own encoder."""
+    """The library's mapper, which has a snapshot written by ``StoredNotation``'s way for
+    snapshots (``_encode_snapshot``)."""
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         transcoder = self.transcoder
         if not (isinstance(domain_event, CanSnapshotAggregate)
                 and isinstance(transcoder, StoredNotation)):
             return super().to_stored_event(domain_event)
-        transcoder.plainly = True
+        _WRITING.snapshot = True
         try:
             return super().to_stored_event(domain_event)
         finally:
-            transcoder.plainly = False
+            _WRITING.snapshot = False
 
 
 # Types that json writes natively, whatever the transcoder registers for a subclass of them.
