@@ -7,26 +7,22 @@ module that imports them.
 from __future__ import annotations
 
 import argparse
-import re
 from datetime import date
 from typing import Any
 
+from akkoord.domain.values import LARGEST_WHOLE_NUMBER, written_date
 from akkoord.i18n import _
 
 
-# The largest number the stores (SQLite INTEGER, PostgreSQL bigint) hold: larger is no position.
-LARGEST_NUMBER = 2**63 - 1
-STRICT_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-
-
 def _date(text: str) -> date:
-    """A date written YYYY-MM-DD, nothing else (no 20250627, no week date, no other digits)."""
-    if STRICT_DATE.fullmatch(text):
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-    raise argparse.ArgumentTypeError(_("{text!r} is not a date (YYYY-MM-DD)").format(text=text))
+    """A date written YYYY-MM-DD, nothing else (``domain.values.written_date``)."""
+    try:
+        found = written_date(text)
+    except ValueError:
+        found = None
+    if found is None:
+        raise argparse.ArgumentTypeError(_("{text!r} is not a date (YYYY-MM-DD)").format(text=text))
+    return found
 
 
 def _position(text: str) -> int:
@@ -39,14 +35,21 @@ def _revision(text: str) -> int:
                          _("{text!r} is too large for a revision number"))
 
 
-def _whole_number(text: str, not_a_number: str, too_large: str) -> int:
-    """A whole number in ASCII digits that the stores can hold; else the message that fits,
-    with ``{text}`` in it."""
-    if not (text.isascii() and text.isdigit()):
+def _whole_number(text: str, not_a_number: str, too_large: str, *, signed: bool = False) -> int:
+    """A whole number in ASCII digits (after a minus sign, if ``signed``) that the stores can
+    hold; else the message that fits, with ``{text}`` in it."""
+    digits = text[1:] if signed and text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()):
         raise argparse.ArgumentTypeError(not_a_number.format(text=text))
-    if len(text) > 19 or int(text) > LARGEST_NUMBER:
+    if len(digits) > 19 or int(digits) > LARGEST_WHOLE_NUMBER:
         raise argparse.ArgumentTypeError(too_large.format(text=text[:30]))
     return int(text)
+
+
+def whole_number(text: str) -> int:
+    """A field's whole number on the command line (``record``): negative ones too."""
+    return _whole_number(text, _("{text!r} is not a whole number"),
+                         _("{text!r} is too large for a whole number"), signed=True)
 
 
 def _actor(text: str) -> str:

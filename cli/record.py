@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import textwrap
-import re
 from datetime import date
 from enum import Enum
 from typing import Any
 
+from akkoord.cli.options import whole_number
 from akkoord.cli.render import print_json, terminal_width
 from akkoord.cli.session import Session, UsageError, actor, add_command
 from akkoord.domain.schema import FieldSpec, fields_of, item_type_of
@@ -26,7 +26,6 @@ from akkoord.domain.values import BudgetLine, Euros, ProposalItem
 from akkoord.i18n import _
 
 SOURCE_PARTS = ("document", "section", "page", "classification")
-WHOLE_NUMBER = re.compile(r"^-?[0-9]+$")
 # What a mapping option holds, as the log format names its keys (where the field's own
 # explanation does not say).
 MAPPING_KEYS = {
@@ -158,12 +157,6 @@ def value_help(value_type: Any, keys_told: bool = False) -> str:
         return _("one of {choices}").format(
             choices=", ".join(member.value for member in value_type))
     return _("text")
-
-
-def whole_number(text: str) -> int:
-    if not WHOLE_NUMBER.match(text):
-        raise argparse.ArgumentTypeError(_("{text!r} is not a whole number").format(text=text))
-    return int(text)
 
 
 def mapping_value(text: str) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 from akkoord.i18n import _
 from akkoord.domain.errors import Refusal
-from akkoord.domain.values import Euros, require_euros
+from akkoord.domain.values import Euros, require_euros, require_storable
 
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -123,6 +123,7 @@ def check_value(name: str, value: Any, expected: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
             raise Refusal(_("{name} must be a whole number, not {value!r}")
                           .format(name=name, value=value))
+        require_storable(name, value)
     elif expected is date:
         if isinstance(value, datetime) or not isinstance(value, date):
             raise Refusal(_("{name} must be a date (YYYY-MM-DD), not {value!r}")

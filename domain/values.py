@@ -6,7 +6,9 @@ validate themselves, so a malformed one cannot reach an event.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 from typing import NewType
 
@@ -16,6 +18,12 @@ from akkoord.domain.errors import Refusal
 Euros = NewType("Euros", int)
 """A positive whole number of euros."""
 
+# The largest amount: the views and every export hold every amount exactly as an integer, and
+# sums of many of them must stay within what the stores hold.
+MAX_EUROS = 10**15
+# The largest whole number the stores hold (SQLite INTEGER, PostgreSQL bigint).
+LARGEST_WHOLE_NUMBER = 2**63 - 1
+
 
 def require_euros(value: object, what: str = "amount") -> Euros:
     # bool is a subclass of int; True must not pass as one euro.
@@ -24,7 +32,18 @@ def require_euros(value: object, what: str = "amount") -> Euros:
                       .format(what=what, value=value))
     if value <= 0:
         raise Refusal(_("{what} must be positive, not {value}").format(what=what, value=value))
+    if value > MAX_EUROS:
+        raise Refusal(_("{name} {value} is above the largest amount, 10^15 euros")
+                      .format(name=what, value=value))
     return Euros(value)
+
+
+def require_storable(name: str, value: int) -> int:
+    """A whole number the stores can hold, or the refusal that says so."""
+    if not -LARGEST_WHOLE_NUMBER <= value <= LARGEST_WHOLE_NUMBER:
+        raise Refusal(_("{name} {value} is too large: at most {largest}")
+                      .format(name=name, value=value, largest=LARGEST_WHOLE_NUMBER))
+    return value
 
 
 def euros(amount: int) -> str:
@@ -101,7 +120,25 @@ class Period:
         return self.last == self.first
 
     def covers(self, year: int) -> bool:
-        return self.first <= year and (self.last is None or year <= self.last)
+        return covers(self.first, self.last, year)
+
+
+def covers(first: int, last: int | None, year: int) -> bool:
+    """Whether a period from ``first`` until ``last`` (None: structural) covers the year."""
+    return first <= year and (last is None or year <= last)
+
+
+# A date as the log format and the command line write it: YYYY-MM-DD in ASCII digits.
+WRITTEN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def written_date(text: str) -> date | None:
+    """The date ``text`` writes as YYYY-MM-DD and nothing else (no 20250627, no week date, no
+    other digits, no white space around it); None when it is not written so. Raises ValueError
+    for one written so that no calendar has (2025-02-30)."""
+    if not WRITTEN_DATE.fullmatch(text):
+        return None
+    return date.fromisoformat(text)
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,13 @@ from akkoord.domain.errors import Refusal
 from akkoord.i18n import _
 from akkoord.domain.negotiation import EVENT_TYPES, Negotiation
 from akkoord.domain.records import record_of
-from akkoord.domain.values import SOURCE_KEYS
 from akkoord.domain.schema import FieldSpec, field_names_of, fields_of, item_type_of
 from akkoord.application.service import Entry
-from akkoord.domain.values import (Amount, BudgetLine, Euros, FileOrigin, Period, ProposalItem,
-                                    Source, euros)
+from akkoord.domain.values import (SOURCE_KEYS, Amount, BudgetLine, Euros, FileOrigin, Period,
+                                    MAX_EUROS, ProposalItem, Source, euros, require_storable,
+                                    written_date)
 
 FORMAT = "akkoord/1"
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # An amount as text (revision 2): an optional euro sign, a number and an optional suffix. The
 # number's marks are read by parse_amount: dots grouping thousands, or one decimal mark.
 AMOUNT = re.compile(r"^(?:€[ \u00a0]?)?([0-9][0-9.,]*)[ \u00a0]?([a-z]+|[kM])?$")
@@ -39,7 +38,6 @@ SUFFIX = {None: 1, "k": 1_000, "duizend": 1_000, "M": 1_000_000, "miljoen": 1_00
           "mln": 1_000_000, "miljard": 1_000_000_000, "mld": 1_000_000_000}
 UNFIT_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 GROUPED = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{3})+$")
-MAX_EUROS = 10**15
 MAX_DIGITS = 18
 # Longer text is no amount; bounding it first keeps the arithmetic and the message small.
 MAX_AMOUNT_TEXT = 64
@@ -468,7 +466,7 @@ def _convert(name: str, expected: Any, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise Refusal(_("{name} must be a whole number, not {value!r}")
                           .format(name=name, value=value))
-        return int(value)
+        return require_storable(name, int(value))
     if expected is str:
         return _text(name, value)
     raise Refusal(_("{name}: no reading for {expected!r}")
@@ -519,12 +517,14 @@ def _optional_text(name: str, value: Any) -> str | None:
 
 
 def _date(name: str, value: Any) -> date:
-    if isinstance(value, str) and DATE.match(value):
+    if isinstance(value, str):
         try:
-            return date.fromisoformat(value)
+            found = written_date(value)
         except ValueError:
             raise Refusal(_("{name} {value!r} is not a real date")
                           .format(name=name, value=value)) from None
+        if found is not None:
+            return found
     raise Refusal(_("{name} must be a date written YYYY-MM-DD, not {value!r}")
                   .format(name=name, value=value))
 

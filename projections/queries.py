@@ -14,6 +14,7 @@ from datetime import date
 from collections.abc import Callable
 from typing import Any
 
+from akkoord.domain.values import covers
 from akkoord.i18n import _
 from akkoord.projections.views import naming_positions
 
@@ -672,10 +673,6 @@ def _key_summary(row: dict[str, Any]) -> dict[str, Any]:
     from akkoord.projections.divisions import key_summary
 
     return key_summary(row)
-
-
-def covers(first: int, last: int | None, year: int) -> bool:
-    return first <= year and (last is None or year <= last)
 
 
 def year_range(periods: list[tuple[int, int | None]]) -> list[int]:

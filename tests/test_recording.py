@@ -299,3 +299,18 @@ def test_standard_input_is_read_once(akkoord, store):
     result = akkoord("--db", store, "import", "-", "-")
     assert result.status == 2
     assert "standard input (-) can be read only once" in result.err
+
+
+@pytest.mark.parametrize("number, reason", [
+    ("123456789012345678901234", "'123456789012345678901234' is too large for a whole number"),
+    ("１２", "'１２' is not a whole number"),
+])
+def test_a_whole_number_the_store_cannot_hold_is_refused_by_name(akkoord, store, tmp_path, number,
+                                                                 reason):
+    assert akkoord("--db", store, "import", write_log(tmp_path, basic_dossier())).status == 0
+    before = count_events(store)
+    result = akkoord("--db", store, "record", "event_retracted", "--negotiation", "test-dossier",
+                     "--date", "2025-06-27", "--retracts-position", number, "--reason", "r")
+    assert result.status == 2, result.err
+    assert reason in result.err and "Traceback" not in result.err
+    assert count_events(store) == before

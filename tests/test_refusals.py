@@ -87,6 +87,18 @@ REFUSED_EVENTS = {
                                "claim 'k1' is already settled (granted)"),
     "opening twice": ([opening()], "already opened"),
     "unknown field": ([party("Q", nmae="typo")], "unknown field 'nmae'"),
+    "a position no store holds": (
+        [{"type": "event_retracted", "date": D, "retracts_position": 10**30, "reason": "r"}],
+        "retracts_position 1000000000000000000000000000000 is too large: at most "
+        "9223372036854775807"),
+    "a revision number no store holds": (
+        [{"type": "agreement_reached", "date": D, "revision": -(10**19), "parties": ["A"]}],
+        "revision -10000000000000000000 is too large"),
+    "a key's fixed amount above the largest amount": (
+        [{"type": "distribution_key_recorded", "date": D, "id": "k", "method": "formula",
+          "title": "t", "weights": {"inwoners": 1}, "fixed": 10**15 + 1,
+          "regions": [{"id": "a", "name": "A", "inwoners": 1}, {"id": "b", "name": "B", "inwoners": 2}]}],
+        "fixed 1000000000000001 is above the largest amount, 10^15 euros"),
 }
 
 
