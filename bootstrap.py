@@ -406,9 +406,12 @@ class Store:
         beside it that then takes the store's name; if another writer created the store
         meanwhile, the entries are decided again and recorded into that store instead.
         """
+        if not is_url(self.target):
+            _remove_abandoned_scratch(self.target)
         if "app" in self.__dict__ or not self._creates_file():
             return self.app.record(negotiation, entries, recorded_by, progress, **options)
         scratch = self._scratch_path()
+        held = _hold(scratch)
         try:
             app = self._open_app(scratch, create=True)
             try:
@@ -423,6 +426,7 @@ class Store:
             for path in (scratch, *(scratch + suffix for suffix in SIDE_FILES)):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)
+            os.close(held)
         return self.app.record(negotiation, entries, recorded_by, progress, **options)
 
     def _creates_file(self) -> bool:
@@ -430,7 +434,7 @@ class Store:
 
     def _scratch_path(self) -> str:
         target = Path(self.target)
-        return str(target.with_name(f".{target.name}.{os.urandom(6).hex()}.new"))
+        return str(target.with_name(f"{_scratch_prefix(target)}{os.urandom(6).hex()}{SCRATCH}"))
 
     def decide(self, negotiation: str, entries: Iterable[Entry], recorded_by: str,
                progress: Callable[[int], None] | None = None, *,
@@ -448,6 +452,55 @@ class Store:
         for name in ("views", "app", "_empty"):
             if name in self.__dict__:
                 self.__dict__.pop(name).close()
+
+
+SCRATCH = ".new"
+
+
+def _scratch_prefix(target: Path) -> str:
+    return f".{target.name}."
+
+
+def _hold(scratch: str) -> int:
+    """Creates the private store's file and holds a lock on it while the import runs: a process
+    that ended without removing it (killed, or the machine stopped) holds none."""
+    import fcntl
+
+    descriptor = os.open(scratch, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    return descriptor
+
+
+def _remove_abandoned_scratch(target: str) -> None:
+    """Removes the private stores of first imports into ``target`` that no process holds any
+    more (an import killed half-way leaves its file, as large as what it had written); one that
+    another import is still writing is left alone."""
+    import fcntl
+
+    target_path = Path(target)
+    prefix = _scratch_prefix(target_path)
+    try:
+        names = [name for name in os.listdir(target_path.parent or ".")
+                 if name.startswith(prefix) and name.endswith(SCRATCH)]
+    except OSError:
+        return
+    for name in names:
+        path = str(target_path.with_name(name))
+        try:
+            descriptor = os.open(path, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: an import is writing it
+            os.close(descriptor)
+            continue
+        try:
+            for leftover in (path, *(path + suffix for suffix in SIDE_FILES)):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(leftover)
+        finally:
+            os.close(descriptor)
 
 
 def _move_into_place(scratch: str, target: str) -> bool:

@@ -6,6 +6,7 @@ import argparse
 import errno
 import importlib
 import os
+import signal
 import sys
 from typing import Any
 
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         status = int(args.run(args) or 0)
         sys.stdout.flush()
@@ -84,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_("akkoord: interrupted"), file=sys.stderr)
         return 130
+    except Terminated:
+        print(_("akkoord: stopped (SIGTERM)"), file=sys.stderr)
+        return 128 + signal.SIGTERM
     except BrokenPipeError:
         _discard_standard_output()
         return 0
@@ -94,6 +99,15 @@ def main(argv: list[str] | None = None) -> int:
         print(_("akkoord: cannot write the output: {error}").format(error=error.strerror),
               file=sys.stderr)
         return 2
+
+
+class Terminated(BaseException):
+    """SIGTERM (``kill``, a service manager stopping): the command stops as on Ctrl-C, so that
+    what it was writing is rolled back and its private files removed, not left behind."""
+
+
+def _terminate(_signal: int, _frame: Any) -> None:
+    raise Terminated
 
 
 def message_line(text: str) -> str:

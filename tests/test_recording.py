@@ -314,3 +314,52 @@ def test_a_whole_number_the_store_cannot_hold_is_refused_by_name(akkoord, store,
     assert result.status == 2, result.err
     assert reason in result.err and "Traceback" not in result.err
     assert count_events(store) == before
+
+
+def _import_started(tmp_path, store):
+    """An import of a file large enough to be stopped half-way, once its private store exists."""
+    import time
+
+    large = write_log(tmp_path, [opening()] + [party(f"P{i}") for i in range(40_000)],
+                      name="large.json")
+    process = subprocess.Popen([sys.executable, "-m", "akkoord.cli.main", "--db", str(store),
+                                "import", str(large)], cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(f".{store.name}.*.new-wal")):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.01)
+    return process
+
+
+def test_an_import_stopped_by_sigterm_leaves_no_store_and_no_private_file(tmp_path):
+    import signal
+
+    store = tmp_path / "new.db"
+    process = _import_started(tmp_path, store)
+    process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert "akkoord: stopped (SIGTERM)" in err and "Traceback" not in err
+    assert not store.exists()
+    assert [p.name for p in tmp_path.glob(".new.db*")] == []
+
+
+def test_the_private_file_of_a_killed_import_is_removed_by_the_next_import(akkoord, tmp_path):
+    import fcntl
+    import signal
+
+    store = tmp_path / "new.db"
+    killed = _import_started(tmp_path, store)
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate(timeout=60)
+    left = sorted(p.name for p in tmp_path.glob(".new.db.*"))
+    assert left and not store.exists()
+    # a private file another import still writes (its lock held) is left alone
+    busy = tmp_path / ".new.db.0123456789ab.new"
+    busy.write_bytes(b"")
+    with busy.open("rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert akkoord("--db", store, "import", write_log(tmp_path, basic_dossier())).status == 0
+        assert sorted(p.name for p in tmp_path.glob(".new.db.*")) == [busy.name]
+    assert count_events(store) == 5
