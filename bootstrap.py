@@ -464,10 +464,11 @@ def _scratch_prefix(target: Path) -> str:
 def _hold(scratch: str) -> int:
     """Creates the private store's file and holds a lock on it while the import runs: a process
     that ended without removing it (killed, or the machine stopped) holds none."""
-    import fcntl
-
     descriptor = os.open(scratch, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
-    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    with contextlib.suppress(ImportError):  # no flock (Windows): nothing is ever removed
+        import fcntl
+
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
     return descriptor
 
 
@@ -475,8 +476,10 @@ def _remove_abandoned_scratch(target: str) -> None:
     """Removes the private stores of first imports into ``target`` that no process holds any
     more (an import killed half-way leaves its file, as large as what it had written); one that
     another import is still writing is left alone."""
-    import fcntl
-
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): whether a process holds one is not known
+        return
     target_path = Path(target)
     prefix = _scratch_prefix(target_path)
     try:
