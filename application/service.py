@@ -17,7 +17,7 @@ from collections import Counter
 from datetime import date
 from decimal import Decimal
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import orjson
@@ -54,9 +54,9 @@ STREAM_CHUNK = 5_000
 GC_THRESHOLD_WHILE_RECORDING = 100_000
 
 
-@dataclasses.dataclass(frozen=True)
-class Entry:
-    """One event to record: its type and its fields (common ones included)."""
+class Entry(NamedTuple):
+    """One event to record: its type and its fields (common ones included). (A tuple: one is
+    made for every event read, and a frozen dataclass takes three times as long to make.)"""
 
     type: str
     fields: dict[str, Any]
