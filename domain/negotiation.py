@@ -656,7 +656,7 @@ class Negotiation(Aggregate):
     # -- what the dossier holds -----------------------------------------------------------------
 
     def establish(self, event: Negotiation.Event) -> None:
-        version, on = event.originator_version, event.date.isoformat()
+        version, on = event.originator_version, _date_text(event.date)
         made: list[list[str]] = []
         for kind, key, detail in event.establishes():
             self.standing[kind].setdefault(key, []).append([version, on, detail])
@@ -805,6 +805,14 @@ class Negotiation(Aggregate):
             return event.decide(self)
         finally:
             self.__dict__.pop("looked_up", None)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _date_text(on: date) -> str:
+    """A date's ISO text, one text object per date: the registers keep it with every entry, and
+    a dossier of a million events has a few thousand dates (not a million copies of ten
+    characters and their 50 bytes of object)."""
+    return on.isoformat()
 
 
 def _made(event_class: type[Negotiation.Event], values: dict[str, Any]) -> Negotiation.Event:
