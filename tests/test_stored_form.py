@@ -211,14 +211,20 @@ def test_the_views_sql_never_meets_a_reference():
 
 
 def test_a_distribution_key_keeps_its_source_in_full(akkoord, store, tmp_path):
-    key = REPO / "examples" / "bdur-key-example.yaml"
-    example = tmp_path / "example.db"
-    shutil.copyfile(EXAMPLE_STORE, example)
-    assert akkoord("--db", example, "import", key).status == 0
-    with sqlite3.connect(example) as connection:
-        rows = connection.execute("SELECT topic, state FROM stored_events").fetchall()
-    keys = [state.decode() for topic, state in rows if topic.endswith("distribution_key_recorded")]
-    assert keys and all('"source":{"_type_":"akkoord.Source"' in state for state in keys)
+    key = {"type": "distribution_key_recorded", "date": "2025-06-27", "id": "gelijk",
+           "method": "shares", "title": "given shares",
+           "regions": [{"id": f"R{n}", "name": f"R {n}", "weight": n} for n in (1, 2)]}
+    path = write_log(tmp_path, [*basic_dossier(), key], extra={"source": {"document": "Notulen"}})
+    assert akkoord("--db", store, "import", path).status == 0
+    found = states(store)
+    assert SOURCE_OF in found[-2] and SOURCE_OF not in found[-1]
+    assert '"source":{"_type_":"akkoord.Source","_data_":{"document":"Notulen"' in found[-1]
+    # the views' SQL reads the key's source from the stored JSON as it stands
+    views = tmp_path / "views.db"
+    assert akkoord("--db", store, "--views", views, "log").status == 0
+    with sqlite3.connect(views) as connection:
+        (source,), = connection.execute("SELECT source FROM distribution_keys").fetchall()
+    assert json.loads(source)["document"] == "Notulen"
 
 
 def test_a_postgresql_store_stores_and_resolves_the_references(
