@@ -36,7 +36,7 @@ from eventsourcing.persistence import (
     Transcoding,
     UUIDAsHex,
 )
-from eventsourcing.utils import resolve_topic
+from eventsourcing.utils import get_topic, resolve_topic
 
 from akkoord.domain.schema import item_type_of
 from akkoord.domain.values import (
@@ -286,6 +286,15 @@ class StoredNotation(JSONTranscoder):
         data = transcoding.encode(value)
         wrapped = {"_type_": transcoding.name,
                    "_data_": data if type(data) is str else self._ready(data)}
+        if kind in _REFERENCES:
+            # One reference object serves a whole import: its JSON is kept by identity.
+            if len(self._kept) >= 2 * FRAGMENTS_KEPT:
+                self._kept.clear()
+                self._by_value.clear()
+            fragment = orjson.Fragment(
+                _fitted(orjson.dumps(wrapped, default=_refuse, option=ORJSON_OPTIONS)))
+            self._kept[id(value)] = (value, fragment)
+            return fragment
         if kind not in _KEPT or not _keepable(value):
             return wrapped
         if len(self._by_value) >= FRAGMENTS_KEPT:
@@ -338,9 +347,26 @@ class StoredEventMapper(Mapper):
                     (field, value, reference(event.originator_version))
                     for field, reference in REFERENCES
                     if (value := event.__dict__.get(field)) is not None]
-            elif carried:
-                event = _referring(event, carried)
-            yield self.to_stored_event(event)
+                yield self.to_stored_event(event)
+                continue
+            state = _referring(event, carried) if carried else None
+            if state is None:
+                yield self.to_stored_event(event)
+                continue
+            # The library's to_stored_event, given the state with its references (the event
+            # itself is left as it is); an event of an import is never a snapshot.
+            originator_id = state.pop("originator_id")
+            originator_version = state.pop("originator_version")
+            class_version = getattr(type(event), "class_version", 1)
+            if class_version > 1:
+                state["class_version"] = class_version
+            stored_state = self.transcoder.encode(state)
+            if self.compressor:
+                stored_state = self.compressor.compress(stored_state)
+            if self.cipher:
+                stored_state = self.cipher.encrypt(stored_state)
+            yield StoredEvent(originator_id=originator_id, originator_version=originator_version,
+                              topic=get_topic(type(event)), state=stored_state)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         event = super().to_domain_event(stored_event)
@@ -401,8 +427,9 @@ def _views_read(event_class: type) -> frozenset[str]:
     return frozenset(read & {field for field, _reference in REFERENCES})
 
 
-def _referring(event: Any, carried: list[tuple[str, Any, Any]]) -> Any:
-    """The event with a reference for each value equal to the carrier's (itself if none)."""
+def _referring(event: Any, carried: list[tuple[str, Any, Any]]) -> dict[str, Any] | None:
+    """A copy of the event's state with a reference for each value equal to the carrier's
+    (None if there is none)."""
     state = event.__dict__
     replaced = None
     for field, value, reference in carried:
@@ -413,11 +440,7 @@ def _referring(event: Any, carried: list[tuple[str, Any, Any]]) -> Any:
             if replaced is None:
                 replaced = dict(state)
             replaced[field] = reference
-    if replaced is None:
-        return event
-    copy = object.__new__(type(event))
-    object.__setattr__(copy, "__dict__", replaced)
-    return copy
+    return replaced
 
 
 # Types that json writes natively, whatever the transcoder registers for a subclass of them.
@@ -434,6 +457,7 @@ def _keepable(value: Any) -> bool:
 
 
 _KEPT = frozenset({*ENUMS, Source, FileOrigin})
+_REFERENCES = frozenset({reference for _field, reference in REFERENCES})
 
 
 @cache
