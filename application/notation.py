@@ -326,6 +326,12 @@ class StoredEventMapper(Mapper):
     # gives it its recorder's lookup by the primary key).
     read_carrier: Callable[[Any, int], StoredEvent | None] | None = None
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # Carriers read, decoded, by (dossier id, version): an import has one, and a replay
+        # meets them in turn.
+        self._carriers: dict[tuple[Any, int], Mapping[str, Any]] = {}
+
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         transcoder = self.transcoder
         if not (isinstance(domain_event, CanSnapshotAggregate)
@@ -393,15 +399,7 @@ class StoredEventMapper(Mapper):
 
         return carrier
 
-    @property
-    def _carriers(self) -> dict[tuple[Any, int], Mapping[str, Any]]:
-        kept = self.__dict__.get("_kept_carriers")
-        if kept is None:
-            kept = self.__dict__["_kept_carriers"] = {}
-        return kept
 
-
-# Carriers kept decoded by a mapper: an import has one, and a replay meets them in turn.
 CARRIERS_KEPT = 64
 
 
