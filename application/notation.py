@@ -4,6 +4,13 @@ One module owns it: the transcodings the application stores events with, and the
 which the views' SQL reads the same values back (``projections.views`` builds its statements from
 these). A value object, date or enum is stored as ``{"_type_": NAME, "_data_": VALUE}``; text,
 numbers and lists of them are stored plain; a tuple is a JSON list.
+
+Stored form 2 adds references (``StoredEventMapper.to_stored_events``): within one import, an
+event whose source or origin equals that of the import's first event stores
+``{"_type_": "akkoord.SourceOf", "_data_": V}`` or ``{"_type_": "akkoord.OriginOf", "_data_": V}``
+in its place, V being the dossier version of that first event (the carrier), which stores the
+value itself. A store of form 1 holds no reference; every reader resolves them
+(``StoredEventMapper.to_domain_event``, ``event_from_state``, ``projections.records``).
 """
 
 from __future__ import annotations
@@ -11,6 +18,8 @@ from __future__ import annotations
 import threading
 import types
 import typing
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from functools import cache
@@ -28,10 +37,17 @@ from eventsourcing.persistence import (
     Transcoding,
     UUIDAsHex,
 )
-from eventsourcing.utils import resolve_topic
+from eventsourcing.utils import get_topic, resolve_topic
 
 from akkoord.domain.schema import item_type_of
-from akkoord.domain.values import ENUMS, VALUE_CLASSES, Amount, FileOrigin, Source
+from akkoord.domain.values import (
+    CARRIED_FIELDS,
+    ENUMS,
+    VALUE_CLASSES,
+    Amount,
+    FileOrigin,
+    Source,
+)
 
 DATE_NAME = "date_iso"
 
@@ -86,6 +102,38 @@ class DataclassAsDict(Transcoding):
         return self.type(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
+@dataclass(frozen=True)
+class SourceOf:
+    """Stands, in a stored event, for the source of the event of that version (the carrier)."""
+
+    version: int
+
+
+@dataclass(frozen=True)
+class OriginOf:
+    """Stands, in a stored event, for the origin of the event of that version (the carrier)."""
+
+    version: int
+
+
+# Each field that may be stored as a reference, with the reference's class.
+REFERENCES: tuple[tuple[str, type], ...] = (("source", SourceOf), ("origin", OriginOf))
+
+
+class ReferenceAsVersion(Transcoding):
+    def __init__(self, reference_class: type):
+        self.type = reference_class
+        self.name = CARRIED_FIELDS[next(f for f, c in REFERENCES if c is reference_class)]
+
+    def encode(self, obj: Any) -> int:
+        return obj.version
+
+    def decode(self, data: Any) -> Any:
+        if type(data) is not int:
+            raise ValueError(f"{self.name} refers to a version, not {data!r}")
+        return self.type(data)
+
+
 def register_transcodings(transcoder: JSONTranscoder) -> None:
     # Event states hold no cycles; the encoder's bookkeeping to detect them costs about a
     # tenth of encoding an event (the bytes written are the same).
@@ -96,6 +144,8 @@ def register_transcodings(transcoder: JSONTranscoder) -> None:
         transcoder.register(EnumAsValue(enum_class))
     for value_class in VALUE_CLASSES:
         transcoder.register(DataclassAsDict(value_class))
+    for _field, reference_class in REFERENCES:
+        transcoder.register(ReferenceAsVersion(reference_class))
 
 
 class _Unfit(Exception):
@@ -245,6 +295,15 @@ class StoredNotation(JSONTranscoder):
         data = transcoding.encode(value)
         wrapped = {"_type_": transcoding.name,
                    "_data_": data if type(data) is str else self._ready(data)}
+        if kind in _REFERENCES:
+            # One reference object serves a whole import: its JSON is kept by identity.
+            if len(self._kept) >= 2 * FRAGMENTS_KEPT:
+                self._kept.clear()
+                self._by_value.clear()
+            fragment = orjson.Fragment(
+                _fitted(orjson.dumps(wrapped, default=_refuse, option=ORJSON_OPTIONS)))
+            self._kept[id(value)] = (value, fragment)
+            return fragment
         if kind not in _KEPT or not _keepable(value):
             return wrapped
         if len(self._by_value) >= FRAGMENTS_KEPT:
@@ -272,7 +331,20 @@ def _fitted(written: bytes) -> bytes:
 
 class StoredEventMapper(Mapper):
     """The library's mapper, which has a snapshot written by ``StoredNotation``'s way for
-    snapshots (``_encode_snapshot``)."""
+    snapshots (``_encode_snapshot``), writes an import's events in stored form 2 and resolves
+    the references of any event it reads."""
+
+    # False: every event stores its own source and origin (stored form 1), as before form 2.
+    refers = True
+    # Reads the stored event of (dossier id, version), for the references (the application
+    # gives it its recorder's lookup by the primary key).
+    read_carrier: Callable[[Any, int], StoredEvent | None] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # Carriers read, decoded, by (dossier id, version): an import has one, and a replay
+        # meets them in turn.
+        self._carriers: dict[tuple[Any, int], Mapping[str, Any]] = {}
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         transcoder = self.transcoder
@@ -284,6 +356,103 @@ class StoredEventMapper(Mapper):
             return super().to_stored_event(domain_event)
         finally:
             _WRITING.snapshot = False
+
+    def to_stored_events(self, events: Iterable[Any]) -> Iterator[StoredEvent]:
+        """The events of one insert (one import) as stored: the first with its own source and
+        origin, each later one with a reference where its value equals the first's."""
+        carried: list[tuple[str, Any, Any]] | None = None
+        for event in events:
+            if carried is None:
+                carried = [] if not self.refers else [
+                    (field, value, reference(event.originator_version))
+                    for field, reference in REFERENCES
+                    if (value := event.__dict__.get(field)) is not None]
+                yield self.to_stored_event(event)
+                continue
+            state = _referring(event, carried) if carried else None
+            if state is None:
+                yield self.to_stored_event(event)
+                continue
+            # The library's to_stored_event, given the state with its references (the event
+            # itself is left as it is); an event of an import is never a snapshot.
+            originator_id = state.pop("originator_id")
+            originator_version = state.pop("originator_version")
+            class_version = getattr(type(event), "class_version", 1)
+            if class_version > 1:
+                state["class_version"] = class_version
+            stored_state = self.transcoder.encode(state)
+            if self.compressor:
+                stored_state = self.compressor.compress(stored_state)
+            if self.cipher:
+                stored_state = self.cipher.encrypt(stored_state)
+            yield StoredEvent(originator_id=originator_id, originator_version=originator_version,
+                              topic=get_topic(type(event)), state=stored_state)
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        event = super().to_domain_event(stored_event)
+        state = event.__dict__
+        if type(state.get("source")) is SourceOf or type(state.get("origin")) is OriginOf:
+            resolve_references(state, self._carrier(stored_event.originator_id))
+        return event
+
+    def _carrier(self, dossier_id: Any) -> Callable[[int], Mapping[str, Any]]:
+        def carrier(version: int) -> Mapping[str, Any]:
+            key = (dossier_id, version)
+            found = self._carriers.get(key)
+            if found is None:
+                stored = None if self.read_carrier is None else self.read_carrier(dossier_id,
+                                                                                  version)
+                if stored is None:
+                    raise ValueError(f"the event of version {version} of {dossier_id}, to which "
+                                     "a stored event refers, is not in the store")
+                if len(self._carriers) >= CARRIERS_KEPT:
+                    self._carriers.clear()
+                found = self._carriers[key] = super(StoredEventMapper, self).to_domain_event(
+                    stored).__dict__
+            return found
+
+        return carrier
+
+
+CARRIERS_KEPT = 64
+
+
+def resolve_references(state: dict[str, Any], carrier: Callable[[int], Mapping[str, Any]]) -> None:
+    """Replaces each reference in a decoded event state by the carrier's value: the one place
+    where the domain's readers (the mapper, ``event_from_state``) resolve them. A carrier stores
+    its values itself, so what it holds is the value."""
+    for field, reference in REFERENCES:
+        found = state.get(field)
+        if type(found) is reference:
+            value = carrier(found.version).get(field)
+            if value is None or type(value) in (SourceOf, OriginOf):
+                raise ValueError(f"the event of version {found.version} carries no {field}")
+            state[field] = value
+
+
+@cache
+def _views_read(event_class: type) -> frozenset[str]:
+    """The fields of REFERENCES that a view's SQL reads from the stored JSON of that event type:
+    stored in full always, so that SQL never has to follow a reference."""
+    read = {column.split(".")[0] for row in getattr(event_class, "ROWS", ())
+            for _name, column in row.columns if not column.startswith("each.")}
+    return frozenset(read & {field for field, _reference in REFERENCES})
+
+
+def _referring(event: Any, carried: list[tuple[str, Any, Any]]) -> dict[str, Any] | None:
+    """A copy of the event's state with a reference for each value equal to the carrier's
+    (None if there is none)."""
+    state = event.__dict__
+    replaced = None
+    for field, value, reference in carried:
+        found = state.get(field)
+        if found is value or (found is not None and found == value):
+            if field in _views_read(type(event)):
+                continue
+            if replaced is None:
+                replaced = dict(state)
+            replaced[field] = reference
+    return replaced
 
 
 # Types that json writes natively, whatever the transcoder registers for a subclass of them.
@@ -300,6 +469,7 @@ def _keepable(value: Any) -> bool:
 
 
 _KEPT = frozenset({*ENUMS, Source, FileOrigin})
+_REFERENCES = frozenset({reference for _field, reference in REFERENCES})
 
 
 @cache
@@ -312,14 +482,22 @@ def stored_event_transcoder() -> JSONTranscoder:
     return transcoder
 
 
-def event_from_state(topic: str, state: str | bytes) -> Any:
+def event_from_state(topic: str, state: str | bytes,
+                     carrier: Callable[[int], Mapping[str, Any]] | None = None) -> Any:
     """The domain event of a stored event's plain JSON state, without its aggregate id and version.
 
-    For readers that show events as recorded (the log) from a copy of their state.
+    For readers that show events as recorded (the log) from a copy of their state. ``carrier``
+    gives the state (``vars``) of the dossier's event of a version, for an event that refers to
+    its import's first event (stored form 2).
     """
     event = object.__new__(resolve_topic(topic))
     data = state if isinstance(state, bytes) else state.encode()
-    event.__dict__.update(stored_event_transcoder().decode(data))
+    decoded = stored_event_transcoder().decode(data)
+    if type(decoded.get("source")) is SourceOf or type(decoded.get("origin")) is OriginOf:
+        if carrier is None:
+            raise ValueError("the state refers to its import's first event: a carrier is needed")
+        resolve_references(decoded, carrier)
+    event.__dict__.update(decoded)
     return event
 
 

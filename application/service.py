@@ -82,6 +82,16 @@ class Akkoord(Application):
     name = "akkoord"
     is_snapshotting_enabled = True
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if isinstance(self.mapper, StoredEventMapper):
+            self.mapper.read_carrier = self._stored_event_of
+
+    def _stored_event_of(self, dossier_id: Any, version: int) -> StoredEvent | None:
+        """The stored event of that version of the dossier: one read by the primary key."""
+        found = self.recorder.select_events(dossier_id, gt=version - 1, lte=version, limit=1)
+        return found[0] if found else None
+
     def construct_mapper(self) -> Mapper[UUID]:
         if self.factory.env.get(self.factory.MAPPER_TOPIC):
             return super().construct_mapper()
@@ -218,9 +228,14 @@ class Akkoord(Application):
         if first is None:
             return []
         dossier = first[0]  # the one aggregate every chunk decides on: its last state at the end
+        events = (event for _dossier, chunk in itertools.chain([first], chunks)
+                  for event in chunk)
+        # One insert is one import: its first event carries the file's source and origin for
+        # the rest (stored form 2, ``application.notation``).
+        to_stored_events = getattr(self.mapper, "to_stored_events", None)
         stored: Iterable[StoredEvent] = (
-            self.mapper.to_stored_event(event)
-            for _dossier, chunk in itertools.chain([first], chunks) for event in chunk)
+            to_stored_events(events) if to_stored_events is not None
+            else map(self.mapper.to_stored_event, events))
         if not isinstance(self.recorder, SQLiteApplicationRecorder):
             # PostgreSQL's recorder takes the events as one array, the in-memory one reads twice.
             stored = list(stored)

@@ -207,3 +207,9 @@ class FileOrigin:
 
 
 VALUE_CLASSES = (*VALUE_CLASSES, FileOrigin)
+
+# Stored form 2 (``application.notation``): within one import, an event whose source or origin is
+# that of the import's first event stores ``{"_type_": NAME, "_data_": VERSION}`` in its place,
+# VERSION being the dossier version of that first event. The names, by the field they stand for,
+# for the readers of stored JSON that do without the domain's types.
+CARRIED_FIELDS = {"source": "akkoord.SourceOf", "origin": "akkoord.OriginOf"}

@@ -70,8 +70,14 @@ class EventSource(Protocol):
         Returns the table (or view) to read them from, and the position of the last of them.
         """
 
-    def states(self, views: sqlite3.Connection, positions: list[int]) -> dict[int, bytes]:
-        """The plain JSON state of the events at those positions (for the log)."""
+    def states(self, views: sqlite3.Connection,
+               positions: list[int]) -> dict[int, tuple[Any, bytes]]:
+        """The dossier id (as stored) and plain JSON state of the events at those positions (for
+        the log)."""
+
+    def carrier(self, views: sqlite3.Connection, dossier: Any, version: int) -> bytes | None:
+        """The plain JSON state of the dossier's event of that version (``dossier`` as
+        ``states`` gives it): the carrier of the values its import's later events refer to."""
 
 
 class SQLiteStore:
@@ -110,15 +116,22 @@ class SQLiteStore:
                              "AND rowid <= ?", [after, upto]).fetchone()[0]
         return "temp.store_events", last or after
 
-    def states(self, views: sqlite3.Connection, positions: list[int]) -> dict[int, bytes]:
+    def states(self, views: sqlite3.Connection,
+               positions: list[int]) -> dict[int, tuple[Any, bytes]]:
         self._attach(views)
-        found: dict[int, bytes] = {}
+        found: dict[int, tuple[Any, bytes]] = {}
         for start in range(0, len(positions), IN_LIST):
             chosen = positions[start:start + IN_LIST]
-            found.update(views.execute(
-                "SELECT rowid, state FROM store.stored_events WHERE rowid IN "
+            found.update((position, (dossier, state)) for position, dossier, state in views.execute(
+                "SELECT rowid, originator_id, state FROM store.stored_events WHERE rowid IN "
                 f"({', '.join('?' * len(chosen))})", chosen))
         return found
+
+    def carrier(self, views: sqlite3.Connection, dossier: Any, version: int) -> bytes | None:
+        self._attach(views)
+        row = views.execute("SELECT state FROM store.stored_events WHERE originator_id = ? AND "
+                            "originator_version = ?", [dossier, version]).fetchone()
+        return None if row is None else row[0]
 
     def holds_plain_json(self, views: sqlite3.Connection) -> bool:
         """Whether the views can read this store's events as they are stored.
@@ -162,14 +175,20 @@ class ApplicationStore:
         views.executemany(f"INSERT INTO {STAGED} VALUES (?, ?, ?, ?)", rows)
         return STAGED, notifications[-1].id if notifications else after
 
-    def states(self, views: sqlite3.Connection, positions: list[int]) -> dict[int, bytes]:
+    def states(self, views: sqlite3.Connection,
+               positions: list[int]) -> dict[int, tuple[Any, bytes]]:
         wanted, found = set(positions), {}
         for first, last in _runs(sorted(wanted)):
             for notification in self.app.recorder.select_notifications(
                     start=first, limit=last - first + 1, stop=last):
                 if notification.id in wanted:
-                    found[notification.id] = self._plain(notification.state)
+                    found[notification.id] = (notification.originator_id,
+                                              self._plain(notification.state))
         return found
+
+    def carrier(self, views: sqlite3.Connection, dossier: Any, version: int) -> bytes | None:
+        found = self.app.recorder.select_events(dossier, gt=version - 1, lte=version, limit=1)
+        return self._plain(found[0].state) if found else None
 
     def _plain(self, state: bytes) -> bytes:
         mapper = self.app.mapper
@@ -262,8 +281,17 @@ class ViewStore:
         from akkoord.projections.queries import Queries
 
         source = self.source
-        return Queries(self.conn, None if source is None else
-                       lambda positions: source.states(self.conn, positions))
+        if source is None:
+            return Queries(self.conn)
+
+        def states(positions: list[int]) -> dict[int, dict[str, Any]]:
+            from akkoord.projections.records import stored_states
+
+            return stored_states(source.states(self.conn, positions),
+                                 lambda dossier, version: source.carrier(self.conn, dossier,
+                                                                         version))
+
+        return Queries(self.conn, states)
 
     def close(self) -> None:
         if self.cipher is not None and self.conn.total_changes != self._changes_when_opened:

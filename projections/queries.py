@@ -49,9 +49,10 @@ class Axes:
 
 class Queries:
     def __init__(self, db: sqlite3.Connection,
-                 states: Callable[[list[int]], dict[int, bytes]] | None = None):
+                 states: Callable[[list[int]], dict[int, dict[str, Any]]] | None = None):
         """``db``: the views' connection (or its sqlite-utils Database); ``states`` reads the
-        stored events the log shows (by position) from the store (ViewStore.queries gives it)."""
+        stored events the log shows (by position) from the store, each as its
+        ``records.stored_state`` (ViewStore.queries gives it)."""
         self.db = getattr(db, "conn", db)
         self.states = states
 
@@ -609,13 +610,13 @@ class Queries:
         if self.states is None:
             raise NotFound(_("the log is read with the store at hand"))
         states = self.states([row["position"] for row in rows])
-        from akkoord.projections.records import record, stored_state
+        from akkoord.projections.records import record
         from akkoord.domain.summaries import summary
 
         known = _known(axes)
         entries = []
         for row in rows:
-            state = stored_state(states[row["position"]])
+            state = states[row["position"]]
             data = record(row["type"], state)
             origin = state.get("origin")
             entries.append({

@@ -5,7 +5,9 @@ turn each into the record ``export`` writes and ``log --json`` gives as ``data``
 domain's event objects for that would load the event-sourcing library and the domain model at
 every start; the stored JSON holds all a record needs. A value object, date or enum is stored as
 ``{"_type_": NAME, "_data_": VALUE}`` (``application.notation``): a date stays its ISO text, an
-enum its value, and a value object becomes the mapping the log format writes for it.
+enum its value, and a value object becomes the mapping the log format writes for it. A source
+or origin stored as a reference to its import's first event (stored form 2) is read from that
+event (``stored_states``).
 
 What a record holds of each event type, and in which order, is the event class's declaration
 (``domain.records.record_of``); ``FIELDS`` is that declaration as plain data, and
@@ -15,9 +17,10 @@ What a record holds of each event type, and in which order, is the event class's
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
-from akkoord.domain.values import SOURCE_KEYS
+from akkoord.domain.values import CARRIED_FIELDS, SOURCE_KEYS
 
 # The fields every event has that a record writes, in the record's order.
 COMMON = ("ref", "source", "note")
@@ -99,6 +102,17 @@ VALUES = {
 }
 
 
+class _Reference(NamedTuple):
+    """A stored source or origin that is its import's first event's, of that version."""
+
+    field: str
+    version: int
+
+
+VALUES.update({name: lambda version, field=field: _Reference(field, version)
+               for field, name in CARRIED_FIELDS.items()})
+
+
 def _unwrapped(found: dict[str, Any]) -> Any:
     """A stored value as plain JSON: a date, time or enum as its text or value, a value object
     as its mapping in the log format."""
@@ -111,9 +125,46 @@ def _unwrapped(found: dict[str, Any]) -> Any:
 _DECODER = json.JSONDecoder(object_hook=_unwrapped)
 
 
-def stored_state(state: bytes | str) -> dict[str, Any]:
-    """An event's stored JSON with every value plain (see ``_unwrapped``)."""
-    return _DECODER.decode(state if isinstance(state, str) else state.decode("utf-8"))
+def stored_state(state: bytes | str,
+                 carrier: Callable[[int], Mapping[str, Any]] | None = None) -> dict[str, Any]:
+    """An event's stored JSON with every value plain (see ``_unwrapped``); a reference resolved
+    with ``carrier``, the ``stored_state`` of the dossier's event of a version."""
+    found = _DECODER.decode(state if isinstance(state, str) else state.decode("utf-8"))
+    for field in CARRIED_FIELDS:
+        reference = found.get(field)
+        if type(reference) is _Reference:
+            if carrier is None:
+                raise ValueError("the state refers to its import's first event: a carrier is "
+                                 "needed")
+            value = carrier(reference.version).get(field)
+            if value is None or type(value) is _Reference:
+                raise ValueError(f"the event of version {reference.version} carries no {field}")
+            found[field] = value
+    return found
+
+
+def stored_states(rows: Mapping[int, tuple[Any, bytes | str]],
+                  read_carrier: Callable[[Any, int], bytes | str | None]) -> dict[int, dict[str, Any]]:
+    """The ``stored_state`` of each event (position -> (dossier id as stored, state)), with its
+    references resolved: each carrier is read once (``read_carrier(dossier id, version)``, by the
+    store's primary key) for the whole page."""
+    carriers: dict[tuple[Any, int], dict[str, Any]] = {}
+
+    def carrier_of(dossier: Any) -> Callable[[int], Mapping[str, Any]]:
+        def carrier(version: int) -> Mapping[str, Any]:
+            key = (dossier, version)
+            if key not in carriers:
+                state = read_carrier(dossier, version)
+                if state is None:
+                    raise ValueError(f"the event of version {version} of {dossier}, to which a "
+                                     "stored event refers, is not in the store")
+                carriers[key] = stored_state(state)
+            return carriers[key]
+
+        return carrier
+
+    return {position: stored_state(state, carrier_of(dossier))
+            for position, (dossier, state) in rows.items()}
 
 
 def record(event_type: str, state: dict[str, Any]) -> dict[str, Any]:

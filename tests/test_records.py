@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,13 +53,19 @@ MORE = [
 ]
 
 
-def stored_events(store: Path) -> list[tuple[str, bytes]]:
+def stored_events(store: Path) -> list[tuple[str, bytes, Any]]:
+    """Each stored event's topic and state, and what gives the (topic, state) of its dossier's
+    event of a version (the carrier of its import's source and origin, stored form 2)."""
     with sqlite3.connect(store) as connection:
-        return connection.execute("SELECT topic, state FROM stored_events ORDER BY rowid").fetchall()
+        rows = connection.execute("SELECT originator_id, originator_version, topic, state "
+                                  "FROM stored_events ORDER BY rowid").fetchall()
+    by_version = {(dossier, version): (topic, state) for dossier, version, topic, state in rows}
+    return [(topic, state, lambda version, dossier=dossier: by_version[dossier, version])
+            for dossier, _version, topic, state in rows]
 
 
 @pytest.fixture(scope="module")
-def every_type(tmp_path_factory) -> list[tuple[str, bytes]]:
+def every_type(tmp_path_factory) -> list[tuple[str, bytes, Any]]:
     """The stored events of the example with its later meetings, a key and the forms above,
     and of a generated dossier."""
     from akkoord.cli.main import main
@@ -77,7 +84,7 @@ def every_type(tmp_path_factory) -> list[tuple[str, bytes]]:
     store = folder / "generated.db"
     assert main(["--db", str(store), "import", str(generated)]) == 0
     found = stored_events(example) + stored_events(store)
-    assert {topic.partition(":")[2] for topic, _state in found} == set(EVENT_TYPES)
+    assert {topic.partition(":")[2] for topic, _state, _carried in found} == set(EVENT_TYPES)
     return found
 
 
@@ -99,9 +106,11 @@ def test_every_stored_event_reads_as_the_domain_records_and_summarises_it(every_
     assert set(LINES) == set(EVENT_TYPES)
     activate(language)
     try:
-        for topic, state in every_type:
-            event = event_from_state(topic, state)
-            record = records.record(event.TYPE, records.stored_state(state))
+        for topic, state, carried in every_type:
+            event = event_from_state(topic, state,
+                                     lambda version: vars(event_from_state(*carried(version))))
+            record = records.record(event.TYPE, records.stored_state(
+                state, lambda version: records.stored_state(carried(version)[1])))
             assert record == record_of(event)
             assert list(record) == list(record_of(event))  # the same order of fields
             line = summary(record)

@@ -19,7 +19,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import JSONTranscoder
 
-from akkoord.application.notation import StoredNotation, event_from_state
+from akkoord.application.notation import StoredNotation
 from akkoord.bootstrap import in_memory
 from akkoord.domain.values import FileOrigin, Period, ProposalItem, Amount, Source, Stance
 from conftest import EXAMPLE_SOURCE, EXAMPLE_STORE, basic_dossier, count_events, party, revision, write_log
@@ -119,7 +119,9 @@ def test_every_stored_event_of_the_example_and_of_a_generated_dossier_is_written
             rows = connection.execute("SELECT topic, state FROM stored_events").fetchall()
         assert rows
         for topic, state in rows:
-            event_state = dict(vars(event_from_state(topic, state)))
+            # Decoded as stored: a reference to the import's first event (stored form 2) is
+            # written back as the very same bytes too.
+            event_state = transcoder.decode(state)
             assert transcoder.encode(event_state) == state == library(transcoder, event_state)
 
 
