@@ -39,6 +39,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic, resolve_topic
 
+from akkoord.domain.errors import ReferenceBroken
 from akkoord.domain.schema import item_type_of
 from akkoord.domain.values import (
     CARRIED_FIELDS,
@@ -403,8 +404,7 @@ class StoredEventMapper(Mapper):
                 stored = None if self.read_carrier is None else self.read_carrier(dossier_id,
                                                                                   version)
                 if stored is None:
-                    raise ValueError(f"the event of version {version} of {dossier_id}, to which "
-                                     "a stored event refers, is not in the store")
+                    raise ReferenceBroken(version, "source/origin", dossier_id)
                 if len(self._carriers) >= CARRIERS_KEPT:
                     self._carriers.clear()
                 found = self._carriers[key] = super(StoredEventMapper, self).to_domain_event(
@@ -426,7 +426,7 @@ def resolve_references(state: dict[str, Any], carrier: Callable[[int], Mapping[s
         if type(found) is reference:
             value = carrier(found.version).get(field)
             if value is None or type(value) in (SourceOf, OriginOf):
-                raise ValueError(f"the event of version {found.version} carries no {field}")
+                raise ReferenceBroken(found.version, field, state.get("originator_id", "?"))
             state[field] = value
 
 

@@ -14,6 +14,7 @@ from akkoord import __version__
 from akkoord.bootstrap import StoreError
 from akkoord.cli.options import _date, _position, reading_options, store_options
 from akkoord.cli.session import UsageError
+from akkoord.domain.errors import ReferenceBroken
 from akkoord.i18n import _, activate, choose
 
 __all__ = ["build_parser", "entry_point", "main", "_date", "_position"]
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         status = int(args.run(args) or 0)
         sys.stdout.flush()
         return status
-    except (UsageError, StoreError, OutputRefused) as error:
+    except (UsageError, StoreError, OutputRefused, ReferenceBroken) as error:
         print(_("akkoord: {message}").format(message=message_line(str(error))), file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -18,6 +18,18 @@ class EventRefused(Refusal):
         self.reason = reason
 
 
+class ReferenceBroken(ValueError):
+    """A stored event refers to its import's first event for a value (stored form 2) that the
+    store does not hold: the store was changed outside akkoord."""
+
+    def __init__(self, version: int, field: str, dossier: object):
+        super().__init__(_(
+            "a stored event of dossier {dossier} takes its {field} from the event of version "
+            "{version}, which the store does not hold or which has none: the store was changed "
+            "outside akkoord (akkoord verify says where)").format(
+                dossier=dossier, field=field, version=version))
+
+
 class DossierNotFound(LookupError):
     """No dossier with that slug is recorded in the store."""
 

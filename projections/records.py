@@ -20,6 +20,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
+from akkoord.domain.errors import ReferenceBroken
 from akkoord.domain.values import CARRIED_FIELDS, SOURCE_KEYS
 
 # The fields every event has that a record writes, in the record's order.
@@ -138,7 +139,7 @@ def stored_state(state: bytes | str,
                                  "needed")
             value = carrier(reference.version).get(field)
             if value is None or type(value) is _Reference:
-                raise ValueError(f"the event of version {reference.version} carries no {field}")
+                raise ReferenceBroken(reference.version, field, "?")
             found[field] = value
     return found
 
@@ -156,8 +157,7 @@ def stored_states(rows: Mapping[int, tuple[Any, bytes | str]],
             if key not in carriers:
                 state = read_carrier(dossier, version)
                 if state is None:
-                    raise ValueError(f"the event of version {version} of {dossier}, to which a "
-                                     "stored event refers, is not in the store")
+                    raise ReferenceBroken(version, "source/origin", dossier)
                 carriers[key] = stored_state(state)
             return carriers[key]
 

@@ -252,3 +252,18 @@ def test_a_postgresql_store_stores_and_resolves_the_references(
     assert akkoord("--db", postgres_store, "verify").status == 0
     again = akkoord("--db", postgres_store, "import", generated)
     assert again.status == 2 and "already recorded in this dossier" in again.err
+
+
+@pytest.mark.parametrize("command", [["log", "--position", "7"], ["log"],
+                                     ["export", "--format", "yaml"]])
+def test_a_reference_to_an_event_deleted_outside_akkoord_is_named_not_a_traceback(
+        akkoord, store, tmp_path, command):
+    assert akkoord("--db", store, "import", write_log(tmp_path, basic_dossier())).status == 0
+    more = write_log(tmp_path, [party("Q"), party("R"), party("S")], name="more.json")
+    assert akkoord("--db", store, "import", more).status == 0
+    with sqlite3.connect(store) as connection:  # the second import's first event, 7 refers to it
+        connection.execute("DELETE FROM stored_events WHERE rowid = 6")
+    result = akkoord("--db", store, *command)
+    assert result.status == 2, result.err
+    assert "takes its source/origin from the event of version 6" in result.err
+    assert "akkoord verify says where" in result.err and "Traceback" not in result.err
