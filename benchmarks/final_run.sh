@@ -13,6 +13,6 @@ py=${PYTHON:-.venv/bin/python}
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 $py benchmarks/run.py --events 10000 100000 1000000 --work "$work"
 $py benchmarks/readers.py --store "$work/store-1000000.db" --runs 3
-$py benchmarks/graph.py --events 2000 20000 200000 --runs 3 --work "$work/graph"
+$py benchmarks/graph.py --events 2000 20000 200000 --runs 3 --work "$work/graph" --startup
 $py benchmarks/graph.py --store "$work/store-1000000.db" --views "$work/views-1000000.db" --runs 1
 $py benchmarks/yaml_speed.py --events 20000 100000 --runs 3
