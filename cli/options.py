@@ -10,12 +10,12 @@ import argparse
 from datetime import date
 from typing import Any
 
-from akkoord.domain.values import LARGEST_WHOLE_NUMBER, written_date
+from akkoord.domain.written import LARGEST_WHOLE_NUMBER, written_date
 from akkoord.i18n import _
 
 
 def _date(text: str) -> date:
-    """A date written YYYY-MM-DD, nothing else (``domain.values.written_date``)."""
+    """A date written YYYY-MM-DD, nothing else (``domain.written.written_date``)."""
     try:
         found = written_date(text)
     except ValueError:

@@ -16,23 +16,35 @@ import argparse
 import textwrap
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from akkoord.cli.options import whole_number
 from akkoord.cli.render import print_json, terminal_width
 from akkoord.cli.session import Session, UsageError, actor, add_command
-from akkoord.domain.schema import FieldSpec, fields_of, item_type_of
-from akkoord.domain.values import BudgetLine, Euros, ProposalItem
 from akkoord.i18n import _
+
+if TYPE_CHECKING:
+    from akkoord.domain.schema import FieldSpec
+
+# The domain's declarations (domain.schema, domain.values) are loaded only when ``record`` is
+# named: every command registers this module's parser.
 
 SOURCE_PARTS = ("document", "section", "page", "classification")
 # What a mapping option holds, as the log format names its keys (where the field's own
 # explanation does not say).
 MAPPING_KEYS = {
-    BudgetLine: "party, purpose, amount, and year or from/until",
-    ProposalItem: "id, purpose, recipient, amounts (a list of {amount, year or from/until}), "
-                  "distribution, conditions",
+    "BudgetLine": "party, purpose, amount, and year or from/until",
+    "ProposalItem": "id, purpose, recipient, amounts (a list of {amount, year or from/until}), "
+                    "distribution, conditions",
 }
+
+
+def _mapping_keys(value_type: Any) -> str | None:
+    """What a mapping value holds (a value object of the domain), or None for another type."""
+    from akkoord.domain import values
+
+    name = getattr(value_type, "__name__", None)
+    return MAPPING_KEYS.get(name) if getattr(values, name or "", None) is value_type else None
 
 
 def register(subparsers: Any, shared: dict[str, Any]) -> None:
@@ -44,6 +56,7 @@ def register(subparsers: Any, shared: dict[str, Any]) -> None:
         add_command(subparsers, "record", run_record, summary, [store])
         return
     from akkoord.domain.negotiation import EVENT_TYPES
+    from akkoord.domain.schema import fields_of
 
     listing = "\n".join(type_line(event_type, meaning_of(event_class))
                         for event_type, event_class in EVENT_TYPES.items())
@@ -102,13 +115,15 @@ def option_of(spec: FieldSpec) -> str:
 
 
 def add_field_option(group: Any, spec: FieldSpec) -> None:
+    from akkoord.domain.schema import item_type_of
+
     item_type = item_type_of(spec.type)
     value_type = item_type if item_type is not None else spec.type
     options: dict[str, Any] = {"dest": f"field_{spec.name}", "metavar": metavar_of(value_type),
                                "help": help_of(spec, value_type, repeated=item_type is not None)}
     if item_type is not None:
         options["action"] = "append"
-    if value_type in MAPPING_KEYS:
+    if _mapping_keys(value_type) is not None:
         options["type"] = mapping_value
     elif value_type is int:
         options["type"] = whole_number
@@ -116,13 +131,15 @@ def add_field_option(group: Any, spec: FieldSpec) -> None:
 
 
 def metavar_of(value_type: Any) -> str:
+    from akkoord.domain.values import Euros
+
     if value_type is date:
         return "DATE"
     if value_type is Euros:
         return "AMOUNT"
     if value_type is int:
         return "N"
-    if value_type in MAPPING_KEYS:
+    if _mapping_keys(value_type) is not None:
         return "MAPPING"
     if isinstance(value_type, type) and issubclass(value_type, Enum):
         return "{" + ",".join(member.value for member in value_type) + "}"
@@ -142,17 +159,19 @@ def help_of(spec: FieldSpec, value_type: Any, repeated: bool) -> str:
 
 
 def value_help(value_type: Any, keys_told: bool = False) -> str:
+    from akkoord.domain.values import Euros
+
     if value_type is date:
         return _("a date, YYYY-MM-DD")
     if value_type is Euros:
         return _("an amount: whole euros, or written as in a log file (e.g. 27.7M)")
     if value_type is int:
         return _("a whole number")
-    if value_type in MAPPING_KEYS:
+    mapping_keys = _mapping_keys(value_type)
+    if mapping_keys is not None:
         if keys_told:
             return _("written in YAML or JSON, as in a log file")
-        return _("a mapping in YAML or JSON, as in a log file: {keys}").format(
-            keys=MAPPING_KEYS[value_type])
+        return _("a mapping in YAML or JSON, as in a log file: {keys}").format(keys=mapping_keys)
     if isinstance(value_type, type) and issubclass(value_type, Enum):
         return _("one of {choices}").format(
             choices=", ".join(member.value for member in value_type))
@@ -174,6 +193,7 @@ def mapping_value(text: str) -> Any:
 def record_of_options(args: Any) -> dict[str, Any]:
     """The record a log file would hold for these options."""
     from akkoord.domain.negotiation import EVENT_TYPES
+    from akkoord.domain.schema import fields_of
 
     record: dict[str, Any] = {"type": args.event_type}
     for name in ("date", "ref", "note"):

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from akkoord.domain.values import euros
+from akkoord.domain.written import euros
 from akkoord.i18n import _
 from akkoord.interchange.text import shorten
 

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from akkoord.i18n import _
 from akkoord.domain.errors import Refusal
-from akkoord.domain.values import MAX_EUROS
+from akkoord.domain.written import MAX_EUROS
 
 FORMULA, SHARES = "formula", "shares"
 METHODS = (FORMULA, SHARES)
@@ -81,16 +80,16 @@ def number_text(number: Fraction) -> Number:
     return f"{sign}{whole}.{fraction:0{digits}d}"
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(NamedTuple):
     id: str
     name: str
     base: Fraction
 
 
-@dataclass(frozen=True)
-class Key:
-    """A recorded key, as the views give it back: the event's own fields and where it came from."""
+class Key(NamedTuple):
+    """A recorded key, as the views give it back: the event's own fields and where it came from.
+    (Tuples, not dataclasses: ``status`` and ``proposal`` divide by keys, and start without
+    loading ``dataclasses``.)"""
 
     id: str
     method: str

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from akkoord.domain.values import euros
+from akkoord.domain.written import euros
 from akkoord.i18n import _, human_date, language
 from akkoord.i18n.labels import label
 

@@ -6,23 +6,18 @@ validate themselves, so a malformed one cannot reach an event.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date
 from enum import Enum
 from typing import NewType
 
 from akkoord.i18n import _
 from akkoord.domain.errors import Refusal
+from akkoord.domain.written import (  # noqa: F401 - the domain's values, and how they are written
+    CARRIED_FIELDS, LARGEST_WHOLE_NUMBER, MAX_EUROS, SOURCE_KEYS, WRITTEN_DATE, covers, euros,
+    written_date)
 
 Euros = NewType("Euros", int)
 """A positive whole number of euros."""
-
-# The largest amount: the views and every export hold every amount exactly as an integer, and
-# sums of many of them must stay within what the stores hold.
-MAX_EUROS = 10**15
-# The largest whole number the stores hold (SQLite INTEGER, PostgreSQL bigint).
-LARGEST_WHOLE_NUMBER = 2**63 - 1
 
 
 def require_euros(value: object, what: str = "amount") -> Euros:
@@ -44,11 +39,6 @@ def require_storable(name: str, value: int) -> int:
         raise Refusal(_("{name} {value} is too large: at most {largest}")
                       .format(name=name, value=value, largest=LARGEST_WHOLE_NUMBER))
     return value
-
-
-def euros(amount: int) -> str:
-    """An amount as a Dutch reader writes it: € 35.000.000."""
-    return "€ " + f"{amount:,}".replace(",", ".")
 
 
 class StakeholderKind(Enum):
@@ -123,24 +113,6 @@ class Period:
         return covers(self.first, self.last, year)
 
 
-def covers(first: int, last: int | None, year: int) -> bool:
-    """Whether a period from ``first`` until ``last`` (None: structural) covers the year."""
-    return first <= year and (last is None or year <= last)
-
-
-# A date as the log format and the command line write it: YYYY-MM-DD in ASCII digits.
-WRITTEN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-
-
-def written_date(text: str) -> date | None:
-    """The date ``text`` writes as YYYY-MM-DD and nothing else (no 20250627, no week date, no
-    other digits, no white space around it); None when it is not written so. Raises ValueError
-    for one written so that no calendar has (2025-02-30)."""
-    if not WRITTEN_DATE.fullmatch(text):
-        return None
-    return date.fromisoformat(text)
-
-
 @dataclass(frozen=True)
 class Amount:
     """An amount of money for a period."""
@@ -187,9 +159,6 @@ class Source:
     classification: str | None
 
 
-# The keys of a source in the log format, in the order it writes them.
-SOURCE_KEYS = ("document", "section", "page", "classification")
-
 VALUE_CLASSES: tuple[type, ...] = (Period, Amount, BudgetLine, ProposalItem, Source)
 
 
@@ -208,8 +177,3 @@ class FileOrigin:
 
 VALUE_CLASSES = (*VALUE_CLASSES, FileOrigin)
 
-# Stored form 2 (``application.notation``): within one import, an event whose source or origin is
-# that of the import's first event stores ``{"_type_": NAME, "_data_": VERSION}`` in its place,
-# VERSION being the dossier version of that first event. The names, by the field they stand for,
-# for the readers of stored JSON that do without the domain's types.
-CARRIED_FIELDS = {"source": "akkoord.SourceOf", "origin": "akkoord.OriginOf"}

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from akkoord.i18n import _
-from akkoord.domain.values import covers
+from akkoord.domain.written import covers
 from akkoord.projections.queries import LATEST, Axes, NotFound, Queries
 from akkoord.projections.records import TIMELINE
 from akkoord.projections.views import naming_positions

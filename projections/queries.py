@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from datetime import date
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
-from akkoord.domain.values import covers
+from akkoord.domain.written import covers
 from akkoord.i18n import _
 from akkoord.projections.views import naming_positions
 
@@ -26,8 +25,7 @@ class NotFound(LookupError):
     """The dossier, revision or thing asked for is not in the views (at that point in time)."""
 
 
-@dataclass(frozen=True)
-class Axes:
+class Axes(NamedTuple):
     """The two time axes: effective date (``--as-of``) and recorded position (``--known-at``)."""
 
     as_of: date | None = None

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from akkoord.domain.errors import ReferenceBroken
-from akkoord.domain.values import CARRIED_FIELDS, SOURCE_KEYS
+from akkoord.domain.written import CARRIED_FIELDS, SOURCE_KEYS
 
 # The fields every event has that a record writes, in the record's order.
 COMMON = ("ref", "source", "note")

@@ -21,10 +21,9 @@ log format are made for those alone: a rebuild copies no event.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from akkoord.domain.topics import topic_of
 
@@ -35,12 +34,13 @@ EVENT_TYPE = f"substr(e.topic, {len(topic_of('')) + 1})"
 NEGOTIATION = "(SELECT d.negotiation FROM dossiers AS d WHERE d.aggregate_id = e.originator_id)"
 
 
-@dataclass
-class View:
+class View(NamedTuple):
     """A group of tables kept together, with the position it has processed.
 
     Which events fill a table is declared by the event classes (their ``ROWS``); the statements
-    are made from those declarations (``statements``), when events are first processed.
+    are made from those declarations (``statements``), when events are first processed. (A
+    tuple, not a dataclass: reading commands then load no ``dataclasses``; its mappings are
+    never changed, so the empty defaults are shared safely.)
     """
 
     name: str
@@ -48,13 +48,13 @@ class View:
     tables: dict[str, dict[str, type]]
     # The columns of the one row every event fills (the log): column -> field or mark; the
     # other tables' rows are declared by the event classes.
-    every_event: dict[str, str] = field(default_factory=dict)
+    every_event: dict[str, str] = {}
     # The primary key of each table (default: position, one row per event).
-    keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    keys: dict[str, tuple[str, ...]] = {}
     # Indexes that answer queries: made after the rows in a rebuild.
-    indexes: list[tuple[str, list[str]]] = field(default_factory=list)
+    indexes: list[tuple[str, list[str]]] = []
     # Indexes the filling itself looks things up by, made with the tables: name -> SQL.
-    lookups: dict[str, str] = field(default_factory=dict)
+    lookups: dict[str, str] = {}
     # A view derived from other views' rows rather than filled from events: the module whose
     # ``catch_up(db, after, upto, retracted, at_head)`` brings it up to date after each batch's
     # rows (``retracted``: the positions the batch retracted; ``at_head``: the batch is the last).

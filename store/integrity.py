@@ -12,9 +12,8 @@ import bisect
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from akkoord.i18n import N_, _
 from akkoord.store import merkle
@@ -49,8 +48,7 @@ _CHECKPOINT_LINE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Checkpoint:
+class Checkpoint(NamedTuple):
     position: int
     events: int
     chain: str
@@ -103,8 +101,7 @@ class Said(str):
             for name, value in self.values.items()})
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     position: int | None
     kind: str
     said: str
@@ -118,18 +115,20 @@ class Problem:
         return {"position": self.position, "kind": self.kind, "message": str(self.said)}
 
 
-@dataclass
 class Verification:
-    """What ``verify`` found: the recomputed head, and every problem, first position first."""
+    """What ``verify`` found: the recomputed head, and every problem, first position first.
+    (The value classes of this module are tuples and plain classes, not dataclasses: ``verify``
+    and ``checkpoint`` then start without loading ``dataclasses`` and ``inspect``.)"""
 
-    events: int = 0
-    position: int = 0
-    chain: bytes = GENESIS
-    root: bytes = field(default_factory=lambda: merkle.root([]))
-    problems: list[Problem] = field(default_factory=list)
-    checkpoints: list[tuple[Checkpoint, Problem | None]] = field(default_factory=list)
-    # (aggregate id, version) -> (position, seal) of each snapshot sealed into the chain
-    seals: dict[tuple[Any, Any], tuple[int, bytes]] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.events = 0
+        self.position = 0
+        self.chain: bytes = GENESIS
+        self.root: bytes = merkle.root([])
+        self.problems: list[Problem] = []
+        self.checkpoints: list[tuple[Checkpoint, Problem | None]] = []
+        # (aggregate id, version) -> (position, seal) of each snapshot sealed into the chain
+        self.seals: dict[tuple[Any, Any], tuple[int, bytes]] = {}
 
     @property
     def ok(self) -> bool:
@@ -334,8 +333,7 @@ def _bound_rewrites(result: Verification) -> None:
             result.problems.append(problem)
 
 
-@dataclass(frozen=True)
-class Inclusion:
+class Inclusion(NamedTuple):
     """An RFC 9162 inclusion proof of one event in a tree of ``size`` events."""
 
     position: int

@@ -177,3 +177,25 @@ for command in [["status"], *{READERS!r}]:
     run = subprocess.run([sys.executable, "-c", fresh], cwd=REPO, env=env, capture_output=True,
                          text=True, check=True)
     assert run.stderr.splitlines()[1:] == ["heavy: []"] * len(READERS)
+
+
+def test_reading_commands_that_show_no_value_object_load_no_dataclasses(tmp_path):
+    """``dataclasses`` brings ``inspect`` (with ``ast``, ``dis``, ``tokenize``): a tenth of a
+    reading command's start. The value classes, and what imports them, stay out of the readers:
+    what they need of them (amounts, dates, the limits) is in ``domain.written``."""
+    store = tmp_path / "example.db"
+    shutil.copyfile(EXAMPLE_STORE, store)
+    views = tmp_path / "views.db"
+    env = {"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "AKKOORD_ACTOR": "test", "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    probe = ("import sys; from akkoord.cli.main import main; "
+             f"main(['--db', {str(store)!r}, '--views', {str(views)!r}, *sys.argv[1:]]); "
+             "print('loaded:', sorted(m for m in ('dataclasses', 'inspect', 'akkoord.domain.values')"
+             " if m in sys.modules), file=sys.stderr)")
+    subprocess.run([sys.executable, "-c", probe, "status"], cwd=REPO, env=env, check=True,
+                   capture_output=True)  # the views caught up first
+    for command in (["status"], ["proposal"], ["log"], ["claims"], ["commitments"], ["positions"],
+                    ["history", "proposal"], ["verify"], ["checkpoint"]):
+        done = subprocess.run([sys.executable, "-c", probe, *command], cwd=REPO, env=env,
+                              capture_output=True, text=True)
+        assert done.stderr.strip().splitlines()[-1] == "loaded: []", (command, done.stderr)
