@@ -556,7 +556,7 @@ def _euros_of_text(name: str, value: str) -> int:
     if len(text) > MAX_AMOUNT_TEXT:
         raise Refusal(_("{name} {value} is too long to be an amount")
                       .format(name=name, value=_shown(value)))
-    if any(char.isdigit() and not "0" <= char <= "9" for char in text):
+    if not text.isascii() and any(char.isdigit() and not "0" <= char <= "9" for char in text):
         raise Refusal(_("{name} {value} has a digit that is not 0-9")
                       .format(name=name, value=_shown(value)))
     match = AMOUNT.match(text)

@@ -100,17 +100,19 @@ def leaf_of(row: StoredRow | tuple[Any, Any, Any, Any, Any]) -> bytes:
     position, aggregate_id, version, topic, state = row
     if (type(position) is int and type(aggregate_id) is str and type(version) is int
             and type(topic) is str and type(state) is bytes):
-        aggregate = aggregate_id.encode("utf-8", "surrogatepass")
-        topic_bytes = topic.encode("utf-8", "surrogatepass")
         return _sha256(b"".join((
             _LEAF_HEAD,
-            b"i", position.to_bytes(8, "big", signed=True),
-            b"s", len(aggregate).to_bytes(8, "big"), aggregate,
-            b"i", version.to_bytes(8, "big", signed=True),
-            b"s", len(topic_bytes).to_bytes(8, "big"), topic_bytes,
+            b"i", position.to_bytes(8, "big", signed=True), _text_part(aggregate_id),
+            b"i", version.to_bytes(8, "big", signed=True), _text_part(topic),
             b"b", len(state).to_bytes(8, "big"), state,
         ))).digest()
     return leaf_hash(encode(StoredRow(*row)))
+
+
+def _text_part(text: str) -> bytes:
+    """A text as ``encode`` writes it: its mark, its length and its UTF-8."""
+    data = text.encode("utf-8", "surrogatepass")
+    return b"s" + len(data).to_bytes(8, "big") + data
 
 
 def next_chain(previous: bytes, leaf: bytes) -> bytes:
@@ -359,6 +361,9 @@ class Chaining:
         self._previous: bytes | None = None
         self._before_last = GENESIS
         self._links: list[Link] = []
+        # (dossier, topic) -> their encoded parts of a leaf: a batch has one dossier and a few
+        # topics, so each is encoded once, not for every event
+        self._parts: dict[tuple[Any, Any], tuple[bytes, bytes]] = {}
 
     def add(self, position: int, aggregate_id: Any, version: Any, topic: Any, state: Any) -> None:
         previous = self._previous
@@ -367,8 +372,20 @@ class Chaining:
         if len(self._links) >= BATCH:
             self.close()  # before the new link: the last one stays unwritten, to be sealed
         self._before_last = previous
-        leaf = leaf_of((position, aggregate_id, version, topic, state))
-        self._previous = previous = next_chain(previous, leaf)
+        parts = self._parts.get((aggregate_id, topic))
+        if parts is None and type(aggregate_id) is str and type(topic) is str:
+            parts = self._parts[(aggregate_id, topic)] = (_text_part(aggregate_id),
+                                                          _text_part(topic))
+        if parts is not None and type(position) is int and type(version) is int \
+                and type(state) is bytes:
+            # leaf_of's bytes, with the parts above
+            leaf = _sha256(b"".join((
+                _LEAF_HEAD, b"i", position.to_bytes(8, "big", signed=True), parts[0],
+                b"i", version.to_bytes(8, "big", signed=True), parts[1],
+                b"b", len(state).to_bytes(8, "big"), state))).digest()
+        else:
+            leaf = leaf_of((position, aggregate_id, version, topic, state))
+        self._previous = previous = _sha256(CHAIN_PREFIX + previous + leaf).digest()
         self._links.append(Link(position, leaf, previous))
 
     def seal(self, seal: bytes) -> None:
