@@ -22,7 +22,6 @@ from typing import Any, NamedTuple
 
 from akkoord.i18n import _
 from akkoord.domain.errors import Refusal
-from akkoord.domain.written import MAX_EUROS
 
 FORMULA, SHARES = "formula", "shares"
 METHODS = (FORMULA, SHARES)
@@ -170,9 +169,6 @@ def _checked_weights(weights: Any) -> dict[str, Number]:
 def _checked_fixed(fixed: Any) -> int:
     if isinstance(fixed, bool) or not isinstance(fixed, int) or fixed < 0:
         raise Refusal(_("fixed must be whole euros, 0 or more, not {fixed!r}").format(fixed=fixed))
-    if fixed > MAX_EUROS:
-        raise Refusal(_("{name} {value} is above the largest amount, 10^15 euros")
-                      .format(name="fixed", value=fixed))
     return int(fixed)
 
 

@@ -94,11 +94,11 @@ REFUSED_EVENTS = {
     "a revision number no store holds": (
         [{"type": "agreement_reached", "date": D, "revision": -(10**19), "parties": ["A"]}],
         "revision -10000000000000000000 is too large"),
-    "a key's fixed amount above the largest amount": (
+    "a key's fixed amount no store holds": (
         [{"type": "distribution_key_recorded", "date": D, "id": "k", "method": "formula",
-          "title": "t", "weights": {"inwoners": 1}, "fixed": 10**15 + 1,
+          "title": "t", "weights": {"inwoners": 1}, "fixed": 2**63,
           "regions": [{"id": "a", "name": "A", "inwoners": 1}, {"id": "b", "name": "B", "inwoners": 2}]}],
-        "fixed 1000000000000001 is above the largest amount, 10^15 euros"),
+        "fixed 9223372036854775808 is too large: at most 9223372036854775807"),
 }
 
 
