@@ -423,9 +423,7 @@ class Store:
             if _move_into_place(scratch, self.target):
                 return positions
         finally:
-            for path in (scratch, *(scratch + suffix for suffix in SIDE_FILES)):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(path)
+            _remove_sqlite_files(scratch)
             os.close(held)
         return self.app.record(negotiation, entries, recorded_by, progress, **options)
 
@@ -499,11 +497,16 @@ def _remove_abandoned_scratch(target: str) -> None:
             os.close(descriptor)
             continue
         try:
-            for leftover in (path, *(path + suffix for suffix in SIDE_FILES)):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(leftover)
+            _remove_sqlite_files(path)
         finally:
             os.close(descriptor)
+
+
+def _remove_sqlite_files(path: str) -> None:
+    """A private store's file and its write-ahead log, those of them that are there."""
+    for name in (path, *(path + suffix for suffix in SIDE_FILES)):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
 
 
 def _move_into_place(scratch: str, target: str) -> bool:

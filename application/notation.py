@@ -37,7 +37,7 @@ from eventsourcing.persistence import (
     Transcoding,
     UUIDAsHex,
 )
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import resolve_topic
 
 from akkoord.domain.errors import ReferenceBroken
 from akkoord.domain.schema import item_type_of
@@ -370,30 +370,12 @@ class StoredEventMapper(Mapper):
                     if (value := event.__dict__.get(field)) is not None]
                 yield self.to_stored_event(event)
                 continue
-            state = _referring(event, carried) if carried else None
-            if state is None:
-                yield self.to_stored_event(event)
-                continue
-            # The library's to_stored_event, given the state with its references (the event
-            # itself is left as it is); an event of an import is never a snapshot.
-            originator_id = state.pop("originator_id")
-            originator_version = state.pop("originator_version")
-            class_version = getattr(type(event), "class_version", 1)
-            if class_version > 1:
-                state["class_version"] = class_version
-            stored_state = self.transcoder.encode(state)
-            if self.compressor:
-                stored_state = self.compressor.compress(stored_state)
-            if self.cipher:
-                stored_state = self.cipher.encrypt(stored_state)
-            yield StoredEvent(originator_id=originator_id, originator_version=originator_version,
-                              topic=get_topic(type(event)), state=stored_state)
+            yield self.to_stored_event(_referring(event, carried) if carried else event)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         event = super().to_domain_event(stored_event)
-        state = event.__dict__
-        if type(state.get("source")) is SourceOf or type(state.get("origin")) is OriginOf:
-            resolve_references(state, self._carrier(stored_event.originator_id))
+        if _refers(event.__dict__):
+            resolve_references(event.__dict__, self._carrier(stored_event.originator_id))
         return event
 
     def _carrier(self, dossier_id: Any) -> Callable[[int], Mapping[str, Any]]:
@@ -439,9 +421,9 @@ def _views_read(event_class: type) -> frozenset[str]:
     return frozenset(read & {field for field, _reference in REFERENCES})
 
 
-def _referring(event: Any, carried: list[tuple[str, Any, Any]]) -> dict[str, Any] | None:
-    """A copy of the event's state with a reference for each value equal to the carrier's
-    (None if there is none)."""
+def _referring(event: Any, carried: list[tuple[str, Any, Any]]) -> Any:
+    """The event as it is stored: itself, or a copy of it (the same class, never a snapshot)
+    with a reference for each value equal to the carrier's, for the library's mapper to write."""
     state = event.__dict__
     replaced = None
     for field, value, reference in carried:
@@ -450,9 +432,15 @@ def _referring(event: Any, carried: list[tuple[str, Any, Any]]) -> dict[str, Any
             if field in _views_read(type(event)):
                 continue
             if replaced is None:
-                replaced = dict(state)
-            replaced[field] = reference
-    return replaced
+                replaced = object.__new__(type(event))
+                replaced.__dict__.update(state)
+            replaced.__dict__[field] = reference
+    return event if replaced is None else replaced
+
+
+def _refers(state: Mapping[str, Any]) -> bool:
+    """Whether a decoded state holds a reference to its import's first event."""
+    return type(state.get("source")) is SourceOf or type(state.get("origin")) is OriginOf
 
 
 # Types that json writes natively, whatever the transcoder registers for a subclass of them.
@@ -493,7 +481,7 @@ def event_from_state(topic: str, state: str | bytes,
     event = object.__new__(resolve_topic(topic))
     data = state if isinstance(state, bytes) else state.encode()
     decoded = stored_event_transcoder().decode(data)
-    if type(decoded.get("source")) is SourceOf or type(decoded.get("origin")) is OriginOf:
+    if _refers(decoded):
         if carrier is None:
             raise ValueError("the state refers to its import's first event: a carrier is needed")
         resolve_references(decoded, carrier)

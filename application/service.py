@@ -85,9 +85,9 @@ class Akkoord(Application):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if isinstance(self.mapper, StoredEventMapper):
-            self.mapper.read_carrier = self._stored_event_of
+            self.mapper.read_carrier = self.stored_event_of
 
-    def _stored_event_of(self, dossier_id: Any, version: int) -> StoredEvent | None:
+    def stored_event_of(self, dossier_id: Any, version: int) -> StoredEvent | None:
         """The stored event of that version of the dossier: one read by the primary key."""
         found = self.recorder.select_events(dossier_id, gt=version - 1, lte=version, limit=1)
         return found[0] if found else None

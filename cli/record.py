@@ -41,10 +41,7 @@ MAPPING_KEYS = {
 
 def _mapping_keys(value_type: Any) -> str | None:
     """What a mapping value holds (a value object of the domain), or None for another type."""
-    from akkoord.domain import values
-
-    name = getattr(value_type, "__name__", None)
-    return MAPPING_KEYS.get(name) if getattr(values, name or "", None) is value_type else None
+    return MAPPING_KEYS.get(getattr(value_type, "__name__", ""))
 
 
 def register(subparsers: Any, shared: dict[str, Any]) -> None:

@@ -187,8 +187,8 @@ class ApplicationStore:
         return found
 
     def carrier(self, views: sqlite3.Connection, dossier: Any, version: int) -> bytes | None:
-        found = self.app.recorder.select_events(dossier, gt=version - 1, lte=version, limit=1)
-        return self._plain(found[0].state) if found else None
+        found = self.app.stored_event_of(dossier, version)
+        return None if found is None else self._plain(found.state)
 
     def _plain(self, state: bytes) -> bytes:
         mapper = self.app.mapper

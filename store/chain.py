@@ -100,13 +100,18 @@ def leaf_of(row: StoredRow | tuple[Any, Any, Any, Any, Any]) -> bytes:
     position, aggregate_id, version, topic, state = row
     if (type(position) is int and type(aggregate_id) is str and type(version) is int
             and type(topic) is str and type(state) is bytes):
-        return _sha256(b"".join((
-            _LEAF_HEAD,
-            b"i", position.to_bytes(8, "big", signed=True), _text_part(aggregate_id),
-            b"i", version.to_bytes(8, "big", signed=True), _text_part(topic),
-            b"b", len(state).to_bytes(8, "big"), state,
-        ))).digest()
+        return _leaf(position, _text_part(aggregate_id), version, _text_part(topic), state)
     return leaf_hash(encode(StoredRow(*row)))
+
+
+def _leaf(position: int, aggregate_part: bytes, version: int, topic_part: bytes,
+          state: bytes) -> bytes:
+    """``leaf_hash(encode(row))`` of a row of the types akkoord stores, its texts encoded."""
+    return _sha256(b"".join((
+        _LEAF_HEAD, b"i", position.to_bytes(8, "big", signed=True), aggregate_part,
+        b"i", version.to_bytes(8, "big", signed=True), topic_part,
+        b"b", len(state).to_bytes(8, "big"), state,
+    ))).digest()
 
 
 def _text_part(text: str) -> bytes:
@@ -378,11 +383,7 @@ class Chaining:
                                                           _text_part(topic))
         if parts is not None and type(position) is int and type(version) is int \
                 and type(state) is bytes:
-            # leaf_of's bytes, with the parts above
-            leaf = _sha256(b"".join((
-                _LEAF_HEAD, b"i", position.to_bytes(8, "big", signed=True), parts[0],
-                b"i", version.to_bytes(8, "big", signed=True), parts[1],
-                b"b", len(state).to_bytes(8, "big"), state))).digest()
+            leaf = _leaf(position, parts[0], version, parts[1], state)
         else:
             leaf = leaf_of((position, aggregate_id, version, topic, state))
         self._previous = previous = _sha256(CHAIN_PREFIX + previous + leaf).digest()

@@ -320,7 +320,7 @@ def _import_started(tmp_path, store):
     """An import of a file large enough to be stopped half-way, once its private store exists."""
     import time
 
-    large = write_log(tmp_path, [opening()] + [party(f"P{i}") for i in range(40_000)],
+    large = write_log(tmp_path, [opening()] + [party(f"P{i}") for i in range(120_000)],
                       name="large.json")
     process = subprocess.Popen([sys.executable, "-m", "akkoord.cli.main", "--db", str(store),
                                 "import", str(large)], cwd=REPO, stdout=subprocess.PIPE,
