@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -11,6 +11,8 @@ from uuid import UUID
 from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQLiteCursor
 
+from akkoord.store import beside
+from akkoord.store.beside import can_write_beside
 from akkoord.store.chain import ChainKeeper, Link, StoredRow
 
 # Events inserted by one statement.
@@ -56,15 +58,22 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
         # The decided events commit at once and the writer goes back to the pool, so a snapshot
         # written next finds it free.
         self._deciding = None
-        try:
-            positions = self._insert_events(connection.cursor(), stored_events, **kwargs)
+
+        def insert_here(events: Iterable[StoredEvent]) -> Sequence[int] | None:
+            positions = self._insert_events(connection.cursor(), events, **kwargs)
             connection.commit()
+            return positions
+
+        try:
+            if can_write_beside(self):  # a large batch is inserted by a second process
+                return beside.insert(self, connection, stored_events, insert_here,
+                                     kwargs.get("snapshot"))
+            return insert_here(stored_events)
         except BaseException:
             connection.rollback()
             raise
         finally:
             self.datastore.pool.put_connection(connection)
-        return positions
 
     def construct_create_table_statements(self) -> list[str]:
         return [
