@@ -8,12 +8,22 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    OperationalError,
+    PersistenceError,
+    StoredEvent,
+)
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQLiteCursor
 
 from akkoord.store import beside
 from akkoord.store.beside import can_write_beside
 from akkoord.store.chain import ChainKeeper, Link, StoredRow
+
+# The library's errors for SQLite's, as its own transactions raise them: a lost race is retried,
+# the others are the store's problem, named to the user (``cli.core.refused_as_file``).
+_LIBRARY_ERRORS = {sqlite3.IntegrityError: IntegrityError,
+                   sqlite3.OperationalError: OperationalError}
 
 # Events inserted by one statement.
 INSERT_PAGE = 1000
@@ -69,6 +79,9 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
                 return beside.insert(self, connection, stored_events, insert_here,
                                      kwargs.get("snapshot"))
             return insert_here(stored_events)
+        except sqlite3.Error as error:  # a full disk, say: named as the library names it
+            connection.rollback()
+            raise _LIBRARY_ERRORS.get(type(error), PersistenceError)(error) from error
         except BaseException:
             connection.rollback()
             raise

@@ -163,3 +163,18 @@ def _children(pid: int) -> list[int]:
                 Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+
+
+def test_a_full_disk_while_inserting_is_named_and_stores_nothing(akkoord, store, tmp_path,
+                                                                  monkeypatch):
+    assert akkoord("--db", store, "import", write_log(tmp_path, basic_dossier())).status == 0
+
+    def full(self, *args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(sqlite_store.ChainedSQLiteRecorder, "_insert_events", full)
+    result = akkoord("--db", store, "import", write_log(tmp_path, parties(3), name="few.json"))
+    assert result.status == 2
+    assert "could not be written: database or disk is full" in result.err
+    assert "Traceback" not in result.err
+    assert count_events(store) == 5
