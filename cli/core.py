@@ -29,7 +29,7 @@ from akkoord.domain.errors import EventRefused, Refusal
 from akkoord.i18n import _, human_date
 from akkoord.i18n.labels import label
 from akkoord.interchange.text import shorten
-from akkoord.projections.queries import NotFound
+from akkoord.projections.axes import NotFound
 
 if TYPE_CHECKING:
     from akkoord.interchange.logformat import LogFile

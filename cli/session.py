@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from akkoord.bootstrap import Store, StoreError, open_store, shown_target
 from akkoord.i18n import _
-from akkoord.projections.queries import Axes, NotFound, Queries
+from akkoord.projections.axes import Axes, NotFound
 
 if TYPE_CHECKING:
+    from akkoord.projections.queries import Queries
     from akkoord.application.service import Akkoord
     from akkoord.projections.catchup import ViewStore
 

@@ -33,7 +33,8 @@ from akkoord.projections.alignment import (
     most_engaged,
     present,
 )
-from akkoord.projections.queries import Axes, Queries
+from akkoord.projections.axes import Axes
+from akkoord.projections.queries import Queries
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -15,7 +15,8 @@ from typing import Any
 
 from akkoord.i18n import _
 from akkoord.domain.written import covers
-from akkoord.projections.queries import LATEST, Axes, NotFound, Queries
+from akkoord.projections.axes import LATEST, Axes, NotFound
+from akkoord.projections.queries import Queries
 from akkoord.projections.records import TIMELINE
 from akkoord.projections.views import naming_positions
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from akkoord.projections.queries import Axes, NotFound, Queries
+from akkoord.projections.axes import Axes, NotFound
+from akkoord.projections.queries import Queries
 
 # Keys that say where a figure comes from, not what it is.
 PROVENANCE_KEYS = frozenset({"sources", "history"})

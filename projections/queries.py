@@ -11,38 +11,14 @@ import json
 import sqlite3
 from datetime import date
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from akkoord.domain.written import covers
 from akkoord.i18n import _
+from akkoord.projections.axes import LATEST, Axes, NotFound
 from akkoord.projections.views import naming_positions
 
-LATEST = 1 << 62
 LATEST_FIRST = "date DESC, position DESC"
-
-
-class NotFound(LookupError):
-    """The dossier, revision or thing asked for is not in the views (at that point in time)."""
-
-
-class Axes(NamedTuple):
-    """The two time axes: effective date (``--as-of``) and recorded position (``--known-at``)."""
-
-    as_of: date | None = None
-    known_at: int | None = None
-
-    def where(self, alias: str = "") -> tuple[str, list[Any]]:
-        prefix = f"{alias}." if alias else ""
-        known = self.known_at if self.known_at is not None else LATEST
-        as_of = self.as_of.isoformat() if self.as_of is not None else "9999-12-31"
-        return (
-            f"{prefix}position <= ? AND {prefix}date <= ? "
-            f"AND ({prefix}retracted_at IS NULL OR {prefix}retracted_at > ?)",
-            [known, as_of, known],
-        )
-
-    def judged_on(self) -> date:
-        return self.as_of or date.today()
 
 
 class Queries:

@@ -17,7 +17,8 @@ from akkoord.bootstrap import open_store
 from akkoord.interchange.logformat import entry_from_record
 from akkoord.projections import alignment, graph
 from akkoord.projections.catchup import SQLiteStore, ViewStore
-from akkoord.projections.queries import Axes, Queries
+from akkoord.projections.axes import Axes
+from akkoord.projections.queries import Queries
 
 NEGOTIATION = "test-dossier"
 START = date(2025, 2, 1)

@@ -17,7 +17,8 @@ from akkoord.domain.errors import Refusal
 from akkoord.domain.negotiation import Negotiation
 from akkoord.interchange.logformat import entry_from_record
 from akkoord.projections.catchup import ViewStore
-from akkoord.projections.queries import Axes, NotFound, Queries
+from akkoord.projections.axes import Axes, NotFound
+from akkoord.projections.queries import Queries
 from akkoord.projections.views import VIEWS
 
 NEGOTIATION = "generated"

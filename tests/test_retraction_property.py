@@ -18,7 +18,7 @@ from akkoord.domain.errors import Refusal
 from akkoord.domain.negotiation import EVENT_TYPES, Negotiation
 from akkoord.interchange.logformat import entry_from_record
 from akkoord.projections.catchup import ViewStore
-from akkoord.projections.queries import Axes
+from akkoord.projections.axes import Axes
 
 
 def _decides(events: list[dict[str, Any]]) -> Negotiation | None:

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from akkoord.projections.queries import Axes, NotFound, Queries
+from akkoord.projections.axes import Axes, NotFound
+from akkoord.projections.queries import Queries
 
 # How many things each box of "at a glance" names; the registers below list them all.
 GLANCE_SHOWN = 8

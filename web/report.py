@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from akkoord.projections.queries import Axes
+from akkoord.projections.axes import Axes
 
 
 def dossier_files(output: Path, negotiations: list[str], several: bool) -> dict[str, Path]:

@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from akkoord.cli.session import Session, UsageError
 from akkoord.i18n import _
-from akkoord.projections.queries import Axes, NotFound
+from akkoord.projections.axes import Axes, NotFound
 
 READ_METHODS = ("GET", "HEAD")
 # No script may run and nothing may be fetched; styles are inline (the stylesheet and the
