@@ -447,17 +447,20 @@ class EventsDigest:
         return [self.key(), *([] if self._v1 is None else [self._v1.hexdigest()])]
 
 
-# Dates are written as their ISO text and value objects as their fields (by ``_canonical``);
-# enums, text, numbers and lists orjson writes itself.
-_CANONICAL_OPTIONS = (orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
-                      | orjson.OPT_PASSTHROUGH_DATACLASS)
+# Value objects are written as their fields, keys sorted (by ``_canonical``: orjson would write a
+# dataclass's fields in their declared order); dates, enums, text, numbers and lists orjson
+# writes itself. It writes a date as ``date.isoformat`` does, YYYY-MM-DD for every year 1-9999
+# (tests/test_double_import.py pins the bytes), without a call back for each; the entries of
+# a file hold no datetime or time (dates are read as ``date``, YAML timestamps kept as text),
+# which it would write otherwise than before.
+_CANONICAL_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def _canonical(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
     if dataclasses.is_dataclass(value):
         return value.__dict__
+    if isinstance(value, date):  # a subclass of date, which orjson leaves to this
+        return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError
