@@ -780,8 +780,12 @@ class Negotiation(Aggregate):
         records every entry of its file this way, and passing them as keywords would copy them
         for every event (a retry records the same entries again)."""
         event = self._decided(event_type, recorded_by, origin, looked_up, fields)
-        # What trigger_event does, for an event made (and checked) first.
-        event.mutate(self)
+        # What trigger_event does (the library's ``mutate``, then the event pending), for an
+        # event made (and checked) first: made by this dossier of its own id and next version,
+        # so mutate's checks of those are passed over.
+        event.apply(self)
+        self.version = event.originator_version
+        self.modified_on = event.timestamp
         self._pending_events.append(event)
 
     def refusal(self, event_type: str, *, recorded_by: str, **fields: Any) -> str | None:
