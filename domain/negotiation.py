@@ -175,6 +175,14 @@ class Negotiation(Aggregate):
             """The event as stored: a value that depends on the dossier made explicit."""
             return self
 
+        def replaced(self, **changes: Any) -> Negotiation.Event:
+            """``dataclasses.replace(self, **changes)`` of an event the dossier made: its state
+            copied whole, in the same order, with the changes (one event in eight an import
+            resolves)."""
+            if not changes.keys() <= self.__dict__.keys():
+                return dataclasses.replace(self, **changes)  # refused as the dataclass refuses it
+            return _event_of(type(self), {**self.__dict__, **changes})
+
         # -- shared by every type ---------------------------------------------------------------
 
         def decide(self, dossier: Negotiation) -> Negotiation.Event:
@@ -336,7 +344,7 @@ class Negotiation(Aggregate):
             if self.subject != "proposal":
                 return self
             # ``proposal`` is stored as the latest revision standing: proposal:rN.
-            return dataclasses.replace(self, subject=f"proposal:r{dossier.latest_revision()}")
+            return self.replaced(subject=f"proposal:r{dossier.latest_revision()}")
 
     class ClaimLodged(Event):
         """A financial or other claim one party holds against another."""
@@ -567,7 +575,7 @@ class Negotiation(Aggregate):
                               .format(what=what, on=human_date(on), date=human_date(self.date)))
 
         def resolved(self, dossier: Negotiation) -> Negotiation.Event:
-            return dataclasses.replace(self, retracts_version=self.target(dossier)[0])
+            return self.replaced(retracts_version=self.target(dossier)[0])
 
         def apply(self, aggregate: Negotiation) -> None:
             aggregate.withdraw(self.retracts_version, self.originator_version)
@@ -601,8 +609,8 @@ class Negotiation(Aggregate):
         def resolved(self, dossier: Negotiation) -> Negotiation.Event:
             # Stored with its numbers exact and in one notation (refused here if they break a
             # rule of a key).
-            return dataclasses.replace(
-                self, **checked_key(self.method, self.regions, self.weights, self.fixed))
+            return self.replaced(**checked_key(self.method, self.regions, self.weights,
+                                               self.fixed))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "distribution_key", self.id, None
@@ -821,8 +829,7 @@ class Negotiation(Aggregate):
         }
         for name, empty in _own_fields(event_class):
             state[name] = fields.get(name, empty)
-        event = object.__new__(event_class)
-        object.__setattr__(event, "__dict__", state)
+        event = _event_of(event_class, state)
         if looked_up:
             self.looked_up = looked_up
         try:
@@ -841,6 +848,15 @@ def _date_text(on: date) -> str:
     return on.isoformat()
 
 
+def _event_of(event_class: type[Negotiation.Event], state: dict[str, Any]) -> Negotiation.Event:
+    """An event of that class holding that state (every field, in declared order), made as the
+    library reads a stored event back: the dataclass's ``__init__`` sets each field of the
+    frozen event by a call of its own, for every event recorded."""
+    event = object.__new__(event_class)
+    object.__setattr__(event, "__dict__", state)
+    return event
+
+
 # The fields every event of a dossier after its first begins with, in their declared order.
 EVENT_PREFIX = ("originator_id", "originator_version", "timestamp", *COMMON_FIELDS)
 
@@ -849,8 +865,7 @@ EVENT_PREFIX = ("originator_id", "originator_version", "timestamp", *COMMON_FIEL
 def _own_fields(event_class: type[Negotiation.Event]) -> tuple[tuple[str, Any], ...]:
     """(name, what it holds when left out) of each of the type's own fields, in the order the
     dataclass declares them after the library's and the common ones (``_decided`` sets an
-    event's state in that order, the order it is stored in, without the dataclass's
-    ``__init__``: that sets each field of the frozen event by a call of its own)."""
+    event's state in that order, the order it is stored in)."""
     own = tuple((spec.name, spec.empty) for spec in fields_of(event_class))
     declared_order = tuple(field.name for field in dataclasses.fields(event_class))
     if declared_order != (*EVENT_PREFIX, *(name for name, _empty in own)):

@@ -344,3 +344,15 @@ def _base_dossier() -> Negotiation:
         dossier.record(entry.type, recorded_by="contract", **entry.fields)
     dossier.collect_events()
     return dossier
+
+
+
+def test_an_event_replaced_refuses_a_field_it_lacks_as_the_dataclass_does():
+    # (The sample position is on "proposal": the test above sees it replaced in stored order.)
+    dossier = _base_dossier()
+    entry = entry_from_record(SAMPLES["position_taken"][0])
+    dossier.record_entry(entry.type, entry.fields, recorded_by="contract")
+    position = dossier.collect_events()[-1]
+    assert position.subject == "proposal:r1"
+    with pytest.raises(TypeError):
+        position.replaced(nope=1)
