@@ -318,7 +318,7 @@ class Akkoord(Application):
         self, negotiation: str, dossier: Negotiation | None, index: int, entry: Entry,
         recorded_by: str, origin: FileOrigin | None = None,
     ) -> Negotiation:
-        fields = entry.fields  # passed as keywords, so the callee's dict is its own
+        fields = entry.fields
         try:
             if entry.type == Negotiation.Opened.TYPE and dossier is None:
                 return Negotiation.open(negotiation, recorded_by=recorded_by, origin=origin,
@@ -331,8 +331,8 @@ class Akkoord(Application):
             looked_up = None
             if fields.get("retracts_position") is not None:
                 looked_up = self._looked_up(dossier, fields["retracts_position"])
-            dossier.record(entry.type, recorded_by=recorded_by, origin=origin,
-                           looked_up=looked_up, **fields)
+            dossier.record_entry(entry.type, fields, recorded_by=recorded_by, origin=origin,
+                                 looked_up=looked_up)
             return dossier
         except Refusal as refusal:
             raise EventRefused(index, entry.type, str(refusal)) from None

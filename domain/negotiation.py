@@ -32,6 +32,7 @@ from akkoord.i18n import N_, _, first_paragraph, human_date
 from akkoord.i18n.labels import label
 from akkoord.domain.schema import (
     AGGREGATE,
+    COMMON_FIELDS,
     ELEMENT_INDEX,
     EVENT_TYPE,
     Row,
@@ -174,11 +175,19 @@ class Negotiation(Aggregate):
             """The event as stored: a value that depends on the dossier made explicit."""
             return self
 
+        def replaced(self, **changes: Any) -> Negotiation.Event:
+            """``dataclasses.replace(self, **changes)`` of an event the dossier made: its state
+            copied whole, in the same order, with the changes (one event in eight an import
+            resolves)."""
+            if not changes.keys() <= self.__dict__.keys():
+                return dataclasses.replace(self, **changes)  # refused as the dataclass refuses it
+            return _event_of(type(self), {**self.__dict__, **changes})
+
         # -- shared by every type ---------------------------------------------------------------
 
         def decide(self, dossier: Negotiation) -> Negotiation.Event:
             """Refuses the event, or returns it as it is to be stored."""
-            if dossier.opened_on and self.date.isoformat() < dossier.opened_on:
+            if dossier.opened_on and _date_text(self.date) < dossier.opened_on:
                 raise Refusal(_("date {date} lies before the dossier was opened ({opened})")
                               .format(date=human_date(self.date), opened=human_date(dossier.opened_on)))
             if self.ref is not None and self.ref in dossier.standing["ref"]:
@@ -311,10 +320,8 @@ class Negotiation(Aggregate):
                                     "recorded yet"))
                 return
             kind, _colon, name = self.subject.partition(":")
-            wrong = _("subject {subject!r} must be proposal, proposal:rN, item:ID, claim:ID or "
-                      "topic:SLUG").format(subject=self.subject)
             if not name:
-                raise Refusal(wrong)
+                raise self._wrong_subject()
             if kind == "proposal":
                 if not (name.startswith("r") and name[1:].isdigit()):
                     raise Refusal(_("subject {subject!r}: a revision is written proposal:rN")
@@ -326,13 +333,18 @@ class Negotiation(Aggregate):
             elif kind == "topic":
                 check_slug("topic", name)
             else:
-                raise Refusal(wrong)
+                raise self._wrong_subject()
+
+        def _wrong_subject(self) -> Refusal:
+            # Made only when refused: a quarter of an import's events are positions.
+            return Refusal(_("subject {subject!r} must be proposal, proposal:rN, item:ID, "
+                             "claim:ID or topic:SLUG").format(subject=self.subject))
 
         def resolved(self, dossier: Negotiation) -> Negotiation.Event:
             if self.subject != "proposal":
                 return self
             # ``proposal`` is stored as the latest revision standing: proposal:rN.
-            return dataclasses.replace(self, subject=f"proposal:r{dossier.latest_revision()}")
+            return self.replaced(subject=f"proposal:r{dossier.latest_revision()}")
 
     class ClaimLodged(Event):
         """A financial or other claim one party holds against another."""
@@ -558,12 +570,12 @@ class Negotiation(Aggregate):
                               .format(what=what, event_type=event_type))
             if str(version) in dossier.retracted:
                 raise Refusal(_("{what} is already retracted").format(what=what))
-            if self.date.isoformat() < on:
+            if _date_text(self.date) < on:
                 raise Refusal(_("{what} is dated {on}, after this retraction's date {date}")
                               .format(what=what, on=human_date(on), date=human_date(self.date)))
 
         def resolved(self, dossier: Negotiation) -> Negotiation.Event:
-            return dataclasses.replace(self, retracts_version=self.target(dossier)[0])
+            return self.replaced(retracts_version=self.target(dossier)[0])
 
         def apply(self, aggregate: Negotiation) -> None:
             aggregate.withdraw(self.retracts_version, self.originator_version)
@@ -597,8 +609,8 @@ class Negotiation(Aggregate):
         def resolved(self, dossier: Negotiation) -> Negotiation.Event:
             # Stored with its numbers exact and in one notation (refused here if they break a
             # rule of a key).
-            return dataclasses.replace(
-                self, **checked_key(self.method, self.regions, self.weights, self.fixed))
+            return self.replaced(**checked_key(self.method, self.regions, self.weights,
+                                               self.fixed))
 
         def establishes(self) -> Iterable[tuple[str, str, Any]]:
             yield "distribution_key", self.id, None
@@ -705,7 +717,7 @@ class Negotiation(Aggregate):
         if not stack:
             raise Refusal(_("{field}: {problem}").format(
                 field=field, problem=_(MISSING[kind]).format(key=key)))
-        on_text = on.isoformat()
+        on_text = _date_text(on)
         # The first entry nearly always is the earliest: the whole stack (which grows with every
         # event on the key) is only looked through when it is later than ``on``.
         first = stack[0][1]
@@ -767,38 +779,57 @@ class Negotiation(Aggregate):
 
         ``looked_up``: the stored events a ``retracts_position`` names, position -> (version,
         type, date); the dossier knows its events by version, the store by position."""
-        event = self._decided(event_type, recorded_by, looked_up, fields)
-        # What trigger_event does, for an event made (and checked) first.
-        event.mutate(self)
+        origin = fields.pop("origin", None)
+        self.record_entry(event_type, fields, recorded_by=recorded_by, origin=origin,
+                          looked_up=looked_up)
+
+    def record_entry(self, event_type: str, fields: Mapping[str, Any], *, recorded_by: str,
+                     origin: FileOrigin | None = None,
+                     looked_up: Mapping[int, tuple[int, str, str]] | None = None) -> None:
+        """``record``, with the fields (the common ones a log file gives among them: date, ref,
+        source, note) as one mapping, which the dossier reads and leaves as it is: an import
+        records every entry of its file this way, and passing them as keywords would copy them
+        for every event (a retry records the same entries again)."""
+        event = self._decided(event_type, recorded_by, origin, looked_up, fields)
+        # What trigger_event does (the library's ``mutate``, then the event pending), for an
+        # event made (and checked) first: made by this dossier of its own id and next version,
+        # so mutate's checks of those are passed over.
+        event.apply(self)
+        self.version = event.originator_version
+        self.modified_on = event.timestamp
         self._pending_events.append(event)
 
     def refusal(self, event_type: str, *, recorded_by: str, **fields: Any) -> str | None:
         """Why the dossier would refuse that event next, or None if it would record it (the
         dossier is left as it is)."""
+        origin = fields.pop("origin", None)
         try:
-            self._decided(event_type, recorded_by, None, fields)
+            self._decided(event_type, recorded_by, origin, None, fields)
         except Refusal as refused:
             return str(refused)
         return None
 
-    def _decided(self, event_type: str, recorded_by: str,
+    def _decided(self, event_type: str, recorded_by: str, origin: FileOrigin | None,
                  looked_up: Mapping[int, tuple[int, str, str]] | None,
-                 fields: dict[str, Any]) -> Negotiation.Event:
+                 fields: Mapping[str, Any]) -> Negotiation.Event:
         event_class = EVENT_TYPES.get(event_type)
         if event_class is None:
             raise Refusal(_("unknown event type {event_type!r}").format(event_type=event_type))
         if event_class is Negotiation.Opened:
             raise Refusal(_("dossier {slug!r} is already opened").format(slug=self.negotiation))
-        common, own = _split_common(fields)
-        check_fields(event_type, event_class, own)
-        _check_common(common)
-        for name, empty in _optional_fields(event_class):
-            if name not in own:
-                own[name] = empty
-        event = _made(event_class, {
+        check_fields(event_type, event_class, fields)
+        _check_common(fields)
+        # The event's state, made at once in the order it is stored in: the library's fields,
+        # the common ones, then the type's own (an optional one left out holds its empty value).
+        state = {
             "originator_id": self.id, "originator_version": self.version + 1,
-            "timestamp": event_class.create_timestamp(), "recorded_by": recorded_by,
-            **common, **own})
+            "timestamp": event_class.create_timestamp(), "date": fields["date"],
+            "recorded_by": recorded_by, "ref": fields.get("ref"), "source": fields.get("source"),
+            "note": fields.get("note"), "origin": origin,
+        }
+        for name, empty in _own_fields(event_class):
+            state[name] = fields.get(name, empty)
+        event = _event_of(event_class, state)
         if looked_up:
             self.looked_up = looked_up
         try:
@@ -811,28 +842,36 @@ class Negotiation(Aggregate):
 def _date_text(on: date) -> str:
     """A date's ISO text, one text object per date: the registers keep it with every entry, and
     a dossier of a million events has a few thousand dates (not a million copies of ten
-    characters and their 50 bytes of object)."""
+    characters and their 50 bytes of object). Every event's date is compared as this text with
+    the dates the dossier holds, once for the opening and once for each reference: looked up
+    here, not made again by ``isoformat`` (which costs three look-ups)."""
     return on.isoformat()
 
 
-def _made(event_class: type[Negotiation.Event], values: dict[str, Any]) -> Negotiation.Event:
-    """``event_class(**values)``, made as the library reads a stored event back: its fields set
-    at once, in their declared order (the order the state is stored in), for an event whose
-    values the dossier has checked (every field given, the id a UUID). The dataclass's own
-    ``__init__`` sets each field of the frozen event by a call of its own, for every event
-    recorded."""
-    names, named = _field_names(event_class)
-    if values.keys() != named or not isinstance(values["originator_id"], UUID):
-        return event_class(**values)  # refused as the dataclass refuses it
+def _event_of(event_class: type[Negotiation.Event], state: dict[str, Any]) -> Negotiation.Event:
+    """An event of that class holding that state (every field, in declared order), made as the
+    library reads a stored event back: the dataclass's ``__init__`` sets each field of the
+    frozen event by a call of its own, for every event recorded."""
     event = object.__new__(event_class)
-    object.__setattr__(event, "__dict__", {name: values[name] for name in names})
+    object.__setattr__(event, "__dict__", state)
     return event
 
 
+# The fields every event of a dossier after its first begins with, in their declared order.
+EVENT_PREFIX = ("originator_id", "originator_version", "timestamp", *COMMON_FIELDS)
+
+
 @functools.cache
-def _field_names(event_class: type) -> tuple[tuple[str, ...], frozenset[str]]:
-    names = tuple(field.name for field in dataclasses.fields(event_class))
-    return names, frozenset(names)
+def _own_fields(event_class: type[Negotiation.Event]) -> tuple[tuple[str, Any], ...]:
+    """(name, what it holds when left out) of each of the type's own fields, in the order the
+    dataclass declares them after the library's and the common ones (``_decided`` sets an
+    event's state in that order, the order it is stored in)."""
+    own = tuple((spec.name, spec.empty) for spec in fields_of(event_class))
+    declared_order = tuple(field.name for field in dataclasses.fields(event_class))
+    if declared_order != (*EVENT_PREFIX, *(name for name, _empty in own)):
+        raise TypeError(f"{event_class.__name__} declares its fields in another order: "
+                        f"{declared_order}")
+    return own
 
 
 class StaleSnapshot(Exception):
@@ -858,12 +897,6 @@ def _references(event_class: type) -> tuple[tuple[str, str, bool], ...]:
     return found
 
 
-@functools.cache
-def _optional_fields(event_class: type) -> tuple[tuple[str, Any], ...]:
-    """(name, what it holds when left out) of the type's optional fields."""
-    return tuple((spec.name, spec.empty) for spec in fields_of(event_class) if not spec.required)
-
-
 def _split_common(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     common = {
         "date": fields.pop("date", None),
@@ -875,18 +908,24 @@ def _split_common(fields: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
     return common, fields
 
 
-def _check_common(common: dict[str, Any]) -> None:
-    if type(common["date"]) is not date:  # the common case settled without a call
-        if common["date"] is None:
+def _check_common(fields: Mapping[str, Any]) -> None:
+    """Refuses a common field a log file gives (date, ref, source, note) that is not of its type
+    (``fields`` may hold the event's own fields besides)."""
+    on = fields.get("date")
+    if type(on) is not date:  # the common case settled without a call
+        if on is None:
             raise Refusal(_("missing required field 'date'"))
-        check_value("date", common["date"], date)
-    if common["ref"] is not None:
-        check_value("ref", common["ref"], str)
-        check_slug("ref", common["ref"])
-    if common["source"] is not None:
-        check_value("source", common["source"], Source)
-    if common["note"] is not None:
-        check_value("note", common["note"], str)
+        check_value("date", on, date)
+    ref = fields.get("ref")
+    if ref is not None:
+        check_value("ref", ref, str)
+        check_slug("ref", ref)
+    source = fields.get("source")
+    if source is not None:
+        check_value("source", source, Source)
+    note = fields.get("note")
+    if note is not None:
+        check_value("note", note, str)
 
 
 # Events stored before a common field existed have none (the stored state lacks the key).

@@ -10,6 +10,7 @@ import dataclasses
 import re
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -32,6 +33,7 @@ COMMON_HELP = {
     "source": "where the fact was read: {document, section, page, classification}",
     "note": "free text",
 }
+GIVEN_COMMON_FIELDS = frozenset(COMMON_HELP)
 
 
 def declared(help: str, *, refers: str | None = None, one_or_many: bool = False,
@@ -158,8 +160,17 @@ def _checks_of(event_class: type) -> tuple[tuple[str, bool, Any], ...]:
                  for spec in fields_of(event_class))
 
 
-def check_fields(event_type: str, event_class: type, fields: dict[str, Any]) -> None:
-    known = field_names_of(event_class)
+@cache
+def _given_names(event_class: type) -> frozenset[str]:
+    """The names ``check_fields`` takes: the type's own fields and the common ones a log file
+    gives."""
+    return field_names_of(event_class) | GIVEN_COMMON_FIELDS
+
+
+def check_fields(event_type: str, event_class: type, fields: Mapping[str, Any]) -> None:
+    """Refuses the event's own fields if one is unknown, missing or not of its type. ``fields``
+    may hold the common fields a log file gives besides (the dossier checks those)."""
+    known = _given_names(event_class)
     if not known.issuperset(fields):
         raise Refusal(_("unknown field {field!r} for {event_type}").format(
                           field=sorted(set(fields) - known)[0], event_type=event_type))

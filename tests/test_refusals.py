@@ -60,6 +60,10 @@ REFUSED_EVENTS = {
     "unknown recipient of an item": ([revision(2, items=[item(recipient="Z")])], "stakeholder 'Z' is not registered"),
     "unknown item": ([position(subject="item:nope")], "item 'nope' is in no revision"),
     "unknown revision": ([position(subject="proposal:r7")], "revision 7 does not exist"),
+    "subject of no kind": ([position(subject="vote:x")], "subject 'vote:x' must be proposal, "
+                           "proposal:rN, item:ID, claim:ID or topic:SLUG"),
+    "subject naming nothing": ([position(subject="item")], "subject 'item' must be proposal, "
+                               "proposal:rN, item:ID, claim:ID or topic:SLUG"),
     "agreement on unknown revision": ([{"type": "agreement_reached", "date": D, "revision": 3,
                                         "parties": ["A"]}], "revision 3 does not exist"),
     "unknown claim": ([{"type": "claim_settled", "date": D, "id": "nope", "outcome": "granted"}], "claim 'nope' does not exist"),
