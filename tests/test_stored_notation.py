@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -186,3 +186,17 @@ def test_a_snapshot_of_a_dossier_of_every_event_type_is_written_as_the_library_w
         state = dict(vars(snapshot))
         state.pop("originator_id"), state.pop("originator_version")
         assert stored.state == library(app.mapper.transcoder, state), event_type
+
+
+def test_every_date_and_time_in_utc_or_without_a_zone_is_written_as_the_library_writes_it(
+        transcoder):
+    # orjson writes these itself (``_as_written``); a time in another zone is written by its
+    # isoformat (an offset in seconds orjson writes otherwise).
+    zones = (timezone.utc, None, timezone(timedelta(hours=2)), timezone(timedelta(seconds=30)))
+    for year in (*range(1, 10000, 7), 9999):
+        day = date(year, year % 12 + 1, year % 28 + 1)
+        for microsecond in (0, 1, year, 999999):
+            for zone in zones:
+                moment = datetime(year, 12, 31, year % 24, 59, year % 60, microsecond, zone)
+                for value in ({"date": day, "timestamp": moment}, day, moment, [moment, day]):
+                    assert transcoder.encode(value) == library(transcoder, value)
