@@ -22,6 +22,7 @@ nothing is stored and the batch is decided again on the new state, as after a lo
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import pickle
 import select
@@ -71,7 +72,7 @@ def insert(recorder: Any, connection: Any, stored_events: Iterable[Any],
         return insert_here(decided)
     writer = _Writer.start(recorder)
     if writer is None:
-        return insert_here(_chained(decided, events))
+        return insert_here(itertools.chain(decided, events))
     with writer:
         for event in events:
             decided.append(event)
@@ -82,14 +83,7 @@ def insert(recorder: Any, connection: Any, stored_events: Iterable[Any],
             return insert_here(decided)
         head = recorder._max_notification_id(connection.cursor()) or 0
         connection.rollback()  # the lock passes to the writer
-        return writer.write(head, _chained(decided, events), snapshot)
-    # a writer that could not start
-    return insert_here(_chained(decided, events))
-
-
-def _chained(first: list[Any], rest: Iterator[Any]) -> Iterator[Any]:
-    yield from first
-    yield from rest
+        return writer.write(head, itertools.chain(decided, events), snapshot)
 
 
 class _Writer:
