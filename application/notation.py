@@ -223,9 +223,18 @@ class StoredNotation(JSONTranscoder):
         holds neither (its registers keep an enum's value), which tests/test_stored_notation.py
         holds to the library's bytes for a dossier of every event type."""
         try:
-            return orjson.dumps(obj, default=self._ready, option=SNAPSHOT_OPTIONS)
+            return orjson.dumps(obj, default=self._snapshot_value, option=SNAPSHOT_OPTIONS)
         except Exception:  # noqa: BLE001 - the library's encoder writes it, or raises its error
             return super().encode(obj)
+
+    def _snapshot_value(self, value: Any) -> Any:
+        """A value of a snapshot that orjson hands back. A date or time is wrapped with its
+        ``isoformat`` as text: given back as itself (``_as_written``), it would be handed back
+        again, until orjson's recursion limit sent the whole snapshot to the library's encoder."""
+        iso = self._iso.get(type(value))
+        if iso is not None:
+            return {"_type_": iso, "_data_": value.isoformat()}
+        return self._ready(value)
 
     def _ready(self, value: Any) -> Any:
         """The value in plain JSON types and JSON written before, as orjson is to be given it;
