@@ -11,6 +11,7 @@ import dataclasses
 import gc
 import hashlib
 import itertools
+import operator
 import random
 import time
 from collections import Counter
@@ -147,7 +148,7 @@ class Akkoord(Application):
         with _rare_garbage_collection():
             for attempt in range(CONFLICT_RETRIES):
                 try:
-                    with self._deciding(negotiation):
+                    with self._deciding(negotiation, operator.length_hint(entries)):
                         return self._record_once(negotiation, entries, recorded_by, progress,
                                                  origin, again)
                 except IntegrityError:
@@ -184,14 +185,16 @@ class Akkoord(Application):
                 types.update(event.TYPE for event in events)
         return Decision(negotiation, dossier, dict(types))
 
-    def _deciding(self, negotiation: str) -> contextlib.AbstractContextManager[Any]:
+    def _deciding(self, negotiation: str,
+                  expected_events: int) -> contextlib.AbstractContextManager[Any]:
         """The recorder's lock on deciding and appending in the dossier, where it has one: held
         from before the dossier is loaded until its events are stored, so writers take turns
-        instead of losing races (the retries above are then only a safety net)."""
+        instead of losing races (the retries above are then only a safety net). It is told how
+        many events are expected (the entries' ``length_hint``: a large file's guess)."""
         deciding = getattr(self.recorder, "deciding", None)
         if deciding is None:
             return contextlib.nullcontext()
-        return deciding(Negotiation.create_id(negotiation))
+        return deciding(Negotiation.create_id(negotiation), expected_events)
 
     def construct_repository(self) -> Repository[UUID]:
         # A retry after a conflict must decide on what the store holds now; a cached dossier

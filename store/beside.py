@@ -5,7 +5,8 @@ and about a fifth in SQLite and the hash chain (inserting its row and its chain 
 machine of two or more cores the second part need not wait for the first. Once a batch has more
 than ``PAGE`` events, a writer process is started (a fresh interpreter: a forked one would
 inherit SQLite's state of this process's connections, which SQLite forbids using); this process
-goes on deciding meanwhile. When the writer is ready, it takes the store's write lock and inserts
+goes on deciding meanwhile. A batch expected to be large (a large file) has its writer started
+by the recorder as the deciding begins, so that the writer's start-up overlaps the deciding. When the writer is ready, it takes the store's write lock and inserts
 the rows and their chain as they are decided, in one transaction, with the recorder's own insert
 (``_insert_events``, so what is stored is byte for byte what one process stores). It commits
 only once it is told that the last event is decided and is given the snapshot due after them. A
@@ -57,22 +58,24 @@ def can_write_beside(recorder: Any) -> bool:
 
 def insert(recorder: Any, connection: Any, stored_events: Iterable[Any],
            insert_here: Callable[[Iterable[Any]], list[int]],
-           snapshot: Callable[[], Any] | None) -> list[int]:
+           snapshot: Callable[[], Any] | None, writer: Writer | None = None) -> list[int]:
     """Inserts the events (decided as they are iterated) and the snapshot due after them,
     beside this process if the batch is large, else by ``insert_here``; returns their
     positions. ``connection`` is the writer's connection of this process, in the write
-    transaction begun before the dossier was loaded."""
+    transaction begun before the dossier was loaded. ``writer``: one started before the batch
+    was decided, because it was expected to be large (it is ended here in any case)."""
     events = iter(stored_events)
     decided = []
-    for event in events:
-        decided.append(event)
-        if len(decided) > PAGE:
-            break
-    else:
-        return insert_here(decided)
-    writer = _Writer.start(recorder)
     if writer is None:
-        return insert_here(itertools.chain(decided, events))
+        for event in events:
+            decided.append(event)
+            if len(decided) > PAGE:
+                break
+        else:
+            return insert_here(decided)
+        writer = Writer.start(recorder)
+        if writer is None:
+            return insert_here(itertools.chain(decided, events))
     with writer:
         for event in events:
             decided.append(event)
@@ -86,7 +89,7 @@ def insert(recorder: Any, connection: Any, stored_events: Iterable[Any],
         return writer.write(head, itertools.chain(decided, events), snapshot)
 
 
-class _Writer:
+class Writer:
     """The writer process, seen from here: its pipes and what it said."""
 
     def __init__(self, process: subprocess.Popen[bytes], rows: Any, replies: Any):
@@ -95,7 +98,7 @@ class _Writer:
         self.ended = False  # it exited, or said it cannot write
 
     @classmethod
-    def start(cls, recorder: Any) -> _Writer | None:
+    def start(cls, recorder: Any) -> Writer | None:
         snapshots = recorder.snapshot_recorder
         config = {"db": recorder.datastore.pool.db_name,
                   "lock_timeout": recorder.datastore.pool.lock_timeout,
@@ -118,7 +121,7 @@ class _Writer:
             os.close(replies_written)
         return cls(process, open(rows_written, "wb"), open(replies_read, "rb"))  # noqa: SIM115
 
-    def __enter__(self) -> _Writer:
+    def __enter__(self) -> Writer:
         return self
 
     def __exit__(self, *exc_info: Any) -> None:

@@ -49,12 +49,13 @@ class ChainedPostgresRecorder(ChainKeeper, PostgresApplicationRecorder):
         )
 
     @contextmanager
-    def deciding(self, dossier_id: UUID) -> Iterator[None]:
+    def deciding(self, dossier_id: UUID, expected_events: int = 0) -> Iterator[None]:
         """Serialises deciding and appending in one dossier: a transaction-scoped advisory lock
         on the dossier, taken on a connection of its own before the dossier is loaded and held
         until its events are stored, so no other writer of that dossier stores events between
         the load and the insert (the optimistic version check stays as a safety net). Writers
-        of other dossiers are not held up; a writer that dies lets go with its connection."""
+        of other dossiers are not held up; a writer that dies lets go with its connection.
+        (``expected_events`` is for SQLite's writer process: PostgreSQL inserts here.)"""
         with self.datastore.get_connection() as connection, connection.transaction():
             connection.execute("SELECT pg_advisory_xact_lock(%s)",
                                (int.from_bytes(dossier_id.bytes[:8], "big", signed=True),))

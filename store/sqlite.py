@@ -33,9 +33,11 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
     """Positions are the table's rowids, as the library's notification ids are."""
 
     _deciding: SQLiteConnection | None = None
+    # The writer process started as the deciding began, for a batch expected to be large.
+    _writer_ahead: beside.Writer | None = None
 
     @contextmanager
-    def deciding(self, dossier_id: UUID) -> Iterator[None]:
+    def deciding(self, dossier_id: UUID, expected_events: int = 0) -> Iterator[None]:
         """Serialises deciding and appending: one writer at a time decides on the store.
 
         A write transaction (``BEGIN IMMEDIATE``, waiting up to the lock timeout) is begun on the
@@ -44,6 +46,10 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
         very transaction. So no other writer can store events between the load and the insert,
         and the optimistic version check is only a safety net. SQLite has one writer per file,
         so the lock covers the whole store, not only ``dossier_id``.
+
+        When more than a page of events is expected (``expected_events``, a guess), the writer
+        process that inserts a large batch is started now, so that it is ready by the time the
+        first events are decided (``store.beside``); unused, it is ended with the lock.
         """
         pool = self.datastore.pool
         connection = pool.get_connection(is_writer=True)
@@ -53,9 +59,14 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
             pool.put_connection(connection)
             raise OperationalError(error) from error
         self._deciding = connection
+        if expected_events > beside.PAGE and can_write_beside(self):
+            self._writer_ahead = beside.Writer.start(self)
         try:
             yield
         finally:
+            if self._writer_ahead is not None:  # not used: the batch was refused
+                self._writer_ahead.cancel()
+                self._writer_ahead = None
             if self._deciding is connection:  # nothing was inserted: a refusal
                 self._deciding = None
                 connection.rollback()
@@ -68,6 +79,7 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
         # The decided events commit at once and the writer goes back to the pool, so a snapshot
         # written next finds it free.
         self._deciding = None
+        writer, self._writer_ahead = self._writer_ahead, None
 
         def insert_here(events: Iterable[StoredEvent]) -> Sequence[int] | None:
             positions = self._insert_events(connection.cursor(), events, **kwargs)
@@ -77,7 +89,7 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
         try:
             if can_write_beside(self):  # a large batch is inserted by a second process
                 return beside.insert(self, connection, stored_events, insert_here,
-                                     kwargs.get("snapshot"))
+                                     kwargs.get("snapshot"), writer)
             return insert_here(stored_events)
         except sqlite3.Error as error:  # a full disk, say: named as the library names it
             connection.rollback()
@@ -86,6 +98,8 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
             connection.rollback()
             raise
         finally:
+            if writer is not None:
+                writer.cancel()  # (ended already, when it wrote)
             self.datastore.pool.put_connection(connection)
 
     def construct_create_table_statements(self) -> list[str]:

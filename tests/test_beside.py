@@ -34,13 +34,13 @@ def written_beside(monkeypatch):
     are counted."""
     monkeypatch.setattr(beside, "READY_WAIT", 60.0)
     written = []
-    original = beside._Writer.write
+    original = beside.Writer.write
 
     def counted(self, *args, **kwargs):
         written.append(self.process.pid)
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(beside._Writer, "write", counted)
+    monkeypatch.setattr(beside.Writer, "write", counted)
     return written
 
 
@@ -71,6 +71,54 @@ def test_a_batch_written_beside_is_stored_byte_for_byte_as_one_process_stores_it
     assert result.status == 0, result.err
 
 
+@pytest.fixture
+def writers_started(monkeypatch):
+    """The writer processes started, each after how many entries were decided."""
+    from akkoord.application.service import Akkoord
+
+    decided, started = [0], []
+    original_start, original_decide = beside.Writer.start.__func__, Akkoord._decide
+
+    def start(cls, recorder):
+        writer = original_start(cls, recorder)
+        started.append((decided[0], writer))
+        return writer
+
+    def decide(self, *args, **kwargs):
+        decided[0] += 1
+        return original_decide(self, *args, **kwargs)
+
+    monkeypatch.setattr(beside.Writer, "start", classmethod(start))
+    monkeypatch.setattr(Akkoord, "_decide", decide)
+    return started
+
+
+def test_a_large_file_has_its_writer_started_before_its_first_event_is_decided(
+        akkoord, store, tmp_path, written_beside, writers_started):
+    # so that the writer's start-up overlaps the deciding, instead of waiting for the first page
+    assert akkoord("--db", store, "import", write_log(tmp_path, basic_dossier())).status == 0
+    assert writers_started == []  # a small file is stored here, without a writer
+    result = akkoord("--db", store, "import", write_log(tmp_path, parties(), name="more.json"))
+    assert result.status == 0, result.err
+    # entries decided when it started: the first file's, none of this one's
+    assert [(decided, writer.process.pid) for decided, writer in writers_started] == [
+        (len(basic_dossier()), written_beside[0])]
+    assert count_events(store) == 5 + PARTIES
+
+
+def test_a_writer_started_for_a_file_refused_early_is_ended(akkoord, store, tmp_path,
+                                                            writers_started):
+    assert akkoord("--db", store, "import", write_log(tmp_path, basic_dossier())).status == 0
+    refused = [party("X", member_of="nobody"), *parties()]
+    result = akkoord("--db", store, "import", write_log(tmp_path, refused, name="more.json"))
+    assert result.status == 2 and "events[0]" in result.err, result.err
+    [(_decided, writer)] = writers_started
+    assert writer.process.poll() is not None, "the writer process is ended"
+    assert count_events(store) == 5
+    assert akkoord("--db", store, "import", write_log(tmp_path, parties(3), name="few.json")
+                   ).status == 0
+
+
 def test_a_refusal_after_the_writer_began_stores_nothing(akkoord, store, tmp_path,
                                                          written_beside):
     assert akkoord("--db", store, "import", write_log(tmp_path, basic_dossier())).status == 0
@@ -89,7 +137,7 @@ def test_a_refusal_after_the_writer_began_stores_nothing(akkoord, store, tmp_pat
 def test_a_batch_whose_writer_lost_a_race_is_decided_again(akkoord, store, tmp_path,
                                                             monkeypatch, written_beside):
     assert akkoord("--db", store, "import", write_log(tmp_path, basic_dossier())).status == 0
-    original = beside._Writer.write
+    original = beside.Writer.write
     other_writers = []
 
     def another_writer_first(self, *args, **kwargs):
@@ -102,7 +150,7 @@ def test_a_batch_whose_writer_lost_a_race_is_decided_again(akkoord, store, tmp_p
                 cwd=REPO, capture_output=True, text=True))
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(beside._Writer, "write", another_writer_first)
+    monkeypatch.setattr(beside.Writer, "write", another_writer_first)
     result = akkoord("--db", store, "import", write_log(tmp_path, parties(), name="more.json"))
     assert other_writers[0].returncode == 0, other_writers[0].stderr
     assert result.status == 0, result.err
