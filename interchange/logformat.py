@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import os
+import re
 import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,6 +20,8 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from akkoord.domain.errors import Refusal
 from akkoord.i18n import _
@@ -213,6 +215,7 @@ STREAM_READ = 1 << 20
 # some 200, an export some 300, a file written by hand more.
 BYTES_PER_EVENT_GUESSED = 300
 WHITESPACE = re.compile(r"[ \t\n\r]*")
+LONG_DIGITS = re.compile(r"[0-9]{19}")
 
 
 def _events_come_last(path: str) -> bool:
@@ -339,8 +342,9 @@ class _JSONStream:
         end = max(self.buffer.rfind(",\n", self.at), self.buffer.rfind(",\r\n", self.at))
         if end < 0:
             return []
+        text = "[" + self.buffer[self.at:end] + "]"
         try:
-            batch = json.loads("[" + self.buffer[self.at:end] + "]")
+            batch = _decoded_run(text)
         except (ValueError, RecursionError):  # refused as the element that holds it is read
             self.lines_at_once = False
             return []
@@ -352,6 +356,19 @@ class _JSONStream:
         """Nothing but white space may follow the document."""
         if self.peek():
             raise FileRefused(self.path, _("is not valid JSON: there is text after the document"))
+
+
+def _decoded_run(text: str) -> Any:
+    """``json.loads(text)``, by orjson (in C, some twice as fast) where it reads the same values.
+    It does, but for numbers of 19 digits or more (beyond 64 bits it makes a float of what
+    json reads as a whole number) and what it refuses (a lone surrogate, ``NaN``, ``1e400``):
+    those runs are read by json, as every element read one by one is."""
+    if LONG_DIGITS.search(text) is None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
 
 
 def _json_header(path: str) -> dict[str, Any]:

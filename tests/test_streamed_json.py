@@ -46,6 +46,14 @@ FILES = {
     "two commas": replaced_in_event(PLAIN, 200, '{"type"', ',{"type"'),
     "an integer of 5000 digits": replaced_in_event(PLAIN, 3, '"date"', '"n": ' + "9" * 5000
                                                    + ', "date"'),
+    # read by json, not orjson: beyond 64 bits orjson makes a float; the others it refuses
+    "a whole number of 20 digits": replaced_in_event(PLAIN, 5, '"date"', '"note": '
+                                                     '18446744073709551616, "date"'),
+    "a negative number beyond 64 bits": replaced_in_event(PLAIN, 6, '"date"', '"note": '
+                                                          '-9223372036854775809, "date"'),
+    "a lone surrogate": replaced_in_event(PLAIN, 8, '"date"', '"note": "\\ud800", "date"'),
+    "NaN": replaced_in_event(PLAIN, 9, '"date"', '"note": NaN, "date"'),
+    "1e400": replaced_in_event(PLAIN, 10, '"date"', '"note": 1e400, "date"'),
     "nested 5000 deep": replaced_in_event(PLAIN, 7, '"date"', '"note": ' + "[" * 5000
                                           + "]" * 5000 + ', "date"'),
     "an unknown field, then a missing colon": replaced_in_event(
