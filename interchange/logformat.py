@@ -13,15 +13,14 @@ import json
 import os
 import re
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+import functools
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from akkoord.domain.errors import Refusal
 from akkoord.i18n import _
@@ -215,7 +214,6 @@ STREAM_READ = 1 << 20
 # some 200, an export some 300, a file written by hand more.
 BYTES_PER_EVENT_GUESSED = 300
 WHITESPACE = re.compile(r"[ \t\n\r]*")
-LONG_DIGITS = re.compile(r"[0-9]{19}")
 
 
 def _events_come_last(path: str) -> bool:
@@ -342,9 +340,8 @@ class _JSONStream:
         end = max(self.buffer.rfind(",\n", self.at), self.buffer.rfind(",\r\n", self.at))
         if end < 0:
             return []
-        text = "[" + self.buffer[self.at:end] + "]"
         try:
-            batch = _decoded_run(text)
+            batch = json.loads("[" + self.buffer[self.at:end] + "]")
         except (ValueError, RecursionError):  # refused as the element that holds it is read
             self.lines_at_once = False
             return []
@@ -356,19 +353,6 @@ class _JSONStream:
         """Nothing but white space may follow the document."""
         if self.peek():
             raise FileRefused(self.path, _("is not valid JSON: there is text after the document"))
-
-
-def _decoded_run(text: str) -> Any:
-    """``json.loads(text)``, by orjson (in C, some twice as fast) where it reads the same values.
-    It does, but for numbers of 19 digits or more (beyond 64 bits it makes a float of what
-    json reads as a whole number) and what it refuses (a lone surrogate, ``NaN``, ``1e400``):
-    those runs are read by json, as every element read one by one is."""
-    if LONG_DIGITS.search(text) is None:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(text)
 
 
 def _json_header(path: str) -> dict[str, Any]:
@@ -433,29 +417,37 @@ def entry_from_record(record: Any, default_source: Source | None = None) -> Entr
                           field=_shown(sorted(set(record) - known, key=str)[0]), event_type=event_type))
     if "date" not in record:
         raise Refusal(_("missing required field 'date'"))
+    ref, note = record.get("ref"), record.get("note")
     fields: dict[str, Any] = {
         "date": _date("date", record["date"]),
-        "ref": _plain_text("ref", record.get("ref")),
-        "note": _plain_text("note", record.get("note")),
+        "ref": ref if ref is None or _is_plain_text(ref) else _plain_text("ref", ref),
+        "note": note if note is None or _is_plain_text(note) else _plain_text("note", note),
         "source": _source(record["source"]) if "source" in record else default_source,
     }
-    for spec, is_text in _readable_fields(event_class):
-        value = record.get(spec.name)
+    for name, is_text, read, required, empty in _reading_plan(event_class):
+        value = record.get(name)
         if is_text and type(value) is str and value.strip() and value.isprintable():
-            fields[spec.name] = value  # the common case, without a call
+            fields[name] = value  # the common case, without a call
         elif value is None:
-            if spec.required:
-                raise Refusal(_("missing required field {name!r}").format(name=spec.name))
-            fields[spec.name] = spec.empty
+            if required:
+                raise Refusal(_("missing required field {name!r}").format(name=name))
+            fields[name] = empty
         else:
-            fields[spec.name] = _read(spec, value)
+            fields[name] = read(name, value)
     return Entry(event_type, fields)
 
 
+def _is_plain_text(value: Any) -> bool:
+    return type(value) is str and value.isprintable()
+
+
 @cache
-def _readable_fields(event_class: type) -> tuple[tuple[FieldSpec, bool], ...]:
-    """The fields a record gives, each with whether it is plain text (most values are)."""
-    return tuple((spec, spec.type is str) for spec in fields_of(event_class) if not spec.implied)
+def _reading_plan(event_class: type) -> tuple[tuple[str, bool, Reading, bool, Any], ...]:
+    """For each field a record gives: its name, whether it is plain text (most values are, and
+    are taken without a call), how any other value of it is read, whether it is required and
+    what it holds when left out."""
+    return tuple((spec.name, spec.type is str, _field_reading(spec), spec.required, spec.empty)
+                 for spec in fields_of(event_class) if not spec.implied)
 
 
 @cache
@@ -464,75 +456,91 @@ def _record_keys(event_class: type) -> frozenset[str]:
     return field_names_of(event_class, readable=True) | RECORD_FIELDS
 
 
-def _read(spec: FieldSpec, value: Any) -> Any:
-    if spec.one_or_many and not isinstance(value, list):
-        value = [value]
-    return _convert(spec.name, spec.type, value)
+# How a value of one declared type is read: (the field's name, for messages; the value) -> the
+# domain's value, or a Refusal.
+Reading = Callable[[str, Any], Any]
 
 
-def _convert(name: str, expected: Any, value: Any) -> Any:
-    # The common cases first, without building names for messages that are rarely needed.
-    if expected is str and type(value) is str and value.strip() and value.isprintable():
-        return value
+def _field_reading(spec: FieldSpec) -> Reading:
+    read = _reading(spec.type)
+    if not spec.one_or_many:
+        return read
+    return lambda name, value: read(name, value if isinstance(value, list) else [value])
+
+
+@cache
+def _reading(expected: Any) -> Reading:
+    """The reading of a declared type, chosen once per type (reading runs for every field of
+    every event)."""
     item_type = item_type_of(expected)
     if item_type is not None:
-        if not isinstance(value, list):
-            raise Refusal(_("{name} must be a list, not {value!r}").format(name=name, value=value))
-        if item_type is str and all(type(item) is str and item.strip() and item.isprintable()
-                                    for item in value):
-            return tuple(value)
-        return tuple(_convert(f"{name}[{i}]", item_type, item) for i, item in enumerate(value))
-    if expected is Euros:
-        return parse_amount(name, value)
-    if expected is date:
-        return _date(name, value)
+        return functools.partial(_items, _reading(item_type), item_type is str)
     if isinstance(expected, type) and issubclass(expected, Enum):
-        member = expected._value2member_map_.get(value) if isinstance(value, str) else None
-        if member is None:
-            choices = ", ".join(member.value for member in expected)
-            raise Refusal(_("{name} must be one of {choices}, not {value!r}")
-                          .format(name=name, choices=choices, value=value))
-        return member
-    if expected is BudgetLine:
-        line = _mapping(name, value, {"party", "purpose", "amount", "year", "from", "until"})
-        return BudgetLine(
-            party=_text(f"{name}.party", line.get("party")),
-            purpose=_optional_text(f"{name}.purpose", line.get("purpose")),
-            amount=parse_amount(f"{name}.amount", line.get("amount")),
-            period=_period(name, line),
-        )
-    if expected is ProposalItem:
-        keys = {"id", "purpose", "recipient", "amounts", "distribution", "conditions"}
-        item = _mapping(name, value, keys)
-        amounts = item.get("amounts")
-        if not isinstance(amounts, list):
-            raise Refusal(_("{name}.amounts must be a list, not {amounts!r}")
-                          .format(name=name, amounts=amounts))
-        conditions = item.get("conditions") or []
-        if not isinstance(conditions, list):
-            raise Refusal(_("{name}.conditions must be a list, not {conditions!r}")
-                          .format(name=name, conditions=conditions))
-        return ProposalItem(
-            id=_text(f"{name}.id", item.get("id")),
-            purpose=_text(f"{name}.purpose", item.get("purpose")),
-            recipient=_text(f"{name}.recipient", item.get("recipient")),
-            amounts=tuple(_amount(f"{name}.amounts[{i}]", a) for i, a in enumerate(amounts)),
-            distribution=_optional_text(f"{name}.distribution", item.get("distribution")),
-            conditions=tuple(
-                _text(f"{name}.conditions[{i}]", c) for i, c in enumerate(conditions)
-            ),
-        )
-    if expected is dict:
-        return plain_mapping(name, value)
-    if expected is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise Refusal(_("{name} must be a whole number, not {value!r}")
-                          .format(name=name, value=value))
-        return require_storable(name, int(value))
-    if expected is str:
-        return _text(name, value)
-    raise Refusal(_("{name}: no reading for {expected!r}")
-                  .format(name=name, expected=expected))  # pragma: no cover
+        return functools.partial(_member, expected)
+    readings: dict[Any, Reading] = {
+        str: _text, Euros: parse_amount, date: _date, BudgetLine: _budget_line,
+        ProposalItem: _proposal_item, dict: plain_mapping, int: _whole_number}
+    if expected not in readings:
+        raise TypeError(f"no reading for {expected!r}")  # a declaration this module lacks
+    return readings[expected]
+
+
+def _items(read_item: Reading, of_text: bool, name: str, value: Any) -> tuple[Any, ...]:
+    if not isinstance(value, list):
+        raise Refusal(_("{name} must be a list, not {value!r}").format(name=name, value=value))
+    if of_text and all(type(item) is str and item.strip() and item.isprintable()
+                       for item in value):
+        return tuple(value)
+    return tuple(read_item(f"{name}[{i}]", item) for i, item in enumerate(value))
+
+
+def _member(expected: type[Enum], name: str, value: Any) -> Enum:
+    member = expected._value2member_map_.get(value) if isinstance(value, str) else None
+    if member is None:
+        choices = ", ".join(member.value for member in expected)
+        raise Refusal(_("{name} must be one of {choices}, not {value!r}")
+                      .format(name=name, choices=choices, value=value))
+    return member
+
+
+def _budget_line(name: str, value: Any) -> BudgetLine:
+    line = _mapping(name, value, {"party", "purpose", "amount", "year", "from", "until"})
+    return BudgetLine(
+        party=_text(f"{name}.party", line.get("party")),
+        purpose=_optional_text(f"{name}.purpose", line.get("purpose")),
+        amount=parse_amount(f"{name}.amount", line.get("amount")),
+        period=_period(name, line),
+    )
+
+
+def _proposal_item(name: str, value: Any) -> ProposalItem:
+    keys = {"id", "purpose", "recipient", "amounts", "distribution", "conditions"}
+    item = _mapping(name, value, keys)
+    amounts = item.get("amounts")
+    if not isinstance(amounts, list):
+        raise Refusal(_("{name}.amounts must be a list, not {amounts!r}")
+                      .format(name=name, amounts=amounts))
+    conditions = item.get("conditions") or []
+    if not isinstance(conditions, list):
+        raise Refusal(_("{name}.conditions must be a list, not {conditions!r}")
+                      .format(name=name, conditions=conditions))
+    return ProposalItem(
+        id=_text(f"{name}.id", item.get("id")),
+        purpose=_text(f"{name}.purpose", item.get("purpose")),
+        recipient=_text(f"{name}.recipient", item.get("recipient")),
+        amounts=tuple(_amount(f"{name}.amounts[{i}]", a) for i, a in enumerate(amounts)),
+        distribution=_optional_text(f"{name}.distribution", item.get("distribution")),
+        conditions=tuple(
+            _text(f"{name}.conditions[{i}]", c) for i, c in enumerate(conditions)
+        ),
+    )
+
+
+def _whole_number(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Refusal(_("{name} must be a whole number, not {value!r}")
+                      .format(name=name, value=value))
+    return require_storable(name, int(value))
 
 
 def _mapping(name: str, value: Any, keys: set[str]) -> dict[str, Any]:
@@ -578,7 +586,16 @@ def _optional_text(name: str, value: Any) -> str | None:
     return None if value is None else _text(name, value)
 
 
+# Dates read, by their text: every event has one or more, and a dossier's events share few
+# (a date is immutable, so one object serves them all).
+_DATES_READ: dict[str, date] = {}
+DATES_KEPT = 4096
+
+
 def _date(name: str, value: Any) -> date:
+    found = _DATES_READ.get(value) if type(value) is str else None
+    if found is not None:
+        return found
     if isinstance(value, str):
         try:
             found = written_date(value)
@@ -586,6 +603,9 @@ def _date(name: str, value: Any) -> date:
             raise Refusal(_("{name} {value!r} is not a real date")
                           .format(name=name, value=value)) from None
         if found is not None:
+            if len(_DATES_READ) >= DATES_KEPT:
+                _DATES_READ.clear()
+            _DATES_READ[value] = found
             return found
     raise Refusal(_("{name} must be a date written YYYY-MM-DD, not {value!r}")
                   .format(name=name, value=value))

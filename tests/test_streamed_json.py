@@ -46,7 +46,7 @@ FILES = {
     "two commas": replaced_in_event(PLAIN, 200, '{"type"', ',{"type"'),
     "an integer of 5000 digits": replaced_in_event(PLAIN, 3, '"date"', '"n": ' + "9" * 5000
                                                    + ', "date"'),
-    # read by json, not orjson: beyond 64 bits orjson makes a float; the others it refuses
+    # values that C decoders other than json's read otherwise, or refuse
     "a whole number of 20 digits": replaced_in_event(PLAIN, 5, '"date"', '"note": '
                                                      '18446744073709551616, "date"'),
     "a negative number beyond 64 bits": replaced_in_event(PLAIN, 6, '"date"', '"note": '
