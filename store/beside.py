@@ -38,6 +38,8 @@ PAGE = 1000
 # Decided events between two looks at whether the writer is ready, and how long a look waits
 # (seconds: 0, so deciding never waits for the writer; the tests wait, to write beside always).
 READY_LOOK_EVERY = 100
+# How much the pipe of rows may hold unread (``_widen``).
+PIPE_BYTES = 1 << 20
 READY_WAIT = 0.0
 
 
@@ -89,6 +91,16 @@ def insert(recorder: Any, connection: Any, stored_events: Iterable[Any],
         return writer.write(head, itertools.chain(decided, events), snapshot)
 
 
+def _widen(pipe: int) -> None:
+    """Lets the pipe hold a few pages of rows (Linux allows 1 MiB unprivileged), not 64 KiB: a
+    page is some 500 KiB, and while the writer inserts one page, this process, writing the
+    next, would wait for it at every 64 KiB instead of deciding on."""
+    with contextlib.suppress(AttributeError, OSError):  # another system: its own size
+        import fcntl
+
+        fcntl.fcntl(pipe, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
 class Writer:
     """The writer process, seen from here: its pipes and what it said."""
 
@@ -105,6 +117,7 @@ class Writer:
                   "events": recorder.events_table_name,
                   "snapshots": snapshots.events_table_name if snapshots is not None else None}
         rows_read, rows_written = os.pipe()
+        _widen(rows_written)
         replies_read, replies_written = os.pipe()
         try:
             process = subprocess.Popen(

@@ -106,6 +106,25 @@ def test_a_large_file_has_its_writer_started_before_its_first_event_is_decided(
     assert count_events(store) == 5 + PARTIES
 
 
+def test_the_pipe_to_the_writer_holds_a_page_of_rows(akkoord, store, tmp_path, monkeypatch,
+                                                      written_beside):
+    # else this process waits for the writer at every 64 KiB of a page, instead of deciding on
+    import fcntl
+
+    sizes = []
+    original = beside.Writer.write
+
+    def measured(self, *args, **kwargs):
+        sizes.append(fcntl.fcntl(self.rows.fileno(), fcntl.F_GETPIPE_SZ))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(beside.Writer, "write", measured)
+    assert akkoord("--db", store, "import", write_log(tmp_path, [opening(), *parties()])
+                   ).status == 0
+    assert sizes == [beside.PIPE_BYTES]
+    assert beside.PIPE_BYTES > 500 * beside.PAGE  # a page's rows, some 500 bytes each
+
+
 def test_a_writer_started_for_a_file_refused_early_is_ended(akkoord, store, tmp_path,
                                                             writers_started):
     assert akkoord("--db", store, "import", write_log(tmp_path, basic_dossier())).status == 0
