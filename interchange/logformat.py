@@ -488,9 +488,12 @@ def _reading(expected: Any) -> Reading:
 def _items(read_item: Reading, of_text: bool, name: str, value: Any) -> tuple[Any, ...]:
     if not isinstance(value, list):
         raise Refusal(_("{name} must be a list, not {value!r}").format(name=name, value=value))
-    if of_text and all(type(item) is str and item.strip() and item.isprintable()
-                       for item in value):
-        return tuple(value)
+    if of_text:
+        for item in value:  # (a loop, not all() of a generator: a list of text is common)
+            if type(item) is not str or not item.isprintable() or not item.strip():
+                break
+        else:
+            return tuple(value)
     return tuple(read_item(f"{name}[{i}]", item) for i, item in enumerate(value))
 
 
