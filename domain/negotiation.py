@@ -187,15 +187,22 @@ class Negotiation(Aggregate):
 
         def decide(self, dossier: Negotiation) -> Negotiation.Event:
             """Refuses the event, or returns it as it is to be stored."""
-            if dossier.opened_on and _date_text(self.date) < dossier.opened_on:
+            on = _date_text(self.date)
+            if dossier.opened_on and on < dossier.opened_on:
                 raise Refusal(_("date {date} lies before the dossier was opened ({opened})")
                               .format(date=human_date(self.date), opened=human_date(dossier.opened_on)))
-            if self.ref is not None and self.ref in dossier.standing["ref"]:
+            standing = dossier.standing
+            if self.ref is not None and self.ref in standing["ref"]:
                 raise Refusal(_("ref {ref!r} is already used in this dossier").format(ref=self.ref))
             for name, kind, many in _references(type(self)):
                 found = getattr(self, name)
                 for key in (found if many else (found,)):
-                    if key is not None:
+                    if key is None:
+                        continue
+                    # The common case settled here: the thing stands, first established on or
+                    # before this date; else ``require`` looks further, or says why not.
+                    stack = standing[kind].get(key if type(key) is str else str(key))
+                    if not stack or stack[0][1] > on:
                         dossier.require(name, kind, str(key), self.date)
             self.check(dossier)
             return self.resolved(dossier)

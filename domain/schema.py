@@ -151,13 +151,19 @@ TEXT, TEXTS = object(), object()  # marks of the two field types most values hav
 
 
 @cache
-def _checks_of(event_class: type) -> tuple[tuple[str, bool, Any], ...]:
-    """(name, required, type) of each field, with ``str`` and ``tuple[str, ...]`` marked so
-    that ``check_fields`` settles the common values without a call per value (it runs for
-    every event recorded)."""
+def _checks_of(event_class: type) -> tuple[tuple[str, bool, Any, bool], ...]:
+    """(name, required, type, exact) of each field, with ``str`` and ``tuple[str, ...]`` marked
+    so that ``check_fields`` settles the common values without a call per value (it runs for
+    every event recorded); ``exact``: a value of exactly that type passes ``check_value``
+    (a date, an enum, a value object: types it checks by ``isinstance`` alone)."""
     marks = {str: TEXT, tuple[str, ...]: TEXTS}
-    return tuple((spec.name, spec.required, marks.get(spec.type, spec.type))
-                 for spec in fields_of(event_class))
+    return tuple((spec.name, spec.required, marks.get(spec.type, spec.type),
+                  _checked_by_type_alone(spec.type)) for spec in fields_of(event_class))
+
+
+def _checked_by_type_alone(expected: Any) -> bool:
+    return (isinstance(expected, type) and expected not in (str, int, dict)
+            and item_type_of(expected) is None)
 
 
 @cache
@@ -174,16 +180,22 @@ def check_fields(event_type: str, event_class: type, fields: Mapping[str, Any]) 
     if not known.issuperset(fields):
         raise Refusal(_("unknown field {field!r} for {event_type}").format(
                           field=sorted(set(fields) - known)[0], event_type=event_type))
-    for name, required, expected in _checks_of(event_class):
+    for name, required, expected, exact in _checks_of(event_class):
         value = fields.get(name)
         if expected is TEXT:
             if type(value) is str and value.strip():
                 continue
             expected = str
         elif expected is TEXTS:
-            if type(value) is tuple and all(type(item) is str and item.strip() for item in value):
-                continue
+            if type(value) is tuple:
+                for item in value:  # (a loop, not all() of a generator)
+                    if type(item) is not str or not item.strip():
+                        break
+                else:
+                    continue
             expected = tuple[str, ...]
+        elif exact and type(value) is expected:
+            continue
         if value is None or value == ():
             if required and value is None:
                 raise Refusal(_("missing required field {name!r}").format(name=name))
