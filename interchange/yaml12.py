@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.events import (
     AliasEvent,
     DocumentStartEvent,
@@ -255,20 +256,83 @@ def _add(stack: list[_Open], value: Any, event: Any) -> None:
 # -- writing ------------------------------------------------------------------------------------
 
 
-class _Dumper(SafeDumper):
-    pass
-
-
 # YAML 1.1's one-letter booleans, which PyYAML's own resolver leaves out.
 YAML_1_1_LETTERS = frozenset({"y", "Y", "n", "N"})
+MAP, SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+# Resolved tags and text styles kept (``_Dumper``): a page of records repeats few scalars.
+RESOLVED_KEPT = 4096
 
 
-def _represent_text(dumper: Any, value: str) -> Any:
+def _text_style(value: str) -> str | None:
     # PyYAML quotes what YAML 1.1 would resolve otherwise ("no", "2025-06-27"); also quote what
     # only YAML 1.2 would (1e3, 0o17), so every reader takes the text as text.
     plain = type(_plain(value)) is str and value not in YAML_1_1_LETTERS
-    style = None if plain else "'"
-    return dumper.represent_scalar(STR, value, style=style)
+    return None if plain else "'"
+
+
+def _represent_text(dumper: Any, value: str) -> Any:
+    return dumper.represent_scalar(STR, value, style=_text_style(value))
+
+
+class _Dumper(SafeDumper):
+    """PyYAML's safe dumper, its text quoted by ``_text_style``, that makes the very nodes and
+    tags of its representer and resolver at a fraction of their cost (an export is some 30
+    scalars an event): the plain types of a record (text, whole numbers, booleans, null,
+    mappings and lists) are represented here without the representer's look-ups per value, and
+    the emitter's two resolutions of each scalar are kept. tests/test_yaml.py holds the output
+    to PyYAML's own."""
+
+    _resolved: dict[tuple[Any, ...], str] = {}
+    _styles: dict[str, str | None] = {}  # of texts met: ids, names and types recur
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, *implicit)  # a scalar's tag depends on these alone (no path resolvers)
+        tag = self._resolved.get(key)
+        if tag is None:
+            if len(self._resolved) >= RESOLVED_KEPT:
+                self._resolved.clear()
+            tag = self._resolved[key] = super().resolve(kind, value, implicit)
+        return tag
+
+    def represent_data(self, data: Any) -> Any:
+        kind = type(data)
+        if kind is str:
+            styles = self._styles
+            style = styles.get(data, "")
+            if style == "":
+                if len(styles) >= RESOLVED_KEPT:
+                    styles.clear()
+                style = styles[data] = _text_style(data)
+            return ScalarNode(STR, data, style=style)
+        if kind is int:
+            return ScalarNode(INT, str(data))
+        if kind is bool:
+            return ScalarNode(BOOL, "true" if data else "false")
+        if data is None:
+            return ScalarNode(NULL, "null")
+        if (kind is not dict and kind is not list) or self.sort_keys or (
+                self.default_flow_style is None):  # (``dump`` sets neither)
+            return super().represent_data(data)
+        # A mapping or list met again in the same document is an alias, as the representer
+        # makes it (``represented_objects``; ``object_keeper`` keeps its id from being reused).
+        found = self.represented_objects.get(id(data))
+        if found is not None:
+            return found
+        self.object_keeper.append(data)
+        content: list[Any] = []
+        node = (MappingNode(MAP, content, flow_style=self.default_flow_style) if kind is dict
+                else SequenceNode(SEQ, content, flow_style=self.default_flow_style))
+        self.represented_objects[id(data)] = node
+        represent = self.represent_data
+        if kind is dict:
+            for key, value in data.items():
+                content.append((represent(key), represent(value)))
+        else:
+            for item in data:
+                content.append(represent(item))
+        return node
 
 
 _Dumper.add_representer(str, _represent_text)

@@ -116,3 +116,50 @@ def test_a_comment_cannot_add_a_line_of_yaml():
     text = comment("recorded by eve\nevil: yes\x1b[2J")
     assert text == "# recorded by eve\n# evil: yes\\x1b[2J\n"
     assert load(text + "a: b\n")[0] == {"a": "b"}
+
+
+def _dumped_by_pyyaml(value: object) -> str:
+    """What PyYAML's own representer and resolver make of the value, with the export's quoting
+    of text: the reference for ``yaml12._Dumper``'s fast paths."""
+    import yaml
+
+    from akkoord.interchange import yaml12
+
+    class Reference(yaml12.SafeDumper):
+        pass
+
+    Reference.add_representer(str, yaml12._represent_text)
+    return yaml.dump(value, Dumper=Reference, allow_unicode=True, sort_keys=False,
+                     default_flow_style=False, width=64)
+
+
+def test_the_export_writes_what_pyyamls_representer_writes():
+    import sys
+    from pathlib import Path
+
+    from akkoord.domain.records import record_of
+    from akkoord.interchange.yaml12 import dump
+    from conftest import EXAMPLE_STORE
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import generate
+
+    from akkoord.bootstrap import open_store
+
+    store = open_store(str(EXAMPLE_STORE))
+    try:
+        example = [record_of(event) for _position, event in
+                   store.app.dossier_events("weerbaarheid-2025")]
+    finally:
+        store.close()
+    assert len(example) > 20
+    shared = {"document": "memo", "page": 3}
+    odd = ["no", "on", "y", "N", "1e3", "0o17", "2025-06-27", "", " lead", "trail ", "a: b",
+           "- x", "#c", "line\nbreak", "tab\there", "'quote'", '"dq"', "€ 5.000", "~", "null",
+           "ünïcödé " * 20, "x" * 200, "12", "-5", ".inf", "true", "@at", "`tick`", "%pct"]
+    values = [example, list(generate.dossier_events(2000, seed=3)),
+              {"odd": odd, "numbers": [0, -1, 10**20, True, False, None]},
+              [shared, {"again": shared}, [shared]],  # the same mapping thrice: aliases
+              [], {}, [[], {}, [[]]], "text", 5, None]
+    for value in values:
+        assert dump(value) == _dumped_by_pyyaml(value)
