@@ -628,9 +628,13 @@ def _references(event: Any, carried: list[tuple[str, Any, Any]]) -> list[tuple[s
     """(field, reference) for each field of the event stored as a reference: its value equals
     the carrier's, and no view reads it."""
     state = event.__dict__
-    return [(field, reference) for field, value, reference in carried
-            if ((found := state.get(field)) is value or (found is not None and found == value))
-            and field not in _views_read(type(event))]
+    references = []
+    for field, value, reference in carried:  # (a loop: a comprehension is a call more per event)
+        found = state.get(field)
+        if ((found is value or (found is not None and found == value))
+                and field not in _views_read(type(event))):
+            references.append((field, reference))
+    return references
 
 
 def _referring(event: Any, references: list[tuple[str, Any]]) -> Any:
