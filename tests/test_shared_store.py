@@ -203,7 +203,8 @@ def test_a_lost_race_is_decided_again_on_fresh_state_even_with_a_cache_switched_
     monkeypatch.setattr(loser, "_decide", decide_while_the_winner_stores_first)
     # The race is forced in one process: the loser must not hold the writers' lock (which makes
     # such a race impossible) while the winner stores, so the safety net under it is what is tested.
-    monkeypatch.setattr(loser, "_deciding", lambda negotiation: contextlib.nullcontext())
+    monkeypatch.setattr(loser, "_deciding",
+                        lambda negotiation, expected_events: contextlib.nullcontext())
     with pytest.raises(EventRefused, match=refusal):
         loser.record("test-dossier", claim_by("A"), "vb")
     assert len(decisions) == 1  # the retry read the winner's event and refused: no second save
