@@ -309,17 +309,20 @@ class Page(str):
 
 
 @pytest.mark.parametrize("field, value", [
-    ("date", None), ("date", datetime(2025, 6, 27, tzinfo=timezone.utc)),  # not of its type
-    ("summary", 1e16), ("summary", Page("7")), ("stance", "support"),  # json and orjson differ
-    ("points", (1.5,)), ("summary", 2**64),  # refused inside, by _ready or orjson
+    # not of a type the field declares (a datetime is a date's subclass)
+    ("date", None), ("date", datetime(2025, 6, 27, tzinfo=timezone.utc)), ("stance", "support"),
+    ("summary", 1e-07), ("summary", Page("7")),  # which json writes otherwise than orjson would
+    # of the declared type, with something inside that _ready or orjson refuses
+    ("points", (1.5,)), ("points", ("a", 2**64)),
     ("source", Source("doc", None, 3.0, None)),  # type: ignore[arg-type]
 ], ids=repr)
 def test_an_event_the_plan_does_not_expect_is_stored_as_the_library_stores_it(field, value):
+    """The plan leaves the event to the library's way (as it does one whose fields are in
+    another order), and what is stored is the library's, byte for byte."""
     from akkoord.domain.negotiation import Negotiation
-
-    app = in_memory()
     from akkoord.interchange.logformat import entry_from_record
 
+    app = in_memory()
     generated = [entry_from_record(record) for record in generate.dossier_events(300)]
     [events] = recorded_inserts(app, [("planned", generated)],
                                 origin=FileOrigin("f", "cd" * 32, None))
