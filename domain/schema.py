@@ -72,9 +72,16 @@ def _strip_optional(annotation: Any) -> tuple[Any, bool]:
 
 
 @cache
+def type_hints(owner: type) -> dict[str, Any]:
+    """``typing.get_type_hints`` of a class, worked out once: it evaluates every annotation of
+    the class and of its bases each time it is asked (some 0.4 ms for an event class)."""
+    return typing.get_type_hints(owner)
+
+
+@cache
 def fields_of(event_class: type) -> tuple[FieldSpec, ...]:
     """The event type's own fields, in declaration order."""
-    hints = typing.get_type_hints(event_class)
+    hints = type_hints(event_class)
     specs = []
     for field in dataclasses.fields(event_class):
         if field.name in LIBRARY_FIELDS or field.name in COMMON_FIELDS:

@@ -340,7 +340,7 @@ def test_a_writer_holds_the_store_from_loading_to_storing(store, tmp_path):
 
     app = open_store(store, create=True).app
     app.record("test-dossier", read_log_file(str(write_log(tmp_path, basic_dossier()))).entries, "a")
-    with app._deciding("test-dossier"):
+    with app._deciding("test-dossier", 0):
         other = sqlite3.connect(store, timeout=0.1)
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             other.execute("BEGIN IMMEDIATE")
@@ -360,7 +360,7 @@ def test_a_postgresql_writer_holds_the_dossier_lock_from_loading_to_storing(post
     app = open_store(postgres_store, create=True).app
     key = int.from_bytes(Negotiation.create_id("test-dossier").bytes[:8], "big", signed=True)
     with psycopg.connect(postgres_store, autocommit=True) as other:
-        with app._deciding("test-dossier"):
+        with app._deciding("test-dossier", 0):
             assert other.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0] is False
         assert other.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0] is True
     app.close()

@@ -17,9 +17,23 @@ from pathlib import Path
 from uuid import UUID
 
 import pytest
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    Mapper,
+    StoredEvent,
+    UUIDAsHex,
+)
 
-from akkoord.application.notation import StoredNotation
+from akkoord.application.notation import (
+    REFERENCES,
+    StoredEventMapper,
+    StoredNotation,
+    _references,
+    _referring,
+    register_transcodings,
+)
 from akkoord.bootstrap import in_memory
 from akkoord.domain.values import FileOrigin, Period, ProposalItem, Amount, Source, Stance
 from conftest import EXAMPLE_SOURCE, EXAMPLE_STORE, basic_dossier, count_events, party, revision, write_log
@@ -208,3 +222,118 @@ def test_every_date_and_time_in_utc_or_without_a_zone_is_written_as_the_library_
                 moment = datetime(year, 12, 31, year % 24, 59, year % 60, microsecond, zone)
                 for value in ({"date": day, "timestamp": moment}, day, moment, [moment, day]):
                     assert transcoder.encode(value) == library(transcoder, value)
+
+
+# -- the encoding plans (``EncodingPlan``) ---------------------------------------------------------
+
+
+def library_mapper() -> Mapper:
+    """The library's own mapper and encoder (json), with the transcodings the application
+    registers: what every stored event is to be, byte for byte."""
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
+        transcoder.register(transcoding)
+    register_transcodings(transcoder)
+    return Mapper(transcoder=transcoder)
+
+
+def library_stored_events(events: list) -> list[StoredEvent]:
+    """The events of one insert as the library's mapper stores them, in stored form 2: the
+    references put in by ``_referring``, as the application's path before the plans did."""
+    mapper = library_mapper()
+    first = events[0]
+    carried = [(field, value, reference(first.originator_version))
+               for field, reference in REFERENCES
+               if (value := first.__dict__.get(field)) is not None]
+    return [mapper.to_stored_event(first), *(
+        mapper.to_stored_event(_referring(event, _references(event, carried)))
+        for event in events[1:])]
+
+
+def recorded_inserts(app, batches, **options) -> list[list]:
+    """The events of each insert the application made recording those batches, as decided (the
+    ones handed to ``to_stored_events``)."""
+    inserts: list[list] = []
+    to_stored_events = app.mapper.to_stored_events
+
+    def collecting(events):
+        inserts.append(inserted := [])
+        for event in events:
+            inserted.append(event)
+            yield event
+
+    app.mapper.to_stored_events = lambda events: to_stored_events(collecting(events))
+    for negotiation, batch in batches:
+        app.record(negotiation, batch, "tester", **options)
+    del app.mapper.to_stored_events
+    return inserts
+
+
+def planned_only(monkeypatch):
+    """Makes the library's way (the fallback) refuse: what follows is written by the plans."""
+    def refused(mapper, event):
+        raise AssertionError(f"{type(event).__name__} was left to the library's way")
+    monkeypatch.setattr(StoredEventMapper, "to_stored_event", refused)
+
+
+def test_the_plans_store_every_event_type_and_a_generated_dossier_as_the_library_stores_them(
+        monkeypatch):
+    """Each event type's contract sample (after the contract's base) and the 3,000 events of a
+    generated dossier imported from a file, so with references to its first event (stored form
+    2): the stored events the plans write are the library's, byte for byte."""
+    from test_contract import BASE, NEGOTIATION, SAMPLES
+
+    from akkoord.interchange.logformat import entry_from_record
+
+    inserts = []
+    for event_type, (sample, _rows) in sorted(SAMPLES.items()):
+        batches = [(NEGOTIATION, [entry_from_record(record)])
+                   for record in ([] if event_type == "negotiation_opened" else BASE)]
+        batches.append((NEGOTIATION, [entry_from_record(sample)]))
+        inserts += recorded_inserts(in_memory(), batches)
+    origin = FileOrigin("dossier.json", "ab" * 32, None)
+    inserts += recorded_inserts(in_memory(), [("generated", [
+        entry_from_record(record) for record in generate.dossier_events(3000)])], origin=origin)
+    assert {type(event).TYPE for events in inserts for event in events} >= SAMPLES.keys()
+    mapper = in_memory().mapper
+    with monkeypatch.context() as patched:
+        planned_only(patched)
+        stored = [list(mapper.to_stored_events(events)) for events in inserts]
+    assert stored == [library_stored_events(events) for events in inserts]
+    references = sum(b'"_type_":"akkoord.OriginOf"' in event.state for event in stored[-1])
+    assert references == len(stored[-1]) - 2  # all but the carrier, and the last (its own digest)
+
+
+class Page(str):
+    pass
+
+
+@pytest.mark.parametrize("field, value", [
+    # not of a type the field declares (a datetime is a date's subclass)
+    ("date", None), ("date", datetime(2025, 6, 27, tzinfo=timezone.utc)), ("stance", "support"),
+    ("summary", 1e-07), ("summary", Page("7")),  # which json writes otherwise than orjson would
+    # of the declared type, with something inside that _ready or orjson refuses
+    ("points", (1.5,)), ("points", ("a", 2**64)),
+    ("source", Source("doc", None, 3.0, None)),  # type: ignore[arg-type]
+], ids=repr)
+def test_an_event_the_plan_does_not_expect_is_stored_as_the_library_stores_it(field, value):
+    """The plan leaves the event to the library's way (as it does one whose fields are in
+    another order), and what is stored is the library's, byte for byte."""
+    from akkoord.domain.negotiation import Negotiation
+    from akkoord.interchange.logformat import entry_from_record
+
+    app = in_memory()
+    generated = [entry_from_record(record) for record in generate.dossier_events(300)]
+    [events] = recorded_inserts(app, [("planned", generated)],
+                                origin=FileOrigin("f", "cd" * 32, None))
+    position = next(event for event in events if type(event) is Negotiation.PositionTaken)
+    odd = object.__new__(Negotiation.PositionTaken)
+    odd.__dict__.update({**position.__dict__, field: value})
+    reordered = object.__new__(Negotiation.PositionTaken)
+    reordered.__dict__.update(reversed(position.__dict__.items()))
+    plan = app.mapper.transcoder.encoding_plan(Negotiation.PositionTaken)
+    assert plan.stored_event(position.__dict__) is not None
+    for unexpected in (odd, reordered):
+        assert plan.stored_event(unexpected.__dict__) is None
+        written = list(app.mapper.to_stored_events([events[0], unexpected]))
+        assert written == library_stored_events([events[0], unexpected])
