@@ -8,6 +8,7 @@ from the domain's event classes; this module knows only the notation (amounts su
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -17,7 +18,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-import functools
 from functools import cache
 from pathlib import Path
 from typing import Any

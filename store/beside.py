@@ -1,18 +1,18 @@
 """A large import's rows inserted by a second process, while this one decides the next events.
 
-An import spends most of each event in Python (reading it, the dossier's rules, its encoding)
-and about a fifth in SQLite and the hash chain (inserting its row and its chain row). On a
-machine of two or more cores the second part need not wait for the first. Once a batch has more
-than ``PAGE`` events, a writer process is started (a fresh interpreter: a forked one would
-inherit SQLite's state of this process's connections, which SQLite forbids using); this process
-goes on deciding meanwhile. A batch expected to be large (a large file) has its writer started
-by the recorder as the deciding begins, so that the writer's start-up overlaps the deciding. When the writer is ready, it takes the store's write lock and inserts
-the rows and their chain as they are decided, in one transaction, with the recorder's own insert
-(``_insert_events``, so what is stored is byte for byte what one process stores). It commits
-only once it is told that the last event is decided and is given the snapshot due after them. A
-refusal or an interrupt here, or the end of this process, ends the pipe before that word, and
-the writer rolls back. A batch that ends before the writer is ready, or a writer that cannot
-start, is inserted here as before.
+An import spends most of each event in Python (reading it, the dossier's rules, its encoding) and
+about a fifth in SQLite and the hash chain (inserting its row and its chain row). On a machine of
+two or more cores the second part need not wait for the first. Once a batch has more than ``PAGE``
+events, a writer process is started (a fresh interpreter: a forked one would inherit SQLite's
+state of this process's connections, which SQLite forbids using); this process goes on deciding
+meanwhile. A batch expected to be large (a large file) has its writer started by the recorder as
+the deciding begins, so that the writer's start-up overlaps the deciding. When the writer is
+ready, it takes the store's write lock and inserts the rows and their chain as they are decided,
+in one transaction, with the recorder's own insert (``_insert_events``, so what is stored is byte
+for byte what one process stores). It commits only once it is told that the last event is decided
+and is given the snapshot due after them. A refusal or an interrupt here, or the end of this
+process, ends the pipe before that word, and the writer rolls back. A batch that ends before the
+writer is ready, or a writer that cannot start, is inserted here as before.
 
 The write lock passes from this process to the writer: this process held it while it loaded the
 dossier and decided the first events, and lets it go just before the writer takes it. Should
@@ -38,9 +38,9 @@ PAGE = 1000
 # Decided events between two looks at whether the writer is ready, and how long a look waits
 # (seconds: 0, so deciding never waits for the writer; the tests wait, to write beside always).
 READY_LOOK_EVERY = 100
+READY_WAIT = 0.0
 # How much the pipe of rows may hold unread (``_widen``).
 PIPE_BYTES = 1 << 20
-READY_WAIT = 0.0
 
 
 class Row(NamedTuple):
