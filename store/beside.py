@@ -302,4 +302,6 @@ def _received(rows: Any, end: list[Any]) -> Iterator[Row]:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    # The reply is given and the transaction committed or rolled back: the interpreter's
+    # teardown would only keep the importing process waiting for this one to end.
+    os._exit(main(sys.argv))

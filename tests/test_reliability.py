@@ -364,3 +364,28 @@ def test_a_postgresql_writer_holds_the_dossier_lock_from_loading_to_storing(post
             assert other.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0] is False
         assert other.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0] is True
     app.close()
+
+
+def test_the_command_ends_with_its_output_written_whole_and_its_status_kept(
+        akkoord, example_store, tmp_path):
+    """The console command ends its process without the interpreter's teardown
+    (``cli.main.entry_point``): what it printed reaches the reader whole, its exit status is
+    kept, and a reader that stops early costs no traceback."""
+    from conftest import REPO
+
+    def command(*args: str) -> list[str]:
+        return [sys.executable, "-m", "akkoord.cli.main", "--db", str(example_store),
+                "--views", str(tmp_path / "views.db"), *args]
+
+    in_process = akkoord("--db", example_store, "--views", tmp_path / "views.db", "export")
+    assert in_process.status == 0 and len(in_process.out) > 2 * 8192  # beyond a buffer
+    done = subprocess.run(command("export"), capture_output=True, text=True, cwd=REPO)
+    assert (done.returncode, done.stdout) == (0, in_process.out)
+    refused = subprocess.run(command("proposal", "--revision", "99"), capture_output=True,
+                             text=True, cwd=REPO)
+    assert refused.returncode == 2 and refused.stderr.startswith("akkoord: ")
+    cut = subprocess.run(["bash", "-o", "pipefail", "-c",
+                          " ".join(f"'{part}'" for part in command("export")) + " | head -c 10"],
+                         capture_output=True, text=True, cwd=REPO)
+    assert (cut.returncode, len(cut.stdout)) == (0, 10)
+    assert "Traceback" not in cut.stderr and "Exception" not in cut.stderr
