@@ -155,6 +155,10 @@ def more_hint(args: Any, shown: int, more: bool, count: int | None = None) -> st
 
 
 def run_import(session: Session, args: Any) -> int:
+    from akkoord.interchange import yaml_reader
+
+    if args.files and args.files[0] != STDIN:  # reads while the next line loads the domain
+        yaml_reader.start_ahead(args.files[0])
     from akkoord.interchange.logformat import FileRefused
 
     if args.files.count(STDIN) > 1:

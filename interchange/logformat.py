@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from akkoord.domain.errors import Refusal
+from akkoord.interchange import yaml_reader
 from akkoord.i18n import _
 from akkoord.domain.negotiation import EVENT_TYPES, Negotiation
 from akkoord.domain.records import record_of
@@ -131,8 +132,90 @@ def read_log_file(path: str) -> LogFile:
     if path.endswith(".json") and _events_come_last(path):
         negotiation, default_source = _check_header(path, _json_header(path))
         return LogFile(path, negotiation, StreamedEntries(path, default_source), origin=origin)
+    if not path.endswith(".json"):
+        reader = yaml_reader.reader_for(path)
+        if reader is not None:
+            return _read_apart(path, reader, origin)
     document, lines = load_document(path)
     return _log_file(path, document, lines, origin)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0  # read here, which says why it cannot be
+
+
+def _read_apart(path: str, reader: yaml_reader.Reader, origin: FileOrigin) -> LogFile:
+    """The log file whose YAML the reader process reads: its events streamed as they are read,
+    or the whole document where ``events`` is not the top mapping's list."""
+    first = reader.message()
+    if first[0] == "header":
+        header = first[1]
+        negotiation, default_source = _check_header(path, {**header, "events": []})
+        lines: list[int | None] = []
+        entries = StreamedYAMLEntries(path, default_source, header, lines, reader)
+        return LogFile(path, negotiation, entries, lines, origin)
+    reader.close()
+    if first[0] == "whole":
+        return _log_file(path, first[1], first[2], origin)
+    raise _refused_yaml(path, first)
+
+
+def _refused_yaml(path: str, message: list[Any]) -> FileRefused:
+    """The refusal the reader process said, as the file read here would be refused."""
+    from akkoord.interchange.text import shorten
+
+    if message[0] == "unreadable":
+        return FileRefused(path, _("cannot be read: {error}").format(error=message[1]))
+    if message[0] == "refused":
+        return FileRefused(path, _("is not valid YAML: {refusal}")
+                                 .format(refusal=shorten(str(message[1]), 300)))
+    return FileRefused(path, _("cannot be read: the process reading it stopped"))
+
+
+class StreamedYAMLEntries:
+    """The entries of a large YAML file, read by a process of its own as they are decided (a new
+    one at each iteration after the first); ``lines`` gets the line of each entry read, for the
+    refusals that name it."""
+
+    def __init__(self, path: str, default_source: Source | None, header: dict[str, Any],
+                 lines: list[int | None], reader: yaml_reader.Reader | None):
+        self.path, self.default_source, self.header = path, default_source, header
+        self.lines, self._reader = lines, reader
+
+    def __length_hint__(self) -> int:
+        return _size(self.path) // BYTES_PER_EVENT_GUESSED
+
+    def __iter__(self) -> Iterator[Entry]:
+        reader, self._reader = self._reader, None
+        if reader is None:
+            reader = yaml_reader.Reader.start(self.path)
+            if reader is None:  # read here, whole
+                document, lines = load_document(self.path)
+                self.lines[:] = lines
+                yield from _log_file(self.path, document, lines, None).entries  # type: ignore[arg-type]
+                return
+            first = reader.message()
+            if first[0] != "header":
+                reader.close()
+                raise _refused_yaml(self.path, first)
+        self.lines.clear()
+        try:
+            while True:
+                message = reader.message()
+                if message[0] == "event":
+                    line, record = message[1], message[2]
+                    self.lines.append(line)
+                    yield _entry(self.path, len(self.lines) - 1, record, self.default_source, line)
+                elif message[0] == "end":  # keys after the events: refused as they are here
+                    _check_header(self.path, {**self.header, "events": [], **message[1]})
+                    return
+                else:
+                    raise _refused_yaml(self.path, message)
+        finally:
+            reader.close()
 
 
 def read_log_text(text: str, name: str, format: str) -> LogFile:

@@ -13,6 +13,7 @@ take for something else quoted, so the file reads the same with any YAML library
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -148,10 +149,21 @@ class _Open:
         self.size = 1
 
 
-def load(text: str) -> tuple[Any, list[int]]:
-    """The one document in ``text``, and the line of each item of its top-level ``events``."""
+# Told of a log file's events as they are read (``load``'s streaming): the keys read before the
+# events, then each event with its line.
+EventsBegin = Callable[[dict[str, Any]], None]
+EventRead = Callable[[Any, int], None]
+
+
+def load(text: str, events_begin: EventsBegin | None = None,
+         event_read: EventRead | None = None) -> tuple[Any, list[int]]:
+    """The one document in ``text``, and the line of each item of its top-level ``events``.
+
+    With ``event_read``, each item of ``events`` is given to it once whole (with its line) and
+    not kept in the document, whose ``events`` stays empty; ``events_begin`` is given the keys
+    read before ``events`` first (a file reader streams them: ``interchange.yaml_reader``)."""
     try:
-        return _build(CParser(text))
+        return _build(CParser(text), events_begin, event_read)
     except yaml.YAMLError as error:
         message = " ".join(str(error).replace('in "<unicode string>", ', "").split())
         raise YAMLRefused(message) from None
@@ -163,7 +175,8 @@ def load(text: str) -> tuple[Any, list[int]]:
                           .format(MAX_DEPTH=MAX_DEPTH)) from None
 
 
-def _build(parser: CParser) -> tuple[Any, list[int]]:
+def _build(parser: CParser, events_begin: EventsBegin | None = None,
+           event_read: EventRead | None = None) -> tuple[Any, list[int]]:
     stack: list[_Open] = []
     anchors: dict[str, tuple[Any, int]] = {}
     written = expanded = 0
@@ -186,6 +199,8 @@ def _build(parser: CParser) -> tuple[Any, list[int]]:
             if (kind is SequenceStartEvent and len(stack) == 1 and stack[0].key == "events"
                     and isinstance(stack[0].value, dict)):
                 opened.lines = lines
+                if events_begin is not None:
+                    events_begin(dict(stack[0].value))
             _add(stack, opened, event)
             stack.append(opened)
             continue
@@ -196,6 +211,8 @@ def _build(parser: CParser) -> tuple[Any, list[int]]:
                 anchors[anchor] = (value, size)
             if stack:
                 stack[-1].size += size
+                if event_read is not None and stack[-1].lines is not None:
+                    event_read(stack[-1].value.pop(), lines[-1])  # an event, whole
                 continue
             document = value
             continue
@@ -226,6 +243,8 @@ def _build(parser: CParser) -> tuple[Any, list[int]]:
             continue
         stack[-1].size += size
         _add(stack, value, event)
+        if event_read is not None and stack[-1].lines is not None:
+            event_read(stack[-1].value.pop(), lines[-1])  # an event that is a scalar or alias
 
 
 def _add(stack: list[_Open], value: Any, event: Any) -> None:
