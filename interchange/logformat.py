@@ -93,7 +93,7 @@ def load_document(path: str) -> tuple[Any, list[int | None]]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise FileRefused(path, _("cannot be read: {error}").format(error=error)) from None
+        raise _unreadable(path, error) from None
     return parse_document(text, path, "json" if path.endswith(".json") else "yaml")
 
 
@@ -110,14 +110,12 @@ def parse_document(text: str, path: str, format: str) -> tuple[Any, list[int | N
         events = document.get("events") if isinstance(document, dict) else None
         return document, [None] * (len(events) if isinstance(events, list) else 0)
     # YAML 1.2 through libyaml: see interchange.yaml12 for why not PyYAML's own loader.
-    from akkoord.interchange.text import shorten
     from akkoord.interchange.yaml12 import YAMLRefused, load
 
     try:
         document, lines = load(text)
     except YAMLRefused as refusal:
-        raise FileRefused(path, _("is not valid YAML: {refusal}")
-                                .format(refusal=shorten(str(refusal), 300))) from None
+        raise _not_valid_yaml(path, refusal) from None
     return document, list(lines)
 
 
@@ -165,14 +163,22 @@ def _read_apart(path: str, reader: yaml_reader.Reader, origin: FileOrigin) -> Lo
 
 def _refused_yaml(path: str, message: list[Any]) -> FileRefused:
     """The refusal the reader process said, as the file read here would be refused."""
+    if message[0] == "unreadable":
+        return _unreadable(path, message[1])
+    if message[0] == "refused":
+        return _not_valid_yaml(path, message[1])
+    return FileRefused(path, _("cannot be read: the process reading it stopped"))
+
+
+def _unreadable(path: str, error: Any) -> FileRefused:
+    return FileRefused(path, _("cannot be read: {error}").format(error=error))
+
+
+def _not_valid_yaml(path: str, refusal: Any) -> FileRefused:
     from akkoord.interchange.text import shorten
 
-    if message[0] == "unreadable":
-        return FileRefused(path, _("cannot be read: {error}").format(error=message[1]))
-    if message[0] == "refused":
-        return FileRefused(path, _("is not valid YAML: {refusal}")
-                                 .format(refusal=shorten(str(message[1]), 300)))
-    return FileRefused(path, _("cannot be read: the process reading it stopped"))
+    return FileRefused(path, _("is not valid YAML: {refusal}")
+                             .format(refusal=shorten(str(refusal), 300)))
 
 
 class StreamedYAMLEntries:
@@ -242,7 +248,7 @@ def _file_sha256(path: str) -> str:
             while chunk := stream.read(STREAM_READ):
                 digest.update(chunk)
     except OSError as error:
-        raise FileRefused(path, _("cannot be read: {error}").format(error=error)) from None
+        raise _unreadable(path, error) from None
     return digest.hexdigest()
 
 
@@ -462,10 +468,7 @@ class StreamedEntries:
     def __length_hint__(self) -> int:
         """A guess of how many events the file holds, from its size, for the store to prepare
         for a large batch (``operator.length_hint``)."""
-        try:
-            return os.path.getsize(self.path) // BYTES_PER_EVENT_GUESSED
-        except OSError:
-            return 0
+        return _size(self.path) // BYTES_PER_EVENT_GUESSED
 
     def __iter__(self) -> Iterator[Entry]:
         stream = _JSONStream(self.path)

@@ -23,15 +23,18 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import subprocess
 
 # A YAML file of this many bytes or more is read apart (some 5,000 events): a smaller one is read
 # by the importing process itself, whole, as before.
 READ_APART_FROM = 1 << 20
 
+SCAN_BLOCK = 1 << 20
 # A line at the first column that is not blank and starts no item, comment or marker: a key of
 # the top mapping, in block style the only one whose keys start there. (A key beginning with "-"
 # is none of format, negotiation, source and events, and is refused on either path.)
@@ -49,14 +52,28 @@ def read_apart(path: str) -> bool:
     try:
         if os.path.getsize(path) < READ_APART_FROM:
             return False
-        with open(path, "rb") as stream:
-            text = stream.read()
+        last = _last_top_level_line(path)
     except OSError:
         return False  # read whole, which says why it cannot be
-    last = text[:text.find(b"\n")] if b"\n" in text else text
-    for found in TOP_LEVEL_LINE.finditer(text):
+    return last is not None and EVENTS_KEY.match(last) is not None
+
+
+def _last_top_level_line(path: str) -> bytes | None:
+    """The file's last line that ``TOP_LEVEL_LINE`` finds, read a block at a time (a file of a
+    million events is 200 MB): each block is searched up to its last whole line, the rest kept
+    for the next."""
+    last = None
+    rest = b"\n"  # (the first line starts a line too)
+    with open(path, "rb") as stream:
+        while block := stream.read(SCAN_BLOCK):
+            text = rest + block
+            cut = text.rfind(b"\n")
+            for found in TOP_LEVEL_LINE.finditer(text, 0, cut):
+                last = found.group()[1:]
+            rest = text[cut:]
+    for found in TOP_LEVEL_LINE.finditer(rest):
         last = found.group()[1:]
-    return EVENTS_KEY.match(last) is not None
+    return last
 
 
 class Reader:
@@ -67,6 +84,8 @@ class Reader:
 
     @classmethod
     def start(cls, path: str) -> Reader | None:
+        import subprocess
+
         from akkoord.i18n import language
 
         if not sys.executable:
