@@ -113,3 +113,20 @@ def test_a_large_yaml_import_is_stored_as_the_same_file_read_here(akkoord, tmp_p
             for name in ("here.db", "apart.db")]
     strip = [[{k: v for k, v in e.items() if k != "recorded_at"} for e in log] for log in logs]
     assert strip[0] == strip[1] and len(strip[0]) == len(EVENTS)
+
+
+@pytest.mark.parametrize("block", [5, 64, 1 << 20])
+def test_only_a_file_whose_last_top_level_key_is_events_is_read_apart(block, tmp_path,
+                                                                      monkeypatch):
+    # the layout is scanned a block at a time: a top-level line cut by a block still counts
+    monkeypatch.setattr(yaml_reader, "READ_APART_FROM", 0)
+    monkeypatch.setattr(yaml_reader, "SCAN_BLOCK", block)
+    apart = {}
+    for case in ("generated", "with a default source", "keys after the events",
+                 "an unknown key after the events", "flow style", "no events"):
+        path = tmp_path / f"{len(apart)}.yaml"
+        path.write_text(FILES[case], encoding="utf-8")
+        apart[case] = yaml_reader.read_apart(str(path))
+    assert apart == {"generated": True, "with a default source": True,
+                     "keys after the events": False, "an unknown key after the events": False,
+                     "flow style": False, "no events": False}
