@@ -414,13 +414,16 @@ class Store:
         held = _hold(scratch)
         try:
             app = self._open_app(scratch, create=True)
+            # No other process opens the file before it takes the store's name: its commits
+            # need not reach the disk one by one, for it is synced once, whole, before that.
+            app.recorder.private = True
             try:
                 positions = app.record(negotiation, entries, recorded_by, progress, **options)
             finally:
                 app.close()
             if not positions:
                 return positions  # nothing to commit: no store is made
-            if _move_into_place(scratch, self.target):
+            if _move_into_place(scratch, held, self.target):
                 return positions
         finally:
             _remove_sqlite_files(scratch)
@@ -509,11 +512,14 @@ def _remove_sqlite_files(path: str) -> None:
             os.unlink(name)
 
 
-def _move_into_place(scratch: str, target: str) -> bool:
+def _move_into_place(scratch: str, held: int, target: str) -> bool:
     """Gives the committed private store the target's name, unless a store appeared there;
-    returns whether it did. The private file's write-ahead log is folded into it first."""
-    with contextlib.closing(sqlite3.connect(scratch)) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    returns whether it did. The private file's write-ahead log is folded into it and the file
+    is synced to the disk first (``held``: a descriptor of it), and its new name after."""
+    if not _log_folded_in(scratch):  # the file alone would lack events
+        raise StoreError(_("store {store} could not be written: its new file is still in use")
+                         .format(store=shown_target(target)))
+    os.fsync(held)
     try:
         os.link(scratch, target)  # fails, atomically, if the target exists
     except FileExistsError:
@@ -522,4 +528,24 @@ def _move_into_place(scratch: str, target: str) -> bool:
         if os.path.lexists(target):
             return False
         os.rename(scratch, target)
+    _sync_folder(target)
     return True
+
+
+def _log_folded_in(path: str) -> bool:
+    """Folds a store's write-ahead log into its file; whether it could (no other connection
+    held on to it)."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA synchronous = OFF")  # the caller syncs the file, once
+        busy, _pages, _folded = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return not busy
+
+
+def _sync_folder(path: str) -> None:
+    """Syncs the folder that holds ``path``, so that its new name survives a power cut."""
+    with contextlib.suppress(OSError):  # a system that cannot open a folder (Windows)
+        folder = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)

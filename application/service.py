@@ -51,7 +51,7 @@ BACK_OFF_SECONDS = 0.02
 # window in which another writer can get in first, so snapshots come every 100 versions.
 SNAPSHOT_EVERY = 100
 # Entries decided between two hand-overs to the recorder when a batch is streamed.
-STREAM_CHUNK = 5_000
+STREAM_CHUNK = 1_000
 GC_THRESHOLD_WHILE_RECORDING = 100_000
 
 

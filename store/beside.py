@@ -2,7 +2,7 @@
 
 An import spends most of each event in Python (reading it, the dossier's rules, its encoding) and
 about a fifth in SQLite and the hash chain (inserting its row and its chain row). On a machine of
-two or more cores the second part need not wait for the first. Once a batch has more than ``PAGE``
+two or more cores the second part need not wait for the first. Once a batch has more than ``BESIDE_FROM``
 events, a writer process is started (a fresh interpreter: a forked one would inherit SQLite's
 state of this process's connections, which SQLite forbids using); this process goes on deciding
 meanwhile. A batch expected to be large (a large file) has its writer started by the recorder as
@@ -33,8 +33,11 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
-# Rows sent to the writer in one message; a batch of no more is inserted here.
-PAGE = 1000
+# A batch of no more events is inserted here (a writer's start-up would cost more).
+BESIDE_FROM = 1000
+# Rows sent to the writer in one message: small, for the writer inserts a message's rows as they
+# come, and what it still has to insert once the last event is decided keeps the import waiting.
+PAGE = 250
 # Decided events between two looks at whether the writer is ready, and how long a look waits
 # (seconds: 0, so deciding never waits for the writer; the tests wait, to write beside always).
 READY_LOOK_EVERY = 100
@@ -71,7 +74,7 @@ def insert(recorder: Any, connection: Any, stored_events: Iterable[Any],
     if writer is None:
         for event in events:
             decided.append(event)
-            if len(decided) > PAGE:
+            if len(decided) > BESIDE_FROM:
                 break
         else:
             return insert_here(decided)
@@ -115,7 +118,8 @@ class Writer:
         config = {"db": recorder.datastore.pool.db_name,
                   "lock_timeout": recorder.datastore.pool.lock_timeout,
                   "events": recorder.events_table_name,
-                  "snapshots": snapshots.events_table_name if snapshots is not None else None}
+                  "snapshots": snapshots.events_table_name if snapshots is not None else None,
+                  "private": recorder.private}
         rows_read, rows_written = os.pipe()
         _widen(rows_written)
         replies_read, replies_written = os.pipe()
@@ -257,6 +261,7 @@ def _recorder(config: dict[str, Any]) -> Any:
 
     datastore = SQLiteDatastore(config["db"], lock_timeout=config["lock_timeout"])
     recorder = ChainedSQLiteRecorder(datastore, events_table_name=config["events"])
+    recorder.private = config["private"]
     if config["snapshots"] is not None:
         recorder.snapshot_recorder = SQLiteAggregateRecorder(datastore, config["snapshots"])
     return recorder
@@ -273,6 +278,8 @@ class _Raced(Exception):
 def _insert(recorder: Any, head: int, rows: Any) -> tuple[int, int]:
     connection = recorder.datastore.pool.get_connection(is_writer=True)
     cursor = connection.cursor()
+    if recorder.private:  # (``ChainedSQLiteRecorder.private``)
+        cursor.execute("PRAGMA synchronous = OFF")
     cursor.execute("BEGIN IMMEDIATE")
     try:
         if (recorder._max_notification_id(cursor) or 0) != head:

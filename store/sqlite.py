@@ -25,8 +25,9 @@ from akkoord.store.chain import ChainKeeper, Link, StoredRow
 _LIBRARY_ERRORS = {sqlite3.IntegrityError: IntegrityError,
                    sqlite3.OperationalError: OperationalError}
 
-# Events inserted by one statement.
-INSERT_PAGE = 1000
+# Events inserted by one statement: few, for the writer process inserts them as they come, and
+# what is still held when the last one comes keeps the import waiting (``store.beside``).
+INSERT_PAGE = 250
 
 
 class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
@@ -35,6 +36,9 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
     _deciding: SQLiteConnection | None = None
     # The writer process started as the deciding began, for a batch expected to be large.
     _writer_ahead: beside.Writer | None = None
+    # A file that no other process opens until it is complete (a first import's private file,
+    # ``bootstrap``): its commits are not synced to the disk, the whole file is, once, after.
+    private = False
 
     @contextmanager
     def deciding(self, dossier_id: UUID, expected_events: int = 0) -> Iterator[None]:
@@ -54,12 +58,14 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
         pool = self.datastore.pool
         connection = pool.get_connection(is_writer=True)
         try:
+            if self.private:
+                connection.cursor().execute("PRAGMA synchronous = OFF")
             connection.cursor().execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:  # locked beyond the lock timeout
             pool.put_connection(connection)
             raise OperationalError(error) from error
         self._deciding = connection
-        if expected_events > beside.PAGE and can_write_beside(self):
+        if expected_events > beside.BESIDE_FROM and can_write_beside(self):
             self._writer_ahead = beside.Writer.start(self)
         try:
             yield

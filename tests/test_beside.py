@@ -21,7 +21,7 @@ from akkoord.store import sqlite as sqlite_store
 
 # Past the first chunk the application decides before it inserts anything, and past a page
 # more, so that a writer is started and has begun when a late event is refused.
-PARTIES = STREAM_CHUNK + 2 * beside.PAGE + 500
+PARTIES = STREAM_CHUNK + 2 * beside.BESIDE_FROM + 500
 
 
 def parties(count: int = PARTIES, first: int = 0) -> list[dict]:

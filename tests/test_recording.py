@@ -363,3 +363,62 @@ def test_the_private_file_of_a_killed_import_is_removed_by_the_next_import(akkoo
         assert akkoord("--db", store, "import", write_log(tmp_path, basic_dossier())).status == 0
         assert sorted(p.name for p in tmp_path.glob(".new.db.*")) == [busy.name]
     assert count_events(store) == 5
+
+
+def test_a_first_import_reaches_the_disk_before_it_takes_the_stores_name(akkoord, store, tmp_path,
+                                                                          monkeypatch):
+    """Its commits into the private file are not synced one by one (nothing reads that file):
+    the file is synced whole before it is given the store's name, and the folder after."""
+    import os
+
+    from akkoord import bootstrap
+
+    steps: list[str] = []
+    real_fsync, real_link = os.fsync, os.link
+
+    def fsync(descriptor):
+        steps.append("folder synced" if os.path.isdir(f"/proc/self/fd/{descriptor}")
+                     else "file synced")
+        real_fsync(descriptor)
+
+    def link(source, target):
+        steps.append("named")
+        real_link(source, target)
+
+    monkeypatch.setattr(bootstrap.os, "fsync", fsync)
+    monkeypatch.setattr(bootstrap.os, "link", link)
+    assert akkoord("--db", store, "import", write_log(tmp_path, basic_dossier())).status == 0
+    assert steps == ["file synced", "named", "folder synced"]
+    assert count_events(store) == 5
+
+
+def test_a_private_file_whose_log_cannot_be_folded_in_is_not_given_the_stores_name(
+        akkoord, store, tmp_path, monkeypatch):
+    from akkoord import bootstrap
+
+    monkeypatch.setattr(bootstrap, "_log_folded_in", lambda path: False)  # another held it
+    result = akkoord("--db", store, "import", write_log(tmp_path, basic_dossier()))
+    assert result.status == 2, result.err
+    assert "could not be written: its new file is still in use" in result.err
+    assert "Traceback" not in result.err
+    assert not store.exists()
+    assert [p.name for p in tmp_path.glob(f".{store.name}*")] == []
+
+
+def test_folding_in_a_log_that_another_connection_reads_is_said_to_fail(tmp_path):
+    import sqlite3
+
+    from akkoord import bootstrap
+
+    path = str(tmp_path / "held.db")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("CREATE TABLE t (x)")
+    reader = sqlite3.connect(path, isolation_level=None, timeout=0)
+    reader.execute("BEGIN")
+    reader.execute("SELECT * FROM t").fetchall()  # holds a snapshot of the log
+    writer.execute("INSERT INTO t VALUES (1)")
+    assert bootstrap._log_folded_in(path) is False
+    reader.execute("COMMIT")
+    assert bootstrap._log_folded_in(path) is True
