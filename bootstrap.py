@@ -9,7 +9,10 @@ the views live (the user's cache folder unless told otherwise).
 A store that does not exist yet is created only to commit: the first events recorded into a
 new SQLite path are written to a private file beside it, which is moved into place once they
 are committed. A refused first import therefore never creates the store, and never has a
-store to remove (which could be one another writer filled meanwhile).
+store to remove (which could be one another writer filled meanwhile). As no other process opens
+the private file, its commits are not synced to the disk one by one; the file is synced whole
+before it takes the store's name, and its folder after, so a store that has its name holds
+every event it was given, after a power cut too.
 
 This module imports the packages it composes; none of them imports it (only ``cli`` does).
 """
