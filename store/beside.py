@@ -2,10 +2,10 @@
 
 An import spends most of each event in Python (reading it, the dossier's rules, its encoding) and
 about a fifth in SQLite and the hash chain (inserting its row and its chain row). On a machine of
-two or more cores the second part need not wait for the first. Once a batch has more than ``BESIDE_FROM``
-events, a writer process is started (a fresh interpreter: a forked one would inherit SQLite's
-state of this process's connections, which SQLite forbids using); this process goes on deciding
-meanwhile. A batch expected to be large (a large file) has its writer started by the recorder as
+two or more cores the second part need not wait for the first. Once a batch has more than
+``BESIDE_FROM`` events, a writer process is started (a fresh interpreter: a forked one would
+inherit SQLite's state of this process's connections, which SQLite forbids using); this process
+goes on deciding meanwhile. A batch expected to be large (a large file) has its writer started by the recorder as
 the deciding begins, so that the writer's start-up overlaps the deciding. When the writer is
 ready, it takes the store's write lock and inserts the rows and their chain as they are decided,
 in one transaction, with the recorder's own insert (``_insert_events``, so what is stored is byte
@@ -278,9 +278,7 @@ class _Raced(Exception):
 def _insert(recorder: Any, head: int, rows: Any) -> tuple[int, int]:
     connection = recorder.datastore.pool.get_connection(is_writer=True)
     cursor = connection.cursor()
-    if recorder.private:  # (``ChainedSQLiteRecorder.private``)
-        cursor.execute("PRAGMA synchronous = OFF")
-    cursor.execute("BEGIN IMMEDIATE")
+    recorder.begin_writing(cursor)
     try:
         if (recorder._max_notification_id(cursor) or 0) != head:
             raise _Raced

@@ -58,9 +58,7 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
         pool = self.datastore.pool
         connection = pool.get_connection(is_writer=True)
         try:
-            if self.private:
-                connection.cursor().execute("PRAGMA synchronous = OFF")
-            connection.cursor().execute("BEGIN IMMEDIATE")
+            self.begin_writing(connection.cursor())
         except sqlite3.OperationalError as error:  # locked beyond the lock timeout
             pool.put_connection(connection)
             raise OperationalError(error) from error
@@ -77,6 +75,13 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
                 self._deciding = None
                 connection.rollback()
                 pool.put_connection(connection)
+
+    def begin_writing(self, cursor: Any) -> None:
+        """Takes the store's write lock (``BEGIN IMMEDIATE``), the commit of a private file
+        left unsynced (``private``); this process's deciding and the writer process's insert."""
+        if self.private:
+            cursor.execute("PRAGMA synchronous = OFF")
+        cursor.execute("BEGIN IMMEDIATE")
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         connection = self._deciding
