@@ -326,6 +326,10 @@ class _JSONStream:
         self.path = path
         self.file = open(path, encoding="utf-8")  # noqa: SIM115 - closed by close()
         self.buffer, self.at, self.ended = "", 0, False
+        # Whether the window holds no comma that ends a line from ``at`` on: set when one was
+        # sought and none found, until the window grows (a file of one line would otherwise
+        # have its window searched again for every element: quadratic).
+        self.no_line_end = False
         self.decoder = json.JSONDecoder()
         # Until a run of whole lines fails to decode as elements (see _elements_of_whole_lines).
         self.lines_at_once = self.LINES_AT_ONCE
@@ -343,6 +347,7 @@ class _JSONStream:
             self.ended = True
             return False
         self.buffer, self.at = self.buffer[self.at:] + chunk, 0
+        self.no_line_end = False
         return True
 
     def peek(self) -> str:
@@ -424,9 +429,10 @@ class _JSONStream:
         one by one, and the comma is the list's. Files of one element a line (``export``, every
         generator) are so read nearly whole; after one failure, the rest of the file is read one
         by one, so that no text is decoded twice over."""
-        if not self.lines_at_once:
+        if not self.lines_at_once or self.no_line_end:
             return []
-        end = max(self.buffer.rfind(",\n", self.at), self.buffer.rfind(",\r\n", self.at))
+        end = self._last_line_end()
+        self.no_line_end = True  # none after it: the text up to it is read now, or one by one
         if end < 0:
             return []
         try:
@@ -437,6 +443,10 @@ class _JSONStream:
         if batch:  # (none: only white space before the comma, refused as value reads it)
             self.at = end
         return batch
+
+    def _last_line_end(self) -> int:
+        """Where the window's last comma that ends a line is, from ``at`` on (-1: none)."""
+        return max(self.buffer.rfind(",\n", self.at), self.buffer.rfind(",\r\n", self.at))
 
     def expect_end(self) -> None:
         """Nothing but white space may follow the document."""
