@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, EventsourcingType
 from eventsourcing.utils import register_topic
 
 from akkoord.domain.distribution import checked_key
@@ -111,6 +111,22 @@ BUDGET_ROWS = (row("budget_lines", each="budget", line=ELEMENT_INDEX, party="eac
                                "first_year": None, "last_year": None}),)
 
 
+class _EventType(type(Aggregate.Event)):  # type: ignore[misc]
+    """The library's type of events (every event class a frozen dataclass), with the dataclass's
+    ``__init__``, ``__repr__``, ``__eq__`` and ``__hash__`` written once, on ``Negotiation.Event``,
+    not generated and compiled for each of its two dozen types: that took half the time Python
+    spends loading the domain, and every command that decides pays it."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> type:
+        cls = EventsourcingType.__new__(mcs, name, bases, namespace)
+        return dataclasses.dataclass(frozen=True, init=False, repr=False, eq=False)(cls)
+
+
+@functools.cache
+def _field_names(event_class: type) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(event_class))
+
+
 class Negotiation(Aggregate):
     """A dossier: the record of one negotiation, built up from its events."""
 
@@ -121,7 +137,7 @@ class Negotiation(Aggregate):
     # revisions. A slot, not an attribute, so it is no part of the state (snapshots, equality).
     __slots__ = ("_latest_revision",)
 
-    class Event(Aggregate.Event):
+    class Event(Aggregate.Event, metaclass=_EventType):
         """An event of a dossier."""
 
         TYPE: ClassVar[str] = ""
@@ -143,6 +159,43 @@ class Negotiation(Aggregate):
             if cls.__dict__.get("TYPE"):
                 EVENT_TYPES[cls.TYPE] = cls
                 _stable_topic(cls, cls.TYPE)
+
+        # -- what a dataclass would generate for each type (``_EventType``) ---------------------
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            names = _field_names(type(self))
+            if len(args) > len(names):
+                raise TypeError(f"{type(self).__qualname__}() takes {len(names)} arguments, "
+                                f"{len(args)} given")
+            given = dict(zip(names, args))
+            for name, value in kwargs.items():
+                if name in given or name not in names:
+                    raise TypeError(f"{type(self).__qualname__}() got "
+                                    f"{'multiple values for' if name in given else 'an unexpected'}"
+                                    f" argument {name!r}")
+                given[name] = value
+            missing = [name for name in names if name not in given]
+            if missing:
+                raise TypeError(f"{type(self).__qualname__}() missing arguments: "
+                                f"{', '.join(missing)}")
+            object.__setattr__(self, "__dict__", {name: given[name] for name in names})
+            self.__post_init__()
+
+        def __repr__(self) -> str:
+            fields = ", ".join(f"{name}={getattr(self, name)!r}"
+                               for name in _field_names(type(self)))
+            return f"{type(self).__qualname__}({fields})"
+
+        def _values(self) -> tuple[Any, ...]:
+            return tuple(getattr(self, name) for name in _field_names(type(self)))
+
+        def __eq__(self, other: object) -> bool:
+            if other.__class__ is not self.__class__:
+                return NotImplemented
+            return self._values() == other._values()  # type: ignore[attr-defined]
+
+        def __hash__(self) -> int:
+            return hash(self._values())
 
         # -- the declaration every type fills in ------------------------------------------------
 
