@@ -20,7 +20,8 @@ from akkoord.i18n import _, activate, choose
 
 __all__ = ["build_parser", "entry_point", "main", "_date", "_position"]
 
-# A message longer than this is cut in its middle: a refusal quoting a huge value stays one line.
+# A message longer than this is cut in its middle: a refusal quoting a huge value stays one line
+# (a hostile file's megabyte of title must not become a megabyte of standard error).
 MESSAGE_WIDTH = 2_000
 
 # Each module has register(subparsers); heavy imports stay inside the command functions.
@@ -41,14 +42,29 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     shared: dict[str, Any] = {"store": store_options(defaults=False), "reading": reading_options(),
                               "argv": argv}
+    named = _command_named(argv or [])
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers, shared)
+        # The commands of the modules after it are left out: their modules and their options
+        # cost more than most commands' work (a third of the start-up of ``proposal``).
+        if named in subparsers.choices:
+            break
     return parser
 
 
-# A refusal quotes what it refuses; a hostile file's megabyte of title must not become a megabyte
-# of standard error.
-MESSAGE_WIDTH = 2_000
+def _command_named(argv: list[str]) -> str | None:
+    """The argument that names the command, as the parser will read it: the first that is no
+    option before it and no value of one (None: there is none, or an option is abbreviated,
+    and every command is built, for the help or the error that lists them)."""
+    taking_values = {name for action in store_options(defaults=True)._actions
+                     for name in action.option_strings}
+    arguments = iter(argv)
+    for argument in arguments:
+        if argument in taking_values:
+            next(arguments, None)
+        elif not argument.startswith("-"):
+            return argument
+    return None
 
 
 def language_asked(argv: list[str]) -> str | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -140,6 +139,8 @@ def terminal_width() -> int | None:
         return int(columns)
     if not sys.stdout.isatty():
         return None
+    import shutil  # (only here: it loads three compression modules, for a command's start-up)
+
     return shutil.get_terminal_size().columns
 
 

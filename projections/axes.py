@@ -1,8 +1,7 @@
 """The two time axes of every answer, and the refusal of one that finds nothing: apart from
 ``queries``, so that commands that ask nothing of the views (``import``, ``record``) do not load
-the views' SQL to know them."""
-
-from __future__ import annotations
+the views' SQL to know them. (Its annotations are not postponed: ``NamedTuple`` would compile the
+text of each as the module loads, at every command's start-up.)"""
 
 from datetime import date
 from typing import Any, NamedTuple
