@@ -33,11 +33,12 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
+from akkoord.store.chain import ROWS_PER_STATEMENT
+
 # A batch of no more events is inserted here (a writer's start-up would cost more).
 BESIDE_FROM = 1000
-# Rows sent to the writer in one message: small, for the writer inserts a message's rows as they
-# come, and what it still has to insert once the last event is decided keeps the import waiting.
-PAGE = 250
+# Rows sent to the writer in one message: those it inserts by one statement.
+PAGE = ROWS_PER_STATEMENT
 # Decided events between two looks at whether the writer is ready, and how long a look waits
 # (seconds: 0, so deciding never waits for the writer; the tests wait, to write beside always).
 READY_LOOK_EVERY = 100

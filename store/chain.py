@@ -46,9 +46,10 @@ ENCODING = b"akkoord-event/1\x00"
 # The stored format of a seal (a store of before has no seal table: its snapshots are replayed).
 SNAPSHOT_ENCODING = b"akkoord-snapshot/1\x00"
 BATCH = 5000
-# Chain rows written by one statement while events are inserted: few, as the events' own
-# (``store.sqlite.INSERT_PAGE``), so that little is left to write once the last event comes.
-LINKS_PAGE = 250
+# Rows written by one statement while an import's events come, the events' own
+# (``store.sqlite``) and their chain rows: few, for the writer process inserts them as they come
+# (``store.beside``), and what is still held when the last event comes keeps the import waiting.
+ROWS_PER_STATEMENT = 250
 
 
 class StoredRow(NamedTuple):
@@ -377,7 +378,7 @@ class Chaining:
         previous = self._previous
         if previous is None:
             previous = self._keeper._chain_before(self._cursor, position)
-        if len(self._links) >= LINKS_PAGE:
+        if len(self._links) >= ROWS_PER_STATEMENT:
             self.close()  # before the new link: the last one stays unwritten, to be sealed
         self._before_last = previous
         parts = self._parts.get((aggregate_id, topic))

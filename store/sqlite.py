@@ -18,16 +18,12 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQ
 
 from akkoord.store import beside
 from akkoord.store.beside import can_write_beside
-from akkoord.store.chain import ChainKeeper, Link, StoredRow
+from akkoord.store.chain import ROWS_PER_STATEMENT, ChainKeeper, Link, StoredRow
 
 # The library's errors for SQLite's, as its own transactions raise them: a lost race is retried,
 # the others are the store's problem, named to the user (``cli.core.refused_as_file``).
 _LIBRARY_ERRORS = {sqlite3.IntegrityError: IntegrityError,
                    sqlite3.OperationalError: OperationalError}
-
-# Events inserted by one statement: few, for the writer process inserts them as they come, and
-# what is still held when the last one comes keeps the import waiting (``store.beside``).
-INSERT_PAGE = 250
 
 
 class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
@@ -150,7 +146,7 @@ class ChainedSQLiteRecorder(ChainKeeper, SQLiteApplicationRecorder):
             else:
                 position += 1
                 page.append((position, *row))
-                if len(page) >= INSERT_PAGE:
+                if len(page) >= ROWS_PER_STATEMENT:
                     c.executemany(self._insert_at_statement, page)
                     page = []
             positions.append(position)
