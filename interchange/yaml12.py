@@ -89,12 +89,28 @@ def _plain(value: str) -> Any:
     if HEXADECIMAL.fullmatch(value):
         return _integer(value[2:], 16)
     if FLOATING.fullmatch(value):
-        return float(value)
+        number = float(value)
+        if number in (INF, -INF):  # 1e400
+            _read_non_finite()
+        return number
     if INFINITE.fullmatch(value):
-        return float("-inf") if value[0] == "-" else float("inf")
+        _read_non_finite()
+        return -INF if value[0] == "-" else INF
     if NOT_A_NUMBER.fullmatch(value):
+        _read_non_finite()
         return float("nan")
     return value
+
+
+INF = float("inf")
+# How many numbers JSON has no words for (infinite, not a number) have been read: a writer of
+# JSON that knows none (orjson writes null) must not be given them (``yaml_reader``).
+non_finite_read = 0
+
+
+def _read_non_finite() -> None:
+    global non_finite_read
+    non_finite_read += 1
 
 
 def _integer(digits: str, base: int) -> int:

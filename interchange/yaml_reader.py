@@ -14,7 +14,8 @@ message on standard output, ``yaml12.load`` being told of each event as it is re
   ``["unreadable", error]`` for a file that cannot be read as UTF-8.
 
 Values are JSON's (text, numbers, booleans, null, lists and mappings: what ``yaml12`` reads),
-written by ``json`` so that ``NaN`` and whole numbers of any length come back the same.
+written by orjson, or by ``json`` where orjson would write them otherwise (``NaN``, whole
+numbers of any length), so that they come back the same.
 """
 
 from __future__ import annotations
@@ -135,14 +136,29 @@ def reader_for(path: str) -> Reader | None:
 def main(argv: list[str]) -> int:
     # Ctrl-C goes to the process group: the importing process stops this one by closing the pipe
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import orjson
+
     from akkoord.i18n import activate
+    from akkoord.interchange import yaml12
     from akkoord.interchange.yaml12 import YAMLRefused, load
 
     path, language = argv[1], argv[2]
     activate(language)
     out = sys.stdout.buffer
+    non_finite = yaml12.non_finite_read
 
     def send(message: list[Any]) -> None:
+        # orjson, ten times as fast (a tenth of the reading), for what it writes as json does:
+        # not for numbers JSON has no words for (it writes null), nor for what it refuses (whole
+        # numbers beyond 64 bits, keys that are not text, lone surrogates, deep nesting).
+        nonlocal non_finite
+        if yaml12.non_finite_read == non_finite:
+            try:
+                out.write(orjson.dumps(message) + b"\n")
+                return
+            except TypeError:  # (orjson.JSONEncodeError is one)
+                pass
+        non_finite = yaml12.non_finite_read
         out.write(json.dumps(message, ensure_ascii=False).encode("utf-8") + b"\n")
 
     try:

@@ -43,6 +43,17 @@ FILES = {
                   'date: 2025-01-01, title: T, budget: []}]}\n',
     "not YAML at the end": PLAIN + "- [unclosed\n",
 }
+# Values that orjson, which writes the reader's messages, writes otherwise than json, or refuses:
+# each in an event's note of a file read apart (refused for it, naming the value, read here too).
+for name, value in {"not a number": ".nan", "infinite": "-.inf", "a float beyond range": "1e400",
+                    "a whole number of 20 digits": "18446744073709551616",
+                    "a mapping with a number as key": "{1: x}",
+                    "a lone surrogate": '"\\ud800"'}.items():
+    FILES[f"{name} in a note"] = (PLAIN + f"- type: meeting_held\n  date: 2025-06-01\n"
+                                  f"  id: m1\n  note: {value}\n")
+FILES["a float beyond range, then plain events"] = HEADER + "events:\n" + "".join(
+    dump_items(EVENTS[:100])) + "- type: meeting_held\n  date: 2025-06-01\n  id: m1\n" \
+    "  note: 1e400\n" + "".join(dump_items(EVENTS[100:]))
 
 
 REFUSED_FIRST_WHERE_DECIDED = {"an alias bomb"}
@@ -77,6 +88,8 @@ def test_a_yaml_file_read_apart_reads_and_refuses_as_one_read_here(case, tmp_pat
         # JSON file is, for the first fault met in reading order
         assert str(here).startswith("refused") and str(apart).startswith("refused")
         assert "events[1] (line 8) an event must be a mapping" in apart
+    elif case == "not a number in a note":
+        assert repr(apart) == repr(here) and "'note': nan" in repr(here)  # (nan != nan)
     else:
         assert apart == here
     if case in ("generated", "with a default source", "an alias bomb"):
