@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import types
 import sys
+import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
