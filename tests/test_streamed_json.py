@@ -88,14 +88,20 @@ def test_reading_whole_lines_at_once_reads_and_refuses_as_reading_one_by_one(
         assert len(at_once) == len(EVENTS)
 
 
+def _calls_of(method: str, monkeypatch) -> list[int]:
+    """Where the stream stood at each call of its ``method``, the file read 4 KiB at a time."""
+    calls: list[int] = []
+    original = getattr(logformat._JSONStream, method)
+    monkeypatch.setattr(logformat._JSONStream, method,
+                        lambda stream: calls.append(stream.at) or original(stream))
+    monkeypatch.setattr(logformat, "STREAM_READ", 4096)
+    return calls
+
+
 def test_a_file_of_one_event_a_line_is_decoded_many_events_a_call(tmp_path, monkeypatch):
     path = tmp_path / "events.json"
     path.write_text(PLAIN, encoding="utf-8")
-    calls = []
-    value = logformat._JSONStream.value
-    monkeypatch.setattr(logformat._JSONStream, "value",
-                        lambda stream: calls.append(stream.at) or value(stream))
-    monkeypatch.setattr(logformat, "STREAM_READ", 4096)
+    calls = _calls_of("value", monkeypatch)
     assert len(list(read_log_file(str(path)).entries)) == len(EVENTS)
     # One by one: the header's keys and values (read twice), the event that each window cuts
     # and the last.
@@ -106,12 +112,7 @@ def test_a_file_on_one_line_has_its_window_searched_once_per_part_read(tmp_path,
     """``json.dump`` and ``jq -c`` write a whole file on one line; had the window been searched
     for a line end before every event, a file of 10,000 events took 10 s instead of 1 s."""
     path = tmp_path / "events.json"
-    path.write_text(json.dumps({"format": "akkoord/1", "negotiation": "stream", "events": EVENTS}),
-                    encoding="utf-8")
-    searches = []
-    search = logformat._JSONStream._last_line_end
-    monkeypatch.setattr(logformat._JSONStream, "_last_line_end",
-                        lambda stream: searches.append(stream.at) or search(stream))
-    monkeypatch.setattr(logformat, "STREAM_READ", 4096)
+    path.write_text(FILES["on one line"], encoding="utf-8")
+    searches = _calls_of("_last_line_end", monkeypatch)
     assert len(list(read_log_file(str(path)).entries)) == len(EVENTS)
     assert len(searches) <= path.stat().st_size // 4096 + 2
