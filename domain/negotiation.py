@@ -26,7 +26,6 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, EventsourcingType
 from eventsourcing.utils import register_topic
 
-from akkoord.domain.distribution import checked_key
 from akkoord.domain.errors import Refusal
 from akkoord.i18n import N_, _, first_paragraph, human_date
 from akkoord.i18n.labels import label
@@ -668,7 +667,10 @@ class Negotiation(Aggregate):
 
         def resolved(self, dossier: Negotiation) -> Negotiation.Event:
             # Stored with its numbers exact and in one notation (refused here if they break a
-            # rule of a key).
+            # rule of a key). Loaded here: few dossiers record a key, and every command that
+            # decides would load the arithmetic of keys at its start.
+            from akkoord.domain.distribution import checked_key
+
             return self.replaced(**checked_key(self.method, self.regions, self.weights,
                                                self.fixed))
 
