@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -139,8 +140,6 @@ def terminal_width() -> int | None:
         return int(columns)
     if not sys.stdout.isatty():
         return None
-    import shutil  # (only here: it loads three compression modules, for a command's start-up)
-
     return shutil.get_terminal_size().columns
 
 
