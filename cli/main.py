@@ -43,7 +43,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     shared: dict[str, Any] = {"store": store_options(defaults=False), "reading": reading_options(),
                               "argv": argv}
-    named = _command_named(argv or [])
+    named = _command_named(argv or [], parser)
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(subparsers, shared)
         # The commands of the modules after it are left out: building them all took 23 ms, a
@@ -53,12 +53,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _command_named(argv: list[str]) -> str | None:
-    """The argument that names the command, as the parser will read it: the first that is no
-    option before it and no value of one (None: there is none, or an option is abbreviated,
-    and every command is built, for the help or the error that lists them)."""
-    taking_values = {name for action in store_options(defaults=True)._actions
-                     for name in action.option_strings}
+def _command_named(argv: list[str], parser: argparse.ArgumentParser) -> str | None:
+    """The argument that names the command, as ``parser`` (the options before it) will read it:
+    the first that is no option and no value of one (None: there is none, or an option is
+    abbreviated, and every command is built, for the help or the error that lists them)."""
+    taking_values = {name for name, action in parser._option_string_actions.items()
+                     if action.nargs != 0}
     arguments = iter(argv)
     for argument in arguments:
         if argument in taking_values:

@@ -47,7 +47,7 @@ def test_each_command_is_parsed_as_by_the_whole_parser():
     (["--vi", "v.db", "log"], "v.db"),  # abbreviated: no command found, every one built
 ])
 def test_the_command_is_found_past_the_options_that_take_a_value(argv, named):
-    assert _command_named(argv) == named
+    assert _command_named(argv, build_parser()) == named
 
 
 def test_an_import_loads_no_other_commands_module(tmp_path):
