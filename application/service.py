@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import hashlib
 import itertools
 import operator
@@ -33,6 +32,7 @@ from eventsourcing.persistence import (
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from akkoord.i18n import _
+from akkoord.pace import rare_garbage_collection
 from akkoord.application.notation import (  # noqa: F401 - the notation's readers are asked here
     StoredEventMapper,
     StoredNotation,
@@ -52,7 +52,6 @@ BACK_OFF_SECONDS = 0.02
 SNAPSHOT_EVERY = 100
 # Entries decided between two hand-overs to the recorder when a batch is streamed.
 STREAM_CHUNK = 1_000
-GC_THRESHOLD_WHILE_RECORDING = 100_000
 
 
 class Entry(NamedTuple):
@@ -145,7 +144,7 @@ class Akkoord(Application):
         ``entries`` is iterated once per attempt (a list, or entries read again from a file).
         ``progress`` is told how many entries are decided, every STREAM_CHUNK entries.
         """
-        with _rare_garbage_collection():
+        with rare_garbage_collection():
             for attempt in range(CONFLICT_RETRIES):
                 try:
                     with self._deciding(negotiation, operator.length_hint(entries)):
@@ -179,7 +178,7 @@ class Akkoord(Application):
         """
         dossier = after.dossier if after is not None else self._load(negotiation)
         types: Counter[str] = Counter()
-        with _rare_garbage_collection():
+        with rare_garbage_collection():
             for dossier, events in self._decided_chunks(
                     negotiation, dossier, entries, recorded_by, progress, origin, again):
                 types.update(event.TYPE for event in events)
@@ -485,19 +484,6 @@ def canonical_form_v1(entry: Entry) -> bytes:
     keys sorted (the digests of dossiers recorded before 2026-12-02)."""
     fields = dict(sorted(entry.fields.items()))  # keys are text, all different: sorted by key
     return stored_event_transcoder().encode({"type": entry.type, "fields": fields}) + b"\n"
-
-
-@contextlib.contextmanager
-def _rare_garbage_collection() -> Iterator[None]:
-    """A batch allocates some ten objects per event, nearly none in cycles, and frees them within
-    a chunk: collecting after every 700 allocations (Python's default) spends about 5% of an
-    import looking for cycles that are not there. Memory stays bounded by the chunk."""
-    threshold = gc.get_threshold()
-    gc.set_threshold(GC_THRESHOLD_WHILE_RECORDING, *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
 
 
 def _back_off(attempt: int) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import gc
 import importlib
 import os
 import signal
@@ -18,6 +17,7 @@ from akkoord.cli.options import _date, _position, reading_options, store_options
 from akkoord.cli.session import UsageError
 from akkoord.domain.errors import ReferenceBroken
 from akkoord.i18n import _, activate, choose
+from akkoord.pace import collect_rarely
 
 __all__ = ["build_parser", "entry_point", "main", "_date", "_position"]
 
@@ -151,16 +151,8 @@ def _discard_standard_output() -> None:
         pass
 
 
-# Objects made between two collections of the youngest generation, in a command's process (Python
-# makes it 700). Nearly all that a command's start makes are its modules' classes and functions,
-# which live as long as the process: collected after every 700, they were gone through again and
-# again (an import of 10 events: 459M instructions, 447M so). The recording keeps the same pace
-# (``application.service``).
-COLLECT_AFTER = 100_000
-
-
 def entry_point() -> None:
-    gc.set_threshold(COLLECT_AFTER, *gc.get_threshold()[1:])
+    collect_rarely()
     status = main()
     # The command is done: its store and views are closed and its files written whole (main
     # closes the session before it returns). The process ends here, without the interpreter's

@@ -99,3 +99,25 @@ def test_every_event_type_is_made_by_the_one_written_init():
     for event_class in EVENT_TYPES.values():
         assert "__init__" not in event_class.__dict__ or event_class is Negotiation.Event
         assert event_class.__init__ is Negotiation.Event.__init__, event_class
+
+
+def test_a_recording_collects_rarely_and_gives_python_its_pace_back():
+    """A command runs at ``pace.COLLECT_AFTER`` from its start; a recording in a process that
+    goes on (a test, the web server) runs at it too, and leaves Python's own pace after it,
+    refused or not."""
+    import gc
+
+    from akkoord.application.service import Entry
+    from akkoord.domain.errors import EventRefused
+    from akkoord.pace import COLLECT_AFTER
+    from tier import memory_app
+
+    app, seen = memory_app(), []
+    opening = Entry("negotiation_opened", {"date": date(2025, 1, 1), "title": "t",
+                                          "budget": []})
+    before = gc.get_threshold()
+    app.record("n", [opening], "p", progress=lambda count: seen.append(gc.get_threshold()[0]))
+    assert seen == [COLLECT_AFTER] and gc.get_threshold() == before
+    with pytest.raises(EventRefused):
+        app.record("n", [opening], "p")
+    assert gc.get_threshold() == before
