@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -699,12 +699,13 @@ class Negotiation(Aggregate):
         self.negotiation = ""
         self.title = ""
         self.opened_on = ""
-        # kind -> key -> [[version, date, detail], ...]: what the events still standing
+        # kind -> key -> [(version, date, detail), ...]: what the events still standing
         # establish, in recorded order (a key several standing events establish, such as an
-        # item in two revisions, holds them all).
-        self.standing: dict[str, dict[str, list[list[Any]]]] = {kind: {} for kind in KINDS}
-        # version -> the [kind, key] it established (to take away when it is retracted)
-        self.established: dict[str, list[list[str]]] = {}
+        # item in two revisions, holds them all). Tuples, a third smaller than lists (a million
+        # events hold some two million); a snapshot writes both as JSON arrays and reads lists.
+        self.standing: dict[str, dict[str, list[Sequence[Any]]]] = {kind: {} for kind in KINDS}
+        # version -> the (kind, key) pairs it established (to take away when it is retracted)
+        self.established: dict[str, Sequence[Sequence[str]]] = {}
         # version of a retracted event -> version of its retraction
         self.retracted: dict[str, int] = {}
         # canonical digest of an imported file's events -> [first, last version, by, at]
@@ -731,17 +732,17 @@ class Negotiation(Aggregate):
 
     def establish(self, event: Negotiation.Event) -> None:
         version, on = event.originator_version, _date_text(event.date)
-        made: list[list[str]] = []
+        made: list[tuple[str, str]] = []
         for kind, key, detail in event.establishes():
-            self.standing[kind].setdefault(key, []).append([version, on, detail])
-            made.append([kind, key])
+            self.standing[kind].setdefault(key, []).append((version, on, detail))
+            made.append((kind, key))
             if kind == "revision":
                 self._raise_latest_revision(int(key))
         if event.ref is not None:
-            self.standing["ref"].setdefault(event.ref, []).append([version, on, event.TYPE])
-            made.append(["ref", event.ref])
+            self.standing["ref"].setdefault(event.ref, []).append((version, on, event.TYPE))
+            made.append(("ref", event.ref))
         if made:
-            self.established[str(version)] = made
+            self.established[str(version)] = tuple(made)
         origin = event.origin
         if origin is not None:
             if self.import_started is None:
