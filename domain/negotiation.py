@@ -734,12 +734,12 @@ class Negotiation(Aggregate):
         version, on = event.originator_version, _date_text(event.date)
         made: list[tuple[str, str]] = []
         for kind, key, detail in event.establishes():
-            self.standing[kind].setdefault(key, []).append((version, on, detail))
+            self._stand(kind, key, (version, on, detail))
             made.append((kind, key))
             if kind == "revision":
                 self._raise_latest_revision(int(key))
         if event.ref is not None:
-            self.standing["ref"].setdefault(event.ref, []).append((version, on, event.TYPE))
+            self._stand("ref", event.ref, (version, on, event.TYPE))
             made.append(("ref", event.ref))
         if made:
             self.established[str(version)] = tuple(made)
@@ -751,6 +751,14 @@ class Negotiation(Aggregate):
                 self.imports[origin.events_sha256] = [
                     self.import_started, version, event.recorded_by, event.timestamp.isoformat()]
                 self.import_started = None
+
+    def _stand(self, kind: str, key: str, entry: tuple[int, str, Any]) -> None:
+        register = self.standing[kind]
+        stack = register.get(key)
+        if stack is None:
+            register[key] = [entry]  # room for one: most keys are established once
+        else:
+            stack.append(entry)
 
     def withdraw(self, version: int, retraction: int) -> None:
         """Takes away what the event of that version established: it never happened."""
