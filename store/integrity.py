@@ -467,7 +467,8 @@ def check_snapshots(app: Any, aggregate_ids: Sequence[Any]) -> tuple[int, dict[A
         for event in app.events.get(aggregate_id, lte=stored.originator_version):
             replayed = event.mutate(replayed)
         checked += 1
-        recomputed = None if replayed is None else _as_stored(app, type(stored).take(replayed).state)
+        recomputed = (None if replayed is None
+                      else _as_stored(app, type(stored).take(replayed).state))
         if recomputed != stored.state:
             differing = sorted(set(recomputed or {}) ^ set(stored.state) | {
                 key for key in stored.state if (recomputed or {}).get(key) != stored.state[key]})
